@@ -1,0 +1,92 @@
+import type { AgentName } from '../batch/spec';
+
+/** Token counts as the agent reports them; null where it reports nothing. */
+export interface TokenUsage {
+  input: number | null;
+  output: number | null;
+  cacheRead: number | null;
+  cacheWrite: number | null;
+}
+
+/** The common event type every adapter parses its CLI's stream into. */
+export type AgentEvent =
+  | { kind: 'init'; sessionId: string | null; model: string | null }
+  | { kind: 'message'; text: string }
+  | { kind: 'tool-use'; id: string | null; tool: string; /** short human detail, e.g. the file path */ detail: string | null }
+  | { kind: 'tool-result'; id: string | null; ok: boolean; text: string | null }
+  | { kind: 'retry'; attempt: number | null; status: number | null; message: string | null }
+  | { kind: 'result'; result: AgentResult }
+  /** A line the adapter does not understand: kept in the transcript, ignored in progress. */
+  | { kind: 'unknown'; line: string };
+
+/** What the agent said about its own run (its final event). */
+export interface AgentResult {
+  /** true when the agent itself reports an error (claude: is_error; never judged by subtype alone). */
+  isError: boolean;
+  /** machine-readable reason when known: 'max_turns' | 'max_budget' | 'api_error' | 'auth' | ... */
+  reason: string | null;
+  message: string | null;
+  sessionId: string | null;
+  turns: number | null;
+  tokens: TokenUsage;
+  costUsd: number | null;
+  /** Tools the agent was refused (a refused write means the batch did not do its work). */
+  permissionDenials: string[];
+  apiErrorStatus: number | null;
+}
+
+/** Everything an adapter needs to build the command line for one batch. */
+export interface AgentRunRequest {
+  /** The full prompt text (preamble + batch prompt). */
+  prompt: string;
+  /** The same prompt written to a file, for CLIs or commands that read one. */
+  promptFile: string;
+  /** Worktree root: the agent's cwd. */
+  cwd: string;
+  model: string | null;
+  maxTurns: number | null;
+  maxBudgetUsd: number | null;
+  /** argv of the `command` agent, with {prompt} / {promptFile} placeholders. */
+  command: string[] | null;
+  /** Extra arguments appended verbatim (executor option `agentArgs`). */
+  extraArgs: string[];
+}
+
+/** How to start the CLI: argv (no shell), extra env, and what to write to stdin before closing it. */
+export interface AgentInvocation {
+  bin: string;
+  args: string[];
+  env: Record<string, string>;
+  stdin: string | null;
+}
+
+/** A failure class with a message that says what to do. */
+export interface AgentFailure {
+  kind: 'not-installed' | 'not-logged-in' | 'rate-limited' | 'max-turns' | 'budget' | 'timeout' | 'api-error' | 'permission-denied' | 'crashed';
+  message: string;
+}
+
+/** How the process ended, plus what was parsed from its stream. */
+export interface AgentOutcome {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  result: AgentResult | null;
+  /** Last few KB of stderr, for error messages. */
+  stderrTail: string;
+}
+
+/** One adapter per CLI. Stateless: `createParser` returns a fresh line parser per run. */
+export interface AgentAdapter {
+  name: AgentName;
+  /** Executable to look up (workspace node_modules/.bin first, then PATH). */
+  bin: string;
+  /** npm package that provides the binary, for the "not installed" message. */
+  npmPackage: string | null;
+  versionArgs: string[];
+  buildInvocation(request: AgentRunRequest): AgentInvocation;
+  /** Parses one stdout line into zero or more events; never throws. */
+  createParser(): (line: string) => AgentEvent[];
+  /** null = success. */
+  classify(outcome: AgentOutcome): AgentFailure | null;
+}

@@ -1,0 +1,87 @@
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { BATCH_FILE_SUFFIX, batchFrontmatterSchema, batchNameFromFile, type BatchSpec } from './spec';
+
+/** A batch file that cannot be used, with the file, the key and what is allowed. */
+export class BatchFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file}: invalid batch file\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'BatchFileError';
+  }
+}
+
+const FRONTMATTER = /^---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
+const BATCH_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** Splits `---\n<yaml>\n---\n<prompt>`; the prompt is kept verbatim. */
+export function splitFrontmatter(file: string, text: string): { yaml: string; prompt: string } {
+  const match = FRONTMATTER.exec(text.replace(/^\uFEFF/, ''));
+  if (!match) {
+    throw new BatchFileError(file, [
+      'no YAML frontmatter: the file must start with a line "---", the settings (at least "outputs"), a line "---", then the prompt',
+    ]);
+  }
+  return { yaml: match[1], prompt: text.replace(/^\uFEFF/, '').slice(match[0].length) };
+}
+
+/** Parses and validates one `<name>.ai.md` file. `file` is its path from the workspace root. */
+export function parseBatchFile(file: string, text: string, projectRoot: string): BatchSpec {
+  if (!file.endsWith(BATCH_FILE_SUFFIX)) throw new BatchFileError(file, [`a batch file name must end with ${BATCH_FILE_SUFFIX}`]);
+  const name = batchNameFromFile(file);
+  if (!BATCH_NAME.test(name)) {
+    throw new BatchFileError(file, [
+      `batch name "${name}" (from the file name) must start with a letter or digit and use only letters, digits, ".", "_" and "-"`,
+    ]);
+  }
+  const { yaml, prompt } = splitFrontmatter(file, text);
+  const doc = parseDocument(yaml, { uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length) {
+    throw new BatchFileError(file, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
+  }
+  const data: unknown = doc.toJS() ?? {};
+  const parsed = batchFrontmatterSchema.safeParse(data);
+  if (!parsed.success) throw new BatchFileError(file, describeIssues(parsed.error.issues, data));
+  if (!prompt.trim()) throw new BatchFileError(file, ['the prompt (the text after the frontmatter) is empty']);
+  if (parsed.data.agent === 'command' && !parsed.data.command) {
+    throw new BatchFileError(file, ['key "command": required when agent is "command" (an argv array, e.g. [node, script.js, "{promptFile}"])']);
+  }
+  return { name, file, projectRoot, frontmatter: parsed.data, prompt };
+}
+
+/** One line per zod issue: the key, the value found, and what is allowed. */
+export function describeIssues(issues: z.core.$ZodIssue[], data: unknown): string[] {
+  return issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => `unknown key "${key}"; allowed keys: ${Object.keys(batchFrontmatterSchema.shape).join(', ')}`);
+    }
+    const key = issue.path.length ? issue.path.map(String).join('.') : '(frontmatter)';
+    const value = valueAt(data, issue.path as PropertyKey[]);
+    const found = value === undefined ? 'missing' : `got ${JSON.stringify(value)}`;
+    return [`key "${key}": ${found}; expected ${expectation(issue)}`];
+  });
+}
+
+function expectation(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_value':
+      return `one of ${issue.values.map((v) => JSON.stringify(v)).join(' | ')}`;
+    case 'invalid_type':
+      return issue.expected === 'array' ? 'a list, e.g. [src/auth/**]' : `a ${issue.expected}`;
+    case 'too_small':
+      return issue.origin === 'array' ? `a list with at least ${issue.minimum} item(s)` : `a value >= ${issue.minimum}`;
+    default:
+      return issue.message;
+  }
+}
+
+function valueAt(data: unknown, path: PropertyKey[]): unknown {
+  let cur: unknown = data;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[key];
+  }
+  return cur;
+}
