@@ -1,0 +1,188 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as delay } from 'node:timers/promises';
+import { LineSplitter, TailBuffer } from './lines';
+import { groupAlive, killGroup, trackGroup } from './process-group';
+
+export interface AgentProcessOptions {
+  bin: string;
+  args: string[];
+  /** Merged over process.env; `undefined` removes a variable. */
+  env: Record<string, string | undefined>;
+  /** Written to stdin, which is then closed; null closes stdin at once. */
+  stdin: string | null;
+  cwd: string;
+  /** null or 0: no timeout. */
+  timeoutMs: number | null;
+  /** Every stdout line (without its line ending), after `transcript`. */
+  onLine(line: string): void;
+  /** Every raw stdout line, for the transcript. */
+  transcript?(line: string): void;
+  signal?: AbortSignal;
+  /** Between SIGTERM and SIGKILL of the group. Default 3000. */
+  killGraceMs?: number;
+  maxLineChars?: number;
+}
+
+export interface AgentProcessResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  /** Stopped by `options.signal` or by SIGINT/SIGTERM/SIGHUP sent to this process. */
+  aborted: boolean;
+  /** Last 8 KB of stderr. */
+  stderrTail: string;
+}
+
+const DEFAULT_KILL_GRACE_MS = 3000;
+/** After the group is gone, how long a stdio pipe may stay open (held by a process outside the group). */
+const CLOSE_WAIT_MS = 1000;
+const POLL_MS = 50;
+
+/**
+ * Runs an agent CLI in its own process group with piped stdio, streaming stdout lines. On timeout,
+ * abort or a signal to this process the whole group is stopped (SIGTERM, SIGKILL after a grace);
+ * stragglers left by a normal exit (background jobs) are stopped the same way, so nothing outlives
+ * the run. Rejects only when the program cannot be started or a callback throws.
+ */
+export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProcessResult> {
+  if (options.signal?.aborted) {
+    return Promise.resolve({ exitCode: null, signal: null, timedOut: false, aborted: true, stderrTail: '' });
+  }
+  return new Promise((resolve, reject) => {
+    const graceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+    const child = spawnDetached(options);
+    const closed = new Promise<void>((resolveClose) => child.once('close', () => resolveClose()));
+    const stderr = new TailBuffer();
+    const state = { timedOut: false, aborted: false, stopping: false, hardKilled: false, callbackError: null as unknown };
+    let graceTimer: NodeJS.Timeout | undefined;
+    let timeoutTimer: NodeJS.Timeout | undefined;
+    let untrack = (): void => {};
+
+    const stdout = new LineSplitter((line) => deliverLine(line), options.maxLineChars);
+
+    function deliverLine(line: string): void {
+      if (state.callbackError !== null) return;
+      try {
+        options.transcript?.(line);
+        options.onLine(line);
+      } catch (error) {
+        state.callbackError = error ?? new Error('line callback threw');
+        requestStop();
+      }
+    }
+
+    function forceKill(): void {
+      state.hardKilled = true;
+      if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+    }
+
+    /** Idempotent: SIGTERM now, SIGKILL after the grace. */
+    function requestStop(): void {
+      if (state.stopping || child.pid === undefined) return;
+      state.stopping = true;
+      killGroup(child.pid, 'SIGTERM');
+      graceTimer = setTimeout(forceKill, graceMs);
+    }
+
+    function onAbort(): void {
+      state.aborted = true;
+      requestStop();
+    }
+
+    function onProcessSignal(): void {
+      state.aborted = true;
+      // A second Ctrl-C means "now".
+      if (state.stopping) forceKill();
+      else requestStop();
+    }
+
+    function cleanup(): void {
+      clearTimeout(timeoutTimer);
+      clearTimeout(graceTimer);
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+
+    async function afterExit(exitCode: number | null, exitSignal: NodeJS.Signals | null): Promise<void> {
+      await stopStragglers(child, requestStop, () => state.hardKilled);
+      await waitForClose(child, closed);
+      stdout.end();
+      cleanup();
+      const result: AgentProcessResult = {
+        exitCode,
+        signal: exitSignal,
+        timedOut: state.timedOut,
+        aborted: state.aborted,
+        stderrTail: stderr.toString(),
+      };
+      if (state.callbackError !== null) reject(state.callbackError);
+      else resolve(result);
+      // Last: this may re-raise a signal received meanwhile, ending this process.
+      untrack();
+    }
+
+    child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
+    // The program may exit without reading its prompt: EPIPE is its own failure, reported by its exit.
+    child.stdin!.on('error', () => {});
+    if (options.stdin === null) child.stdin!.end();
+    else child.stdin!.end(options.stdin);
+
+    child.on('error', (error) => {
+      if (child.pid !== undefined) return;
+      cleanup();
+      reject(startError(options.bin, error));
+    });
+    if (child.pid === undefined) return;
+    untrack = trackGroup(child.pid, onProcessSignal);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.timeoutMs) {
+      timeoutTimer = setTimeout(() => {
+        state.timedOut = true;
+        requestStop();
+      }, options.timeoutMs);
+    }
+    child.once('exit', (code, signal) => void afterExit(code, signal));
+  });
+}
+
+function spawnDetached(options: AgentProcessOptions): ChildProcess {
+  return spawn(options.bin, options.args, {
+    cwd: options.cwd,
+    env: mergeEnv(options.env),
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+    windowsHide: true,
+  });
+}
+
+export function mergeEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+/** Stops what is left of the group after its leader exited; returns once it is gone or SIGKILLed. */
+async function stopStragglers(child: ChildProcess, requestStop: () => void, hardKilled: () => boolean): Promise<void> {
+  const pid = child.pid!;
+  if (!groupAlive(pid)) return;
+  requestStop();
+  while (groupAlive(pid) && !hardKilled()) await delay(POLL_MS);
+}
+
+/** Waits for stdio to close; a pipe held open by a process that left the group is cut. */
+async function waitForClose(child: ChildProcess, closed: Promise<void>): Promise<void> {
+  const timer = delay(CLOSE_WAIT_MS, 'timeout' as const);
+  if ((await Promise.race([closed, timer])) === 'timeout') {
+    child.stdout!.destroy();
+    child.stderr!.destroy();
+    await closed;
+  }
+}
+
+function startError(bin: string, error: NodeJS.ErrnoException): Error {
+  const reason = error.code === 'ENOENT' ? 'not found (or its working directory does not exist)' : error.message;
+  return Object.assign(new Error(`could not start ${bin}: ${reason}`), { code: error.code, cause: error });
+}
