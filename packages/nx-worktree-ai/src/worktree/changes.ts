@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { git, splitNul, PLUGIN_IDENTITY } from './git';
+import type { Worktree } from './worktree';
+import type { RepoInfo } from './repo';
+
+export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'type-changed';
+
+export interface FileChange {
+  path: string;
+  status: ChangeStatus;
+}
+
+/** Everything the agent changed in its worktree, as a tree relative to the snapshot it started from. */
+export interface CollectedChange {
+  tree: string;
+  files: FileChange[];
+  insertions: number;
+  deletions: number;
+}
+
+const STATUS: Record<string, ChangeStatus> = { A: 'added', M: 'modified', D: 'deleted', T: 'type-changed' };
+
+/**
+ * Stages everything in the worktree (tracked, untracked, deletions; ignored files are not the
+ * agent's deliverable) into a private index, so the worktree's own index is left as the agent left it.
+ */
+export async function collectChanges(repo: RepoInfo, worktree: Worktree, snapshot: string): Promise<CollectedChange> {
+  const indexFile = join(repo.commonDir, 'nx-worktree-ai', 'tmp', `collect-${randomUUID()}.index`);
+  const env = { ...PLUGIN_IDENTITY, GIT_INDEX_FILE: indexFile };
+  try {
+    await git(worktree.dir, ['read-tree', snapshot], { env });
+    await git(worktree.dir, ['add', '-A'], { env });
+    // What the plugin put there (node_modules link, copied .env) is not the agent's change.
+    if (worktree.prepared.length) {
+      await git(worktree.dir, ['rm', '--cached', '-r', '-q', '--ignore-unmatch', '--', ...worktree.prepared.map((p) => `:(top,literal)${p}`)], { env });
+    }
+    const tree = await git(worktree.dir, ['write-tree'], { env });
+    const files = await diffTrees(repo.root, snapshot, tree);
+    const { insertions, deletions } = await countLines(repo.root, snapshot, tree);
+    return { tree, files, insertions, deletions };
+  } finally {
+    rmSync(indexFile, { force: true });
+  }
+}
+
+export async function diffTrees(repoRoot: string, from: string, to: string): Promise<FileChange[]> {
+  const out = await git(repoRoot, ['diff-tree', '-r', '-z', '--no-renames', '--name-status', from, to]);
+  const parts = splitNul(out);
+  const files: FileChange[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) files.push({ status: STATUS[parts[i][0]] ?? 'modified', path: parts[i + 1] });
+  return files;
+}
+
+async function countLines(repoRoot: string, from: string, to: string): Promise<{ insertions: number; deletions: number }> {
+  const out = await git(repoRoot, ['diff-tree', '-r', '--no-renames', '--numstat', from, to]);
+  let insertions = 0;
+  let deletions = 0;
+  for (const line of out.split('\n')) {
+    const [added, removed] = line.split('\t');
+    if (/^\d+$/.test(added)) insertions += Number(added);
+    if (/^\d+$/.test(removed)) deletions += Number(removed);
+  }
+  return { insertions, deletions };
+}
+
+/** The change as a binary patch (an artifact; the integration itself does not use it). */
+export async function diffPatch(repoRoot: string, from: string, to: string): Promise<string> {
+  return git(repoRoot, ['diff', '--binary', '--no-renames', from, to]);
+}
+
+export interface CommitTrailers {
+  [key: string]: string | number | null;
+}
+
+/** Commits `tree` on top of `parent` with trailers, and points `branch` at it. */
+export async function commitOnBranch(
+  repo: RepoInfo,
+  branch: string,
+  tree: string,
+  parent: string,
+  subject: string,
+  trailers: CommitTrailers,
+): Promise<string> {
+  const lines = Object.entries(trailers)
+    .filter(([, v]) => v !== null && v !== '')
+    .map(([k, v]) => `${k}: ${v}`);
+  const message = `${subject}\n\n${lines.join('\n')}\n`;
+  const commit = await git(repo.root, ['commit-tree', tree, '-p', parent], { env: PLUGIN_IDENTITY, input: message });
+  await git(repo.root, ['update-ref', '-m', 'nx-worktree-ai: batch result', `refs/heads/${branch}`, commit]);
+  return commit;
+}

@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process';
+
+/** A git command that failed: the command line, exit code and stderr. */
+export class GitError extends Error {
+  constructor(
+    readonly args: string[],
+    readonly exitCode: number | null,
+    readonly stderr: string,
+  ) {
+    super(`git ${args.join(' ')} failed (exit ${exitCode}): ${stderr.trim() || '(no output)'}`);
+    this.name = 'GitError';
+  }
+}
+
+export interface GitOptions {
+  env?: Record<string, string | undefined>;
+  input?: string | Buffer;
+  /** Resolve instead of throwing on these exit codes (e.g. `merge-file` exits 1 on conflicts). */
+  okExitCodes?: number[];
+}
+
+export interface GitOutput {
+  stdout: Buffer;
+  exitCode: number;
+}
+
+/**
+ * Runs git with an argv array (never a shell). Output stays binary: blobs are not text.
+ * GIT_OPTIONAL_LOCKS=0 keeps read commands from taking the index lock of a workspace the user works in.
+ */
+export function gitRaw(cwd: string, args: string[], options: GitOptions = {}): Promise<GitOutput> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, {
+      cwd,
+      env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const exitCode = code ?? -1;
+      if (exitCode === 0 || options.okExitCodes?.includes(exitCode)) resolve({ stdout: Buffer.concat(out), exitCode });
+      else reject(new GitError(args, code, Buffer.concat(err).toString('utf8')));
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Runs git and returns stdout as text with the trailing newline removed. */
+export async function git(cwd: string, args: string[], options: GitOptions = {}): Promise<string> {
+  const { stdout } = await gitRaw(cwd, args, options);
+  return stdout.toString('utf8').replace(/\n$/, '');
+}
+
+/** Splits `-z` output into its records. */
+export function splitNul(text: string): string[] {
+  return text.split('\0').filter((part) => part.length > 0);
+}
+
+/** Fixed identity for the plugin's own commits (snapshots, results): no user config needed, stable hashes. */
+export const PLUGIN_IDENTITY = {
+  GIT_AUTHOR_NAME: 'nx-worktree-ai',
+  GIT_AUTHOR_EMAIL: 'nx-worktree-ai@users.noreply.invalid',
+  GIT_COMMITTER_NAME: 'nx-worktree-ai',
+  GIT_COMMITTER_EMAIL: 'nx-worktree-ai@users.noreply.invalid',
+};

@@ -1,0 +1,29 @@
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { git, PLUGIN_IDENTITY } from './git';
+import type { RepoInfo } from './repo';
+
+/** Never part of a snapshot: the plugin's own artifacts. */
+export const SNAPSHOT_EXCLUDES = [':(exclude,top).nx-worktree-ai'];
+
+/**
+ * Commits the workspace as it is (tracked and untracked, not ignored) on top of HEAD, without
+ * touching the user's index, HEAD or files: `git add -A` runs against a private copy of the index
+ * (copying it keeps git's stat cache, so only changed files are hashed again).
+ */
+export async function snapshotWorkspace(repo: RepoInfo, message = 'nx-worktree-ai snapshot'): Promise<string> {
+  const tmpDir = join(repo.commonDir, 'nx-worktree-ai', 'tmp');
+  mkdirSync(tmpDir, { recursive: true });
+  const indexFile = join(tmpDir, `snapshot-${randomUUID()}.index`);
+  const env = { ...PLUGIN_IDENTITY, GIT_INDEX_FILE: indexFile };
+  try {
+    if (existsSync(repo.indexFile)) copyFileSync(repo.indexFile, indexFile);
+    else await git(repo.root, ['read-tree', repo.head], { env });
+    await git(repo.root, ['add', '-A', '--', '.', ...SNAPSHOT_EXCLUDES], { env });
+    const tree = await git(repo.root, ['write-tree'], { env });
+    return await git(repo.root, ['commit-tree', tree, '-p', repo.head, '-m', message], { env });
+  } finally {
+    rmSync(indexFile, { force: true });
+  }
+}

@@ -1,0 +1,171 @@
+import { existsSync, readFileSync, writeFileSync, mkdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { git as testGit, gitRepo, removeDir, tempDir, writeFiles } from '../../../../testing/temp';
+import { applyPlan, loadVersion, planIntegration, type PathChange } from './apply';
+import { keepUnintegratedBranch } from './branch';
+import { collectChanges, commitOnBranch } from './changes';
+import { readRepoInfo, type RepoInfo } from './repo';
+import { lookupResult, storeResult } from './result-cache';
+import { snapshotWorkspace } from './snapshot';
+import { listTree } from './tree';
+import { addWorktree, prepareWorktree, removeWorktree } from './worktree';
+
+function userState(dir: string) {
+  return {
+    head: testGit(dir, 'rev-parse', 'HEAD'),
+    index: readFileSync(join(dir, '.git', 'index')).toString('base64'),
+    status: testGit(dir, 'status', '--porcelain=v1', '-uall'),
+    branches: testGit(dir, 'for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads'),
+  };
+}
+
+describe('git layer on a real repository', () => {
+  let repoDir: string;
+  let outside: string;
+  let repo: RepoInfo;
+
+  beforeEach(async () => {
+    repoDir = gitRepo({ 'libs/auth/index.ts': 'export {};\n', '.gitignore': 'node_modules/\n.env\n', 'README.md': 'hello\n' });
+    outside = tempDir('nxwa-wt-');
+    writeFiles(repoDir, { 'notes.txt': 'untracked\n', '.env': 'SECRET=1\n', 'README.md': 'hello, edited\n', 'node_modules/x/index.js': '1' });
+    testGit(repoDir, 'add', 'README.md');
+    repo = await readRepoInfo(repoDir);
+  });
+  afterEach(() => {
+    removeDir(repoDir);
+    removeDir(outside);
+  });
+
+  it('snapshots tracked, untracked and staged files, not ignored ones, without touching index, HEAD or files', async () => {
+    const before = userState(repoDir);
+    const snapshot = await snapshotWorkspace(repo);
+    expect(userState(repoDir)).toEqual(before);
+    const files = await listTree(repoDir, snapshot);
+    expect([...files.keys()].sort()).toEqual(['.gitignore', 'README.md', 'libs/auth/index.ts', 'notes.txt']);
+    expect(testGit(repoDir, 'show', `${snapshot}:README.md`)).toBe('hello, edited');
+    expect(testGit(repoDir, 'rev-parse', `${snapshot}^`)).toBe(before.head);
+  });
+
+  it('runs a worktree on the batch branch, collects every change and leaves the branch after removal', async () => {
+    const snapshot = await snapshotWorkspace(repo);
+    const wt = await addWorktree(repo, outside, 'auth--module', 'ai/auth/module', snapshot);
+    prepareWorktree(repo, wt, { linkNodeModules: true, copyFiles: ['.env'] });
+    expect(readlinkSync(join(wt.dir, 'node_modules'))).toBe(join(repoDir, 'node_modules'));
+    expect(readFileSync(join(wt.dir, '.env'), 'utf8')).toBe('SECRET=1\n');
+
+    writeFiles(wt.dir, { 'libs/auth/login.ts': 'export const login = 1;\n', 'libs/auth/index.ts': 'export * from "./login";\n' });
+    testGit(wt.dir, 'rm', '-q', 'notes.txt');
+    const change = await collectChanges(repo, wt, snapshot);
+    expect(change.files).toEqual([
+      { path: 'libs/auth/index.ts', status: 'modified' },
+      { path: 'libs/auth/login.ts', status: 'added' },
+      { path: 'notes.txt', status: 'deleted' },
+    ]);
+    expect(change.insertions).toBe(2);
+    const commit = await commitOnBranch(repo, 'ai/auth/module', change.tree, snapshot, 'auth:module: test', { 'Nx-Worktree-Ai-Cache-Key': 'k1' });
+    expect(testGit(repoDir, 'rev-parse', 'ai/auth/module')).toBe(commit);
+    expect(testGit(repoDir, 'log', '-1', '--format=%(trailers:key=Nx-Worktree-Ai-Cache-Key,valueonly)', commit)).toBe('k1');
+
+    await removeWorktree(repo, wt);
+    expect(existsSync(wt.dir)).toBe(false);
+    expect(testGit(repoDir, 'worktree', 'list')).not.toContain(wt.dir);
+    expect(testGit(repoDir, 'rev-parse', 'ai/auth/module')).toBe(commit);
+    expect(existsSync(join(repoDir, 'node_modules', 'x', 'index.js'))).toBe(true);
+  });
+
+  it('refuses a worktree folder inside the workspace', async () => {
+    const snapshot = await snapshotWorkspace(repo);
+    await expect(addWorktree(repo, join(repoDir, 'tmp'), 'x', 'ai/x/y', snapshot)).rejects.toThrow(/inside the workspace/);
+  });
+
+  it('replaces a worktree a killed run left holding the branch', async () => {
+    const snapshot = await snapshotWorkspace(repo);
+    const stale = await addWorktree(repo, outside, 'a--b', 'ai/a/b', snapshot);
+    const fresh = await addWorktree(repo, outside, 'a--b', 'ai/a/b', snapshot);
+    expect(existsSync(stale.dir)).toBe(false);
+    expect(existsSync(fresh.dir)).toBe(true);
+  });
+
+  it('keeps unintegrated work on a batch branch before the branch is reused', async () => {
+    const snapshot = await snapshotWorkspace(repo);
+    const tree = testGit(repoDir, 'rev-parse', `${snapshot}^{tree}`);
+    await commitOnBranch(repo, 'ai/auth/module', tree, snapshot, 'failed run', { 'Nx-Worktree-Ai-Cache-Key': 'nope' });
+    const kept = await keepUnintegratedBranch(repo, 'ai/auth/module', new Date('2026-01-02T03:04:05Z'));
+    expect(kept).toBe('ai-kept/auth/module/20260102-030405');
+    expect(testGit(repoDir, 'rev-parse', kept!)).toBe(testGit(repoDir, 'rev-parse', 'ai/auth/module'));
+  });
+
+  it('does not keep a branch whose commit the result cache holds', async () => {
+    const snapshot = await snapshotWorkspace(repo);
+    const tree = testGit(repoDir, 'rev-parse', `${snapshot}^{tree}`);
+    const commit = await commitOnBranch(repo, 'ai/auth/module', tree, snapshot, 'ok run', { 'Nx-Worktree-Ai-Cache-Key': 'key1' });
+    await storeResult(repo, 'key1', commit, { 'result.json': '{}' });
+    expect(await keepUnintegratedBranch(repo, 'ai/auth/module')).toBeNull();
+  });
+
+  it('stores and finds results in git refs', async () => {
+    const snapshot = await snapshotWorkspace(repo);
+    expect(await lookupResult(repo, 'abc')).toBeNull();
+    await storeResult(repo, 'abc', snapshot, { 'result.json': '{"a":1}', 'changes.patch': Buffer.from([0, 1, 2]) });
+    const hit = await lookupResult(repo, 'abc');
+    expect(hit?.commit).toBe(snapshot);
+    expect(hit?.artifacts['result.json'].toString()).toBe('{"a":1}');
+    expect([...hit!.artifacts['changes.patch']]).toEqual([0, 1, 2]);
+  });
+});
+
+describe('integration into the workspace', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = gitRepo({ 'a.txt': 'one\ntwo\nthree\n' });
+  });
+  afterEach(() => removeDir(dir));
+
+  const v = (text: string) => ({ mode: '100644', content: Buffer.from(text) });
+
+  it('writes the result where the workspace still holds the base, merges concurrent edits 3-way', async () => {
+    writeFileSync(join(dir, 'a.txt'), 'ONE\ntwo\nthree\n');
+    const changes: PathChange[] = [
+      { path: 'a.txt', base: v('one\ntwo\nthree\n'), theirs: v('one\ntwo\nTHREE\n') },
+      { path: 'new/b.txt', base: null, theirs: v('b\n') },
+    ];
+    const plan = await planIntegration(dir, dir, changes);
+    expect(plan.conflicts).toEqual([]);
+    expect(plan.merged).toEqual(['a.txt']);
+    applyPlan(dir, plan);
+    expect(readFileSync(join(dir, 'a.txt'), 'utf8')).toBe('ONE\ntwo\nTHREE\n');
+    expect(readFileSync(join(dir, 'new/b.txt'), 'utf8')).toBe('b\n');
+  });
+
+  it('reports conflicts and writes nothing when planned', async () => {
+    writeFileSync(join(dir, 'a.txt'), 'one\ntwo\nmine\n');
+    const plan = await planIntegration(dir, dir, [
+      { path: 'a.txt', base: v('one\ntwo\nthree\n'), theirs: v('one\ntwo\ntheirs\n') },
+      { path: 'c.txt', base: null, theirs: v('c\n') },
+    ]);
+    expect(plan.conflicts).toEqual(['a.txt']);
+    expect(existsSync(join(dir, 'c.txt'))).toBe(false);
+  });
+
+  it('rolls back every write when one fails', () => {
+    mkdirSync(join(dir, 'blocked'));
+    writeFileSync(join(dir, 'blocked', 'x'), 'x');
+    expect(() =>
+      applyPlan(dir, {
+        writes: [
+          { path: 'a.txt', file: v('changed\n') },
+          { path: 'blocked', file: v('a file where a folder is\n') },
+        ],
+        conflicts: [],
+        merged: [],
+      }),
+    ).toThrow(/folder/);
+    expect(readFileSync(join(dir, 'a.txt'), 'utf8')).toBe('one\ntwo\nthree\n');
+  });
+
+  it('loads versions from git objects', async () => {
+    const files = await listTree(dir, 'HEAD');
+    expect((await loadVersion(dir, files.get('a.txt')))?.content.toString()).toBe('one\ntwo\nthree\n');
+    expect(await loadVersion(dir, undefined)).toBeNull();
+  });
+});

@@ -1,0 +1,90 @@
+import { copyFileSync, existsSync, lstatSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { git } from './git';
+import type { RepoInfo } from './repo';
+
+export interface Worktree {
+  dir: string;
+  branch: string;
+  /** Paths (worktree-relative) the plugin put there itself: never part of the agent's change. */
+  prepared: string[];
+}
+
+/** `ai/<project>/<batch>`; refused by git's own rules if the names make a bad ref. */
+export async function batchBranchName(repo: RepoInfo, project: string, batch: string): Promise<string> {
+  const branch = `ai/${project}/${batch}`;
+  try {
+    await git(repo.root, ['check-ref-format', '--branch', branch]);
+  } catch {
+    throw new Error(`"${branch}" is not a valid git branch name: rename the project or batch (letters, digits, ".", "_", "-").`);
+  }
+  return branch;
+}
+
+export function assertOutsideWorkspace(root: string, dir: string): void {
+  const rel = relative(root, dir);
+  if (!rel.startsWith('..') && !isAbsolute(rel)) {
+    throw new Error(`Worktree folder ${dir} is inside the workspace ${root}: Nx would see its projects twice. Choose a folder outside it (option worktreeDir).`);
+  }
+}
+
+/** Adds a worktree of `commit` on `branch` (created or reset to `commit`) in a fresh folder under `baseDir`. */
+export async function addWorktree(repo: RepoInfo, baseDir: string, name: string, branch: string, commit: string): Promise<Worktree> {
+  assertOutsideWorkspace(repo.root, baseDir);
+  mkdirSync(baseDir, { recursive: true });
+  const dir = join(baseDir, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}-${randomBytes(3).toString('hex')}`);
+  await git(repo.root, ['worktree', 'prune']);
+  await releaseBranchFromStaleWorktree(repo, branch, baseDir);
+  await git(repo.root, ['worktree', 'add', '--quiet', '-B', branch, dir, commit]);
+  return { dir, branch, prepared: [] };
+}
+
+/**
+ * A worktree a killed run left behind still holds the branch; `worktree add -B` would refuse.
+ * Its work is already committed on the branch (the executor commits before anything else), so the
+ * folder can go: only folders under our own base dir are touched.
+ */
+async function releaseBranchFromStaleWorktree(repo: RepoInfo, branch: string, baseDir: string): Promise<void> {
+  const list = await git(repo.root, ['worktree', 'list', '--porcelain']);
+  for (const block of list.split('\n\n')) {
+    const path = /^worktree (.*)$/m.exec(block)?.[1];
+    const holds = new RegExp(`^branch refs/heads/${branch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm').test(block);
+    if (path && holds && !relative(resolve(baseDir), resolve(path)).startsWith('..')) {
+      await git(repo.root, ['worktree', 'remove', '--force', '--force', path]);
+    }
+  }
+}
+
+export interface PrepareOptions {
+  linkNodeModules: boolean;
+  copyFiles: string[];
+}
+
+/** Links node_modules and copies listed ignored files (e.g. .env) so the agent can build and test. */
+export function prepareWorktree(repo: RepoInfo, worktree: Worktree, options: PrepareOptions): void {
+  const nodeModules = join(repo.root, 'node_modules');
+  const target = join(worktree.dir, 'node_modules');
+  if (options.linkNodeModules && existsSync(nodeModules) && !existsSync(target)) {
+    symlinkSync(nodeModules, target, 'junction');
+    worktree.prepared.push('node_modules');
+  }
+  for (const file of options.copyFiles) {
+    const from = resolve(repo.root, file);
+    const rel = relative(repo.root, from);
+    if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`copyFiles: "${file}" is outside the workspace.`);
+    if (!existsSync(from) || !lstatSync(from).isFile()) continue;
+    const to = join(worktree.dir, rel);
+    mkdirSync(dirname(to), { recursive: true });
+    copyFileSync(from, to);
+    worktree.prepared.push(rel.split('\\').join('/'));
+  }
+}
+
+/** Removes the worktree folder and its registration; the branch stays. Safe to call twice. */
+export async function removeWorktree(repo: RepoInfo, worktree: Worktree): Promise<void> {
+  for (const rel of worktree.prepared) rmSync(join(worktree.dir, rel), { force: true, recursive: false });
+  await git(repo.root, ['worktree', 'remove', '--force', '--force', worktree.dir]).catch(() => undefined);
+  rmSync(worktree.dir, { recursive: true, force: true });
+  await git(repo.root, ['worktree', 'prune']).catch(() => undefined);
+}
