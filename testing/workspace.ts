@@ -419,6 +419,8 @@ export interface RunNxOptions {
   stream?: boolean | ((chunk: string, from: 'stdout' | 'stderr') => void);
   /** Kill the Nx process group after this many ms (default 10 min). */
   timeoutMs?: number;
+  /** Aborting kills the Nx process group (it runs detached, so a terminal's Ctrl-C does not reach it). */
+  signal?: AbortSignal;
   cwd?: string;
 }
 
@@ -486,22 +488,31 @@ export function runNx(ws: Pick<Workspace, 'root' | 'cacheDir' | 'tmpDir'>, args:
       output += `\n[runNx] timeout after ${opts.timeoutMs ?? 600_000} ms: killing nx ${args.join(' ')}\n`;
       killTree(child.pid);
     }, opts.timeoutMs ?? 600_000);
+    const onAbort = () => {
+      output += `\n[runNx] aborted: killing nx ${args.join(' ')}\n`;
+      killTree(child.pid, 'SIGTERM');
+      setTimeout(() => killTree(child.pid), 3000).unref();
+    };
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (err) => {
       clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
       reject(err);
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
       resolvePromise({ code: code ?? 1, signal, stdout, stderr, output, durationMs: Date.now() - t0 });
     });
   });
 }
 
-function killTree(pid: number | undefined): void {
+function killTree(pid: number | undefined, signal: NodeJS.Signals = 'SIGKILL'): void {
   if (!pid) return;
   try {
-    if (process.platform === 'win32') process.kill(pid, 'SIGKILL');
-    else process.kill(-pid, 'SIGKILL');
+    if (process.platform === 'win32') process.kill(pid, signal);
+    else process.kill(-pid, signal);
   } catch {
     /* gone */
   }
