@@ -1,0 +1,367 @@
+import { AggregateCreateNodesError, type CreateNodesContext, type CreateNodesResult } from '@nx/devkit';
+import { removeDir, tempDir, writeFiles } from '../../../../testing/temp';
+import { createNodes, createNodesV2 } from './create-nodes';
+import type { AiPluginOptions } from './options';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach(removeDir));
+
+/** A workspace on disk with `files`; returns what createNodes returns for its *.ai.md files. */
+async function infer(files: Record<string, string>, options?: AiPluginOptions, extra: Partial<CreateNodesContext> = {}) {
+  const root = tempDir('nxwa-plugin-');
+  dirs.push(root);
+  writeFiles(root, files);
+  const batchFiles = Object.keys(files).filter((f) => f.endsWith('.ai.md'));
+  const context = { workspaceRoot: root, nxJsonConfiguration: {}, configFiles: batchFiles, ...extra };
+  return createNodes[1](batchFiles, options, context);
+}
+
+/** Runs infer and returns the AggregateCreateNodesError it must throw. */
+async function inferError(files: Record<string, string>, options?: AiPluginOptions): Promise<AggregateCreateNodesError> {
+  try {
+    await infer(files, options);
+  } catch (e) {
+    expect(e).toBeInstanceOf(AggregateCreateNodesError);
+    return e as AggregateCreateNodesError;
+  }
+  throw new Error('expected createNodes to fail');
+}
+
+function errorsByFile(e: AggregateCreateNodesError): Record<string, string> {
+  return Object.fromEntries(e.errors.map(([file, err]) => [file, err.message]));
+}
+
+function batch(frontmatter: string, prompt = 'Do the work.\n'): string {
+  return `---\n${frontmatter.trim()}\n---\n${prompt}`;
+}
+
+const WORKSPACE = {
+  'package.json': JSON.stringify({ name: 'ws', private: true, workspaces: ['libs/*'] }),
+  'nx.json': '{}',
+  'package-lock.json': '{}',
+  'libs/auth/project.json': JSON.stringify({ name: 'auth' }),
+  'libs/shared-ui/package.json': JSON.stringify({ name: '@acme/shared-ui' }),
+};
+
+function targetsOf(result: Awaited<ReturnType<typeof infer>>, file: string, root: string) {
+  const entry = result.find(([f]) => f === file);
+  expect(entry).toBeDefined();
+  return (entry![1] as CreateNodesResult).projects![root].targets!;
+}
+
+describe('createNodes', () => {
+  it('uses the **/*.ai.md glob and exports the same tuple as createNodesV2', () => {
+    expect(createNodes[0]).toBe('**/*.ai.md');
+    expect(createNodesV2).toBe(createNodes);
+  });
+
+  it('infers a batch target and the aggregate target, exactly', async () => {
+    const result = await infer({
+      ...WORKSPACE,
+      'libs/auth/ai/auth-module.ai.md': batch(
+        `
+description: Build the auth module
+agent: claude
+model: sonnet
+outputs: [src/auth/**, ./src/index.ts]
+context: [src/types.ts, '{workspaceRoot}/docs/api.md', '{projectRoot}/README.md']
+dependsOn: [auth-api, '@acme/shared-ui:theme']
+`,
+        'Build the auth module: login, logout.\n',
+      ),
+      'libs/auth/ai/auth-api.ai.md': batch('outputs: [src/api/**]', '# Write the API client\n\nMore text.\n'),
+      'libs/shared-ui/ai/theme.ai.md': batch('outputs: [src/theme/**, styles]'),
+    });
+
+    expect(result.map(([file]) => file)).toEqual(['libs/auth/ai/auth-module.ai.md', 'libs/auth/ai/auth-api.ai.md', 'libs/shared-ui/ai/theme.ai.md']);
+    const aggregate = {
+      executor: 'nx:noop',
+      dependsOn: ['ai-generate--auth-api', 'ai-generate--auth-module'],
+      cache: true,
+      metadata: {
+        description: 'Runs every AI batch of auth (auth-api, auth-module), in parallel where dependsOn allows',
+        technologies: ['nx-worktree-ai'],
+      },
+    };
+    expect(result[0][1]).toEqual({
+      projects: {
+        'libs/auth': {
+          targets: {
+            'ai-generate--auth-module': {
+              executor: 'nx-worktree-ai:generate',
+              options: { batch: 'libs/auth/ai/auth-module.ai.md' },
+              cache: true,
+              inputs: [
+                '{projectRoot}/ai/auth-module.ai.md',
+                '{projectRoot}/src/types.ts',
+                '{workspaceRoot}/docs/api.md',
+                '{projectRoot}/README.md',
+                '{workspaceRoot}/libs/auth/src/api/**',
+                '{workspaceRoot}/libs/shared-ui/src/theme/**',
+                '{workspaceRoot}/libs/shared-ui/styles',
+                { dependentTasksOutputFiles: '**/*', transitive: true },
+                '!{projectRoot}/src/auth/**',
+                '!{projectRoot}/src/index.ts',
+              ],
+              outputs: ['{projectRoot}/src/auth/**', '{projectRoot}/src/index.ts', '{workspaceRoot}/.nx-worktree-ai/auth/auth-module'],
+              dependsOn: ['ai-generate--auth-api', { projects: ['@acme/shared-ui'], target: 'ai-generate--theme' }, '^ai-generate'],
+              metadata: {
+                description: 'Build the auth module',
+                technologies: ['nx-worktree-ai'],
+                help: {
+                  command: 'npx nx run auth:ai-generate--auth-module --help',
+                  example: { options: { model: 'opus', keepWorktree: true } },
+                },
+              },
+            },
+            'ai-generate': aggregate,
+          },
+        },
+      },
+    });
+    const api = targetsOf(result, 'libs/auth/ai/auth-api.ai.md', 'libs/auth');
+    expect(api['ai-generate--auth-api']).toEqual({
+      executor: 'nx-worktree-ai:generate',
+      options: { batch: 'libs/auth/ai/auth-api.ai.md' },
+      cache: true,
+      inputs: ['{projectRoot}/ai/auth-api.ai.md', { dependentTasksOutputFiles: '**/*', transitive: true }, '!{projectRoot}/src/api/**'],
+      outputs: ['{projectRoot}/src/api/**', '{workspaceRoot}/.nx-worktree-ai/auth/auth-api'],
+      dependsOn: ['^ai-generate'],
+      metadata: {
+        description: 'Write the API client', // first line of the prompt, heading marks removed
+        technologies: ['nx-worktree-ai'],
+        help: { command: 'npx nx run auth:ai-generate--auth-api --help', example: { options: { model: 'opus', keepWorktree: true } } },
+      },
+    });
+    expect(api['ai-generate']).toEqual(aggregate);
+    const theme = targetsOf(result, 'libs/shared-ui/ai/theme.ai.md', 'libs/shared-ui');
+    expect(theme['ai-generate--theme'].outputs).toEqual([
+      '{projectRoot}/src/theme/**',
+      '{projectRoot}/styles',
+      '{workspaceRoot}/.nx-worktree-ai/@acme/shared-ui/theme',
+    ]);
+    expect(theme['ai-generate'].dependsOn).toEqual(['ai-generate--theme']);
+  });
+
+  it('honours targetName and dependsOnProjectBatches: false', async () => {
+    const result = await infer(
+      {
+        ...WORKSPACE,
+        'libs/auth/ai/a.ai.md': batch('outputs: [src/a/**]\ndependsOn: [b]'),
+        'libs/auth/ai/b.ai.md': batch('outputs: [src/b/**]'),
+      },
+      { targetName: 'ai', dependsOnProjectBatches: false },
+    );
+    const targets = targetsOf(result, 'libs/auth/ai/a.ai.md', 'libs/auth');
+    expect(Object.keys(targets)).toEqual(['ai--a', 'ai']);
+    expect(targets['ai--a'].inputs).toEqual(['{projectRoot}/ai/a.ai.md', '{workspaceRoot}/libs/auth/src/b/**', '!{projectRoot}/src/a/**']);
+    expect(targets['ai--a'].dependsOn).toEqual(['ai--b']);
+    expect(targets.ai.dependsOn).toEqual(['ai--a', 'ai--b']);
+    const b = targetsOf(result, 'libs/auth/ai/b.ai.md', 'libs/auth')['ai--b'];
+    expect(b.inputs).toEqual(['{projectRoot}/ai/b.ai.md', '!{projectRoot}/src/b/**']);
+    expect(b).not.toHaveProperty('dependsOn');
+  });
+
+  it('rejects bad plugin options', async () => {
+    await expect(infer(WORKSPACE, { targetName: 'a:b' } as AiPluginOptions)).rejects.toThrow(/option "targetName"/);
+    await expect(infer(WORKSPACE, { nope: 1 } as AiPluginOptions)).rejects.toThrow(/unknown option\(s\) "nope"; allowed: targetName, dependsOnProjectBatches/);
+  });
+
+  it('puts a batch in the nearest project: nested projects and the root project', async () => {
+    const result = await infer({
+      ...WORKSPACE,
+      'libs/auth/sub/project.json': '{}', // no name: Nx uses the folder name
+      'libs/auth/sub/x.ai.md': batch('outputs: [gen/**]'),
+      'libs/auth/deep/er/y.ai.md': batch('outputs: [deep/out/**]'),
+      'tools/ai/root-batch.ai.md': batch('outputs: [generated/**]\ncontext: [\'!tools/ai/skip.md\']'),
+    });
+    expect(Object.keys((result.find(([f]) => f === 'libs/auth/sub/x.ai.md')![1] as CreateNodesResult).projects!)).toEqual(['libs/auth/sub']);
+    expect(targetsOf(result, 'libs/auth/sub/x.ai.md', 'libs/auth/sub')['ai-generate--x'].outputs).toEqual([
+      '{projectRoot}/gen/**',
+      '{workspaceRoot}/.nx-worktree-ai/sub/x',
+    ]);
+    expect(targetsOf(result, 'libs/auth/deep/er/y.ai.md', 'libs/auth')['ai-generate--y'].inputs).toContain('{projectRoot}/deep/er/y.ai.md');
+    const root = targetsOf(result, 'tools/ai/root-batch.ai.md', '.')['ai-generate--root-batch'];
+    expect(root.options).toEqual({ batch: 'tools/ai/root-batch.ai.md' });
+    expect(root.inputs).toEqual([
+      '{projectRoot}/tools/ai/root-batch.ai.md',
+      '!{projectRoot}/tools/ai/skip.md',
+      { dependentTasksOutputFiles: '**/*', transitive: true },
+      '!{projectRoot}/generated/**',
+    ]);
+    expect(root.outputs).toEqual(['{projectRoot}/generated/**', '{workspaceRoot}/.nx-worktree-ai/ws/root-batch']);
+    expect(root.metadata!.help!.command).toBe('npx nx run ws:ai-generate--root-batch --help');
+  });
+
+  it('names the project like Nx: project.json name, then package.json nx.name / name', async () => {
+    const result = await infer({
+      'nx.json': '{}',
+      'a/project.json': '{ // comments are allowed\n "name": "from-project-json" }',
+      'a/package.json': JSON.stringify({ name: 'from-package-json' }),
+      'a/x.ai.md': batch('outputs: [o/**]'),
+      'b/package.json': JSON.stringify({ name: 'pkg', nx: { name: 'nx-name' } }),
+      'b/x.ai.md': batch('outputs: [o/**]'),
+      'My-Lib/project.json': '{}',
+      'My-Lib/x.ai.md': batch('outputs: [o/**]'),
+    });
+    expect(targetsOf(result, 'a/x.ai.md', 'a')['ai-generate--x'].outputs).toContain('{workspaceRoot}/.nx-worktree-ai/from-project-json/x');
+    expect(targetsOf(result, 'b/x.ai.md', 'b')['ai-generate--x'].outputs).toContain('{workspaceRoot}/.nx-worktree-ai/nx-name/x');
+    expect(targetsOf(result, 'My-Lib/x.ai.md', 'My-Lib')['ai-generate--x'].outputs).toContain('{workspaceRoot}/.nx-worktree-ai/my-lib/x');
+  });
+
+  it('negates its outputs in the {workspaceRoot} file set too when a workspace input may reach them', async () => {
+    const result = await infer({
+      ...WORKSPACE,
+      'libs/auth/ai/a.ai.md': batch('outputs: [src/a/**]'),
+      'libs/auth/ai/b.ai.md': batch('outputs: [src/a/b/**, docs/**]\ndependsOn: [a]\ncontext: [\'{workspaceRoot}/libs/auth/docs/**\']'),
+    });
+    expect(targetsOf(result, 'libs/auth/ai/b.ai.md', 'libs/auth')['ai-generate--b'].inputs).toEqual([
+      '{projectRoot}/ai/b.ai.md',
+      '{workspaceRoot}/libs/auth/docs/**',
+      '{workspaceRoot}/libs/auth/src/a/**',
+      { dependentTasksOutputFiles: '**/*', transitive: true },
+      '!{projectRoot}/src/a/b/**',
+      '!{workspaceRoot}/libs/auth/src/a/b/**',
+      '!{projectRoot}/docs/**',
+      '!{workspaceRoot}/libs/auth/docs/**',
+    ]);
+  });
+
+  it('uses the package manager of the workspace in metadata.help', async () => {
+    const { 'package-lock.json': _, ...rest } = WORKSPACE;
+    const result = await infer({ ...rest, 'pnpm-lock.yaml': '', 'libs/auth/ai/a.ai.md': batch('outputs: [o/**]') });
+    expect(targetsOf(result, 'libs/auth/ai/a.ai.md', 'libs/auth')['ai-generate--a'].metadata!.help!.command).toBe(
+      'pnpm exec nx run auth:ai-generate--a --help',
+    );
+  });
+});
+
+describe('createNodes errors', () => {
+  it('names the file, the key, the bad value and what is allowed; other files still get targets', async () => {
+    const e = await inferError({
+      ...WORKSPACE,
+      'libs/auth/ai/bad.ai.md': batch('agent: gpt\noutputs: [src/**]\ncolour: red'),
+      'libs/auth/ai/good.ai.md': batch('outputs: [other/**]'),
+    });
+    const message = errorsByFile(e)['libs/auth/ai/bad.ai.md'];
+    expect(message).toContain('libs/auth/ai/bad.ai.md: invalid batch file');
+    expect(message).toContain('key "agent": got "gpt"; expected one of "claude" | "codex" | "gemini" | "opencode" | "copilot" | "qwen" | "cursor" | "command"');
+    expect(message).toMatch(/unknown key "colour"; allowed keys: description, agent, model, outputs/);
+    expect(e.errors.map(([f]) => f)).toEqual(['libs/auth/ai/bad.ai.md']);
+    expect(e.partialResults.map(([f]) => f)).toEqual(['libs/auth/ai/good.ai.md']);
+    // the aggregate only lists batches that have a target
+    const good = (e.partialResults[0][1] as CreateNodesResult).projects!['libs/auth'].targets!;
+    expect(good['ai-generate'].dependsOn).toEqual(['ai-generate--good']);
+  });
+
+  it('a batch file outside any project', async () => {
+    const e = await inferError({ 'nx.json': '{}', 'docs/x.ai.md': batch('outputs: [o/**]') });
+    expect(errorsByFile(e)['docs/x.ai.md']).toContain(
+      'not inside a project: no project.json or package.json in "docs" or a folder above it (up to the workspace root)',
+    );
+  });
+
+  it('duplicate batch names in one project name both files', async () => {
+    const e = await inferError({
+      ...WORKSPACE,
+      'libs/auth/ai/login.ai.md': batch('outputs: [a/**]'),
+      'libs/auth/src/login.ai.md': batch('outputs: [b/**]'),
+      'libs/shared-ui/login.ai.md': batch('outputs: [c/**]'), // another project: fine
+    });
+    expect(errorsByFile(e)).toEqual({
+      'libs/auth/ai/login.ai.md': expect.stringContaining('batch name "login" is also used by libs/auth/src/login.ai.md in project "auth"'),
+      'libs/auth/src/login.ai.md': expect.stringContaining('batch name "login" is also used by libs/auth/ai/login.ai.md in project "auth"'),
+    });
+  });
+
+  it('dependsOn naming a missing batch or project', async () => {
+    const e = await inferError({
+      ...WORKSPACE,
+      'libs/auth/ai/a.ai.md': batch('outputs: [a/**]\ndependsOn: [nope, "ghost:x", "@acme/shared-ui:nope"]'),
+      'libs/shared-ui/ai/theme.ai.md': batch('outputs: [t/**]'),
+    });
+    const message = errorsByFile(e)['libs/auth/ai/a.ai.md'];
+    expect(message).toContain('key "dependsOn": got "nope"; project "auth" has no batch "nope" (its batches: a)');
+    expect(message).toContain('key "dependsOn": got "ghost:x"; no project named "ghost" has batch files (projects with batches: @acme/shared-ui, auth)');
+    expect(message).toContain('key "dependsOn": got "@acme/shared-ui:nope"; project "@acme/shared-ui" has no batch "nope" (its batches: theme)');
+  });
+
+  it('dependsOn cycles, also across projects and onto itself', async () => {
+    const e = await inferError({
+      ...WORKSPACE,
+      'libs/auth/ai/a.ai.md': batch('outputs: [a/**]\ndependsOn: [b]'),
+      'libs/auth/ai/b.ai.md': batch('outputs: [b/**]\ndependsOn: ["@acme/shared-ui:c"]'),
+      'libs/shared-ui/ai/c.ai.md': batch('outputs: [c/**]\ndependsOn: ["auth:a"]'),
+      'libs/shared-ui/ai/self.ai.md': batch('outputs: [s/**]\ndependsOn: [self]'),
+      'libs/shared-ui/ai/fine.ai.md': batch('outputs: [f/**]\ndependsOn: [c]'),
+    });
+    const errors = errorsByFile(e);
+    expect(Object.keys(errors).sort()).toEqual(['libs/auth/ai/a.ai.md', 'libs/auth/ai/b.ai.md', 'libs/shared-ui/ai/c.ai.md', 'libs/shared-ui/ai/self.ai.md']);
+    const cycle =
+      'key "dependsOn": dependency cycle @acme/shared-ui:c -> auth:a -> auth:b -> @acme/shared-ui:c (files: libs/auth/ai/a.ai.md, libs/auth/ai/b.ai.md, libs/shared-ui/ai/c.ai.md)';
+    expect(errors['libs/auth/ai/a.ai.md']).toContain(cycle);
+    expect(errors['libs/shared-ui/ai/c.ai.md']).toContain(cycle);
+    expect(errors['libs/shared-ui/ai/self.ai.md']).toContain('dependency cycle @acme/shared-ui:self -> @acme/shared-ui:self');
+  });
+
+  it('overlapping outputs of batches that may run at the same time', async () => {
+    const e = await inferError({
+      ...WORKSPACE,
+      'libs/auth/ai/a.ai.md': batch('outputs: [src/**]'),
+      'libs/auth/ai/b.ai.md': batch('outputs: [src/b/*.ts, docs/**]'),
+    });
+    expect(errorsByFile(e)).toEqual({
+      'libs/auth/ai/a.ai.md': expect.stringContaining(
+        'key "outputs": may write the same files as batch auth:b (libs/auth/ai/b.ai.md): "src/**" and "src/b/*.ts"; Nx may run both at the same time because neither depends on the other: add dependsOn: [b] to one of them, or make the outputs disjoint',
+      ),
+      'libs/auth/ai/b.ai.md': expect.stringContaining(
+        'key "outputs": may write the same files as batch auth:a (libs/auth/ai/a.ai.md): "src/b/*.ts" and "src/**"',
+      ),
+    });
+  });
+
+  it('overlapping outputs are fine along a dependsOn path (also transitive)', async () => {
+    const e = await inferError({
+      ...WORKSPACE,
+      'libs/auth/ai/a.ai.md': batch('outputs: [src/**]'),
+      'libs/auth/ai/m.ai.md': batch('outputs: [m/**]\ndependsOn: [a]'),
+      'libs/auth/ai/b.ai.md': batch('outputs: [src/b/**]\ndependsOn: [m]'),
+      'libs/auth/ai/c.ai.md': batch('outputs: [src/c/**]'), // overlaps a, unordered; disjoint from b
+    });
+    // a -> m -> b is a path, so a/b may overlap; c is ordered with nothing
+    expect(Object.keys(errorsByFile(e)).sort()).toEqual(['libs/auth/ai/a.ai.md', 'libs/auth/ai/c.ai.md']);
+    expect(errorsByFile(e)['libs/auth/ai/a.ai.md']).not.toContain('auth:b');
+  });
+
+  it('overlapping outputs across projects whose roots nest (root project included)', async () => {
+    const e = await inferError({
+      ...WORKSPACE,
+      'ai/everything.ai.md': batch('outputs: [libs/auth/src/**, tools/**]'),
+      'libs/auth/ai/a.ai.md': batch('outputs: [src/a/**]'),
+      'libs/shared-ui/ai/t.ai.md': batch('outputs: [src/**]'), // sibling of auth, and nothing of root covers it
+    });
+    expect(errorsByFile(e)).toEqual({
+      'ai/everything.ai.md': expect.stringContaining(
+        'may write the same files as batch auth:a (libs/auth/ai/a.ai.md): "libs/auth/src/**" and "libs/auth/src/a/**"; Nx may run both at the same time because neither depends on the other: add dependsOn: [auth:a]',
+      ),
+      'libs/auth/ai/a.ai.md': expect.stringContaining('may write the same files as batch ws:everything (ai/everything.ai.md): "libs/auth/src/a/**" and "libs/auth/src/**"'),
+    });
+  });
+
+  it('outputs that cover the batch file itself, negated or rooted outputs, context leaving the project', async () => {
+    const e = await inferError({
+      ...WORKSPACE,
+      'libs/auth/ai/a.ai.md': batch("outputs: ['**']"),
+      'libs/auth/ai/b.ai.md': batch("outputs: ['!src/x', '{projectRoot}/src/**', ai]"),
+      'libs/auth/ai/c.ai.md': batch("outputs: [c/**]\ncontext: ['../other/x.ts']"),
+    });
+    const errors = errorsByFile(e);
+    expect(errors['libs/auth/ai/a.ai.md']).toContain('key "outputs": "**" covers the batch file itself (ai/a.ai.md)');
+    expect(errors['libs/auth/ai/b.ai.md']).toContain('key "outputs": got "!src/x"; negated globs are not allowed');
+    expect(errors['libs/auth/ai/b.ai.md']).toContain('key "outputs": got "{projectRoot}/src/**"; expected a glob relative to the project root');
+    expect(errors['libs/auth/ai/b.ai.md']).toContain('key "outputs": "ai" covers the batch file itself (ai/b.ai.md)');
+    expect(errors['libs/auth/ai/c.ai.md']).toContain(
+      'key "context": got "../other/x.ts"; expected a path or glob relative to the project root, or "{workspaceRoot}/<path>"',
+    );
+  });
+});

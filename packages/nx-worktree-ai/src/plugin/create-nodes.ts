@@ -1,0 +1,66 @@
+import { createNodesFromFiles, type CreateNodes, type CreateNodesContext, type CreateNodesResult } from '@nx/devkit';
+import { BatchFileError } from '../batch/parse';
+import { analyzeBatches, type BatchAnalysis, type InferredBatch } from './batches';
+import { normalizePluginOptions, type AiPluginOptions, type NormalizedAiPluginOptions } from './options';
+import { batchTargetName } from './paths';
+import { aggregateTarget, batchTarget, packageManagerExec } from './targets';
+
+export const BATCH_FILE_GLOB = '**/*.ai.md';
+
+/**
+ * Infers, for every `<name>.ai.md` under a project, the target `<targetName>--<name>` and, per
+ * project, the aggregate `<targetName>` (nx:noop depending on all of them).
+ *
+ * Nx passes all matching files at once. They are read and checked together first (names, dependsOn,
+ * cycles, overlapping outputs need the whole set); then createNodesFromFiles turns the per-file
+ * problems into one AggregateCreateNodesError in which every entry names its file. A file with a
+ * problem gets no target; the others still do (Nx's partial results).
+ */
+export const createNodes: CreateNodes<AiPluginOptions> = [
+  BATCH_FILE_GLOB,
+  async (files, rawOptions, context) => {
+    const options = normalizePluginOptions(rawOptions);
+    const analysis = analyzeBatches(files, context.workspaceRoot);
+    const results = buildResults(analysis, options, context);
+    return createNodesFromFiles(
+      (file) => {
+        const problems = analysis.problems.get(toPosix(file));
+        if (problems) throw new BatchFileError(toPosix(file), problems);
+        return results.get(toPosix(file)) ?? {};
+      },
+      files,
+      rawOptions ?? {},
+      context,
+    );
+  },
+];
+
+/** Nx 22 reads `createNodesV2` first, Nx 23/24 `createNodes`: the same tuple under both names. */
+export const createNodesV2 = createNodes;
+
+function buildResults(analysis: BatchAnalysis, options: NormalizedAiPluginOptions, context: CreateNodesContext): Map<string, CreateNodesResult> {
+  const pmExec = packageManagerExec(context.workspaceRoot, context.nxJsonConfiguration);
+  const valid = analysis.batches.filter((b) => b.spec && !analysis.problems.has(b.file));
+  const byRoot = new Map<string, InferredBatch[]>();
+  for (const b of valid) byRoot.set(b.root, [...(byRoot.get(b.root) ?? []), b]);
+
+  const results = new Map<string, CreateNodesResult>();
+  for (const b of valid) {
+    results.set(b.file, {
+      projects: {
+        [b.root]: {
+          targets: {
+            [batchTargetName(options.targetName, b.name)]: batchTarget(b, options, pmExec),
+            // Every file of the project carries the same aggregate; Nx merges them into one.
+            [options.targetName]: aggregateTarget(b.project, byRoot.get(b.root)!, options),
+          },
+        },
+      },
+    });
+  }
+  return results;
+}
+
+function toPosix(file: string): string {
+  return file.replace(/\\/g, '/').replace(/^\.\//, '');
+}

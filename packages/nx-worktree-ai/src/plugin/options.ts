@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+export const DEFAULT_TARGET_NAME = 'ai-generate';
+
+/** Options of the nx-worktree-ai plugin entry in nx.json `plugins`. */
+export const aiPluginOptionsSchema = z
+  .object({
+    /** Name of the per-project aggregate target; each batch gets `<targetName>--<batch>`. */
+    targetName: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a target name: letters, digits, ".", "_" and "-"')
+      .default(DEFAULT_TARGET_NAME),
+    /** Each batch also depends on `^<targetName>`: the batches of the projects its project depends on. */
+    dependsOnProjectBatches: z.boolean().default(true),
+  })
+  .strict();
+
+export type AiPluginOptions = z.input<typeof aiPluginOptionsSchema>;
+export type NormalizedAiPluginOptions = z.output<typeof aiPluginOptionsSchema>;
+
+/** Applies defaults; throws an error naming the bad option and what is allowed. */
+export function normalizePluginOptions(options: AiPluginOptions | undefined): NormalizedAiPluginOptions {
+  const parsed = aiPluginOptionsSchema.safeParse(options ?? {});
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? `unknown option(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; allowed: ${Object.keys(aiPluginOptionsSchema.shape).join(', ')}`
+      : `option "${issue.path.join('.')}": ${issue.message}`,
+  );
+  throw new Error(`nx-worktree-ai: invalid plugin options in nx.json:\n${lines.map((l) => `  - ${l}`).join('\n')}`);
+}

@@ -1,0 +1,12 @@
+/** Folder (from the workspace root) where runs leave their artifacts; gitignored by the init generator. */
+export const ARTIFACTS_DIR = '.nx-worktree-ai';
+
+/** `.nx-worktree-ai/<project>/<batch>`: result.json, transcript.jsonl, changes.patch, prompt.md. */
+export function artifactDir(project: string, batch: string): string {
+  return `${ARTIFACTS_DIR}/${project}/${batch}`;
+}
+
+/** `<targetName>--<batch>`, the inferred target of one batch. */
+export function batchTargetName(targetName: string, batch: string): string {
+  return `${targetName}--${batch}`;
+}
