@@ -738,12 +738,13 @@ export function stripAnsi(s: string): string {
 
 /**
  * How Nx reported each task of a run: `cache` when Nx restored it from its cache (the executor did
- * not run), `run` when it ran. Parsed from the static output (`> nx run p:t  [local cache]`).
+ * not run), `run` when it ran. Parsed from Nx's task lines (any output style).
  */
 export function nxTaskLines(output: string): Map<string, 'cache' | 'run'> {
   const tasks = new Map<string, 'cache' | 'run'>();
   for (const line of stripAnsi(output).split('\n')) {
-    const m = /^\s*>\s+nx run\s+(\S+?:\S+)(.*)$/.exec(line);
+    // static/stream style: `> nx run p:t  [local cache]`; the CI summary style: `✔  nx run p:t  [local cache]`.
+    const m = /^\s*(?:>|✔|✖|√|×)\s+nx run\s+(\S+?:\S+)(.*)$/.exec(line);
     if (!m) continue;
     const cached = /\[(local cache|remote cache|existing outputs match the cache, left as is)\]/.test(m[2]);
     tasks.set(m[1], cached ? 'cache' : 'run');

@@ -195,7 +195,8 @@ async function main(): Promise<number> {
     console.log(`Scripted model server: ${server.url}`);
   }
   const colorEnv = tty ? { FORCE_COLOR: '1', NO_COLOR: undefined } : {};
-  const command = ['run-many', '-t', 'ai-generate', '--parallel', String(args.parallel)];
+  // --output-style=stream: every task's lines as they come, prefixed with the project (CI mode would hide them).
+  const command = ['run-many', '-t', 'ai-generate', '--parallel', String(args.parallel), '--output-style=stream'];
   const problems: string[] = [];
 
   try {
