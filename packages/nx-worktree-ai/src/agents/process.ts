@@ -31,6 +31,8 @@ export interface AgentProcessResult {
   aborted: boolean;
   /** Last 8 KB of stderr. */
   stderrTail: string;
+  /** options.timeoutMs, so `{ ...result, result: parsed }` is a complete AgentOutcome for classify(). */
+  timeoutMs: number | null;
 }
 
 const DEFAULT_KILL_GRACE_MS = 3000;
@@ -46,7 +48,7 @@ const POLL_MS = 50;
  */
 export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProcessResult> {
   if (options.signal?.aborted) {
-    return Promise.resolve({ exitCode: null, signal: null, timedOut: false, aborted: true, stderrTail: '' });
+    return Promise.resolve({ exitCode: null, signal: null, timedOut: false, aborted: true, stderrTail: '', timeoutMs: options.timeoutMs });
   }
   return new Promise((resolve, reject) => {
     const graceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
@@ -113,6 +115,7 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
         timedOut: state.timedOut,
         aborted: state.aborted,
         stderrTail: stderr.toString(),
+        timeoutMs: options.timeoutMs,
       };
       if (state.callbackError !== null) reject(state.callbackError);
       else resolve(result);

@@ -74,6 +74,10 @@ export interface AgentOutcome {
   result: AgentResult | null;
   /** Last few KB of stderr, for error messages. */
   stderrTail: string;
+  /** The timeout that killed it (for the message), when timedOut. */
+  timeoutMs?: number | null;
+  /** Stopped by the caller (abort signal, SIGINT/SIGTERM): a cancellation, not the agent's failure. */
+  aborted?: boolean;
 }
 
 /** One adapter per CLI. Stateless: `createParser` returns a fresh line parser per run. */

@@ -1,0 +1,275 @@
+import { formatUsd, oneLine, stderrSummary } from './format';
+import { classifyInterrupted, exitText } from './outcome';
+import { toolDetail, WRITE_TOOLS } from './tool-detail';
+import type { AgentAdapter, AgentEvent, AgentFailure, AgentInvocation, AgentOutcome, AgentResult, AgentRunRequest } from './types';
+
+/**
+ * Bash commands Claude may not run, whatever the permission mode (deny rules hold even under
+ * bypassPermissions). A worktree shares refs, stash, config and remotes with the user's repository,
+ * so anything that publishes, rewrites history or touches shared state is refused; the executor
+ * commits the batch's work itself.
+ */
+export const CLAUDE_DENIED_TOOLS = [
+  'Bash(git push:*)',
+  'Bash(git reset --hard:*)',
+  'Bash(git rebase:*)',
+  'Bash(git commit --amend:*)',
+  'Bash(git filter-branch:*)',
+  'Bash(git filter-repo:*)',
+  'Bash(git update-ref:*)',
+  'Bash(git branch -d:*)',
+  'Bash(git branch -D:*)',
+  'Bash(git branch --delete:*)',
+  'Bash(git branch -f:*)',
+  'Bash(git branch -m:*)',
+  'Bash(git branch -M:*)',
+  'Bash(git tag -d:*)',
+  'Bash(git tag -f:*)',
+  'Bash(git stash:*)',
+  'Bash(git worktree:*)',
+  'Bash(git config:*)',
+  'Bash(git remote:*)',
+  'Bash(git gc:*)',
+  'Bash(git prune:*)',
+  'Bash(git reflog expire:*)',
+  'Bash(git reflog delete:*)',
+];
+
+export function buildClaudeInvocation(request: AgentRunRequest): AgentInvocation {
+  const args = ['-p', '--output-format', 'stream-json', '--verbose'];
+  // --disallowedTools takes a variable number of values: an option must follow it, never a positional.
+  args.push('--disallowedTools', ...CLAUDE_DENIED_TOOLS, '--permission-mode', 'acceptEdits');
+  if (request.model) args.push('--model', request.model);
+  if (request.maxTurns !== null) args.push('--max-turns', String(request.maxTurns));
+  if (request.maxBudgetUsd !== null) args.push('--max-budget-usd', String(request.maxBudgetUsd));
+  args.push(...request.extraArgs);
+  // The prompt goes on stdin: no argv length limit, and a prompt starting with "-" is not an option.
+  return { bin: 'claude', args, env: { DISABLE_AUTOUPDATER: '1' }, stdin: request.prompt };
+}
+
+type Json = Record<string, unknown>;
+
+interface ParserState {
+  /** From system/init: tool paths are shown relative to it. */
+  cwd: string | null;
+  /** An assistant message flagged authentication_failed (not-logged-in reports no HTTP status). */
+  authFailed: boolean;
+}
+
+const TOOL_RESULT_MAX = 2000;
+const AUTH_TEXT = /not logged in|please run \/login|invalid api key|authentication_error|oauth token/i;
+
+function isRecord(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+function num(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/** A fresh stream-json line parser (stateful: cwd and auth errors seen so far). Never throws. */
+export function createClaudeParser(): (line: string) => AgentEvent[] {
+  const state: ParserState = { cwd: null, authFailed: false };
+  return (line) => {
+    try {
+      return parseLine(line, state);
+    } catch {
+      return [{ kind: 'unknown', line }];
+    }
+  };
+}
+
+function parseLine(line: string, state: ParserState): AgentEvent[] {
+  if (line.trim() === '') return [];
+  let event: unknown;
+  try {
+    event = JSON.parse(line);
+  } catch {
+    return [{ kind: 'unknown', line }];
+  }
+  if (!isRecord(event)) return [{ kind: 'unknown', line }];
+  switch (event.type) {
+    case 'system':
+      return parseSystem(event, line, state);
+    case 'assistant':
+      return parseAssistant(event, line, state);
+    case 'user':
+      return parseUser(event);
+    case 'result':
+      return [{ kind: 'result', result: parseResult(event, state) }];
+    default:
+      return [{ kind: 'unknown', line }];
+  }
+}
+
+function parseSystem(event: Json, line: string, state: ParserState): AgentEvent[] {
+  switch (event.subtype) {
+    case 'init':
+      state.cwd = str(event.cwd);
+      return [{ kind: 'init', sessionId: str(event.session_id), model: str(event.model) }];
+    case 'api_retry':
+      return [{ kind: 'retry', attempt: num(event.attempt), status: num(event.error_status), message: str(event.error) }];
+    case 'permission_denied':
+      // Repeated by the tool_result that follows (is_error) and by the result's permission_denials.
+      return [];
+    default:
+      return [{ kind: 'unknown', line }];
+  }
+}
+
+function parseAssistant(event: Json, line: string, state: ParserState): AgentEvent[] {
+  if (event.error === 'authentication_failed') state.authFailed = true;
+  const content = isRecord(event.message) ? event.message.content : undefined;
+  if (!Array.isArray(content)) return [{ kind: 'unknown', line }];
+  const events: AgentEvent[] = [];
+  for (const block of content) {
+    if (!isRecord(block)) continue;
+    if (block.type === 'text' && typeof block.text === 'string' && block.text.trim() !== '') {
+      events.push({ kind: 'message', text: block.text });
+    } else if (block.type === 'tool_use' && typeof block.name === 'string') {
+      events.push({ kind: 'tool-use', id: str(block.id), tool: block.name, detail: toolDetail(block.name, block.input, state.cwd) });
+    }
+  }
+  return events;
+}
+
+function parseUser(event: Json): AgentEvent[] {
+  const content = isRecord(event.message) ? event.message.content : undefined;
+  if (!Array.isArray(content)) return [];
+  const events: AgentEvent[] = [];
+  for (const block of content) {
+    if (!isRecord(block) || block.type !== 'tool_result') continue;
+    const text = toolResultText(block.content);
+    events.push({ kind: 'tool-result', id: str(block.tool_use_id), ok: block.is_error !== true, text });
+  }
+  return events;
+}
+
+function toolResultText(content: unknown): string | null {
+  if (typeof content === 'string') return content.slice(0, TOOL_RESULT_MAX);
+  if (!Array.isArray(content)) return null;
+  const texts = content.filter(isRecord).map((part) => str(part.text)).filter((t): t is string => t !== null);
+  return texts.length === 0 ? null : texts.join('\n').slice(0, TOOL_RESULT_MAX);
+}
+
+function parseResult(event: Json, state: ParserState): AgentResult {
+  const subtype = str(event.subtype);
+  // Never trust subtype alone: auth and API failures report subtype "success" with is_error true.
+  const isError = event.is_error === true || (subtype?.startsWith('error') ?? false);
+  const message = str(event.result) ?? joinErrors(event.errors);
+  const apiErrorStatus = num(event.api_error_status);
+  const usage = isRecord(event.usage) ? event.usage : {};
+  return {
+    isError,
+    reason: isError ? errorReason(event, apiErrorStatus, message, state) : null,
+    message,
+    sessionId: str(event.session_id),
+    turns: num(event.num_turns),
+    tokens: {
+      input: num(usage.input_tokens),
+      output: num(usage.output_tokens),
+      cacheRead: num(usage.cache_read_input_tokens),
+      cacheWrite: num(usage.cache_creation_input_tokens),
+    },
+    costUsd: num(event.total_cost_usd),
+    permissionDenials: deniedTools(event.permission_denials),
+    apiErrorStatus,
+  };
+}
+
+function joinErrors(errors: unknown): string | null {
+  if (!Array.isArray(errors)) return null;
+  const texts = errors.filter((e): e is string => typeof e === 'string');
+  return texts.length === 0 ? null : texts.join('; ');
+}
+
+function deniedTools(denials: unknown): string[] {
+  if (!Array.isArray(denials)) return [];
+  return denials.filter(isRecord).map((d) => str(d.tool_name) ?? 'unknown tool');
+}
+
+function errorReason(event: Json, status: number | null, message: string | null, state: ParserState): string {
+  const subtype = str(event.subtype);
+  const terminal = str(event.terminal_reason);
+  if (subtype === 'error_max_turns' || terminal === 'max_turns') return 'max_turns';
+  if (subtype === 'error_max_budget_usd' || terminal === 'budget_exhausted') return 'max_budget';
+  if (status === 401 || state.authFailed || (message !== null && AUTH_TEXT.test(message))) return 'auth';
+  if (status === 429) return 'rate_limited';
+  if (status !== null || terminal === 'api_error') return 'api_error';
+  return terminal ?? subtype ?? 'error';
+}
+
+/** null = the batch's agent run succeeded. */
+export function classifyClaude(outcome: AgentOutcome): AgentFailure | null {
+  return classifyInterrupted('claude', outcome) ?? classifyResult(outcome) ?? classifyExit(outcome) ?? classifyDenials(outcome);
+}
+
+function classifyResult(outcome: AgentOutcome): AgentFailure | null {
+  const result = outcome.result;
+  if (result === null) {
+    if (outcome.exitCode === 0) {
+      return { kind: 'crashed', message: 'claude exited without a result event: is `--output-format` overridden in agentArgs?' };
+    }
+    return { kind: 'crashed', message: `claude ${exitText(outcome)} without a result: ${stderrSummary(outcome.stderrTail)}` };
+  }
+  if (!result.isError) return null;
+  const said = result.message ? `: ${oneLine(result.message, 200)}` : '';
+  const http = result.apiErrorStatus !== null ? `HTTP ${result.apiErrorStatus}` : null;
+  switch (result.reason) {
+    case 'auth':
+      return result.apiErrorStatus === 401
+        ? { kind: 'not-logged-in', message: `claude's credentials were rejected (${http}${said}): set a valid ANTHROPIC_API_KEY (or run \`claude /login\`)` }
+        : { kind: 'not-logged-in', message: 'claude is not logged in: set ANTHROPIC_API_KEY (or run `claude /login`)' };
+    case 'max_turns':
+      return { kind: 'max-turns', message: `claude hit its turn limit${details(result.message, result.turns !== null ? `${result.turns} turns` : null)}: raise \`maxTurns\` in the batch frontmatter, or make the batch smaller` };
+    case 'max_budget':
+      return { kind: 'budget', message: `claude hit its budget${details(result.message, result.costUsd !== null ? `spent ${formatUsd(result.costUsd)}` : null)}: raise \`maxBudgetUsd\` in the batch frontmatter, or make the batch smaller` };
+    case 'rate_limited':
+      return { kind: 'rate-limited', message: `claude was rate limited (${http}${said}): wait, or run fewer batches at once (--parallel)` };
+    case 'api_error':
+      return { kind: 'api-error', message: `claude failed with an API error (${http ?? 'no HTTP status'}${said}): ${apiErrorAdvice(result.apiErrorStatus)}` };
+    default:
+      return { kind: 'crashed', message: `claude reported an error (${result.reason ?? 'unknown'})${said}` };
+  }
+}
+
+function apiErrorAdvice(status: number | null): string {
+  if (status === 404) return 'check `model` in the batch frontmatter';
+  if (status !== null && status >= 400 && status < 500) return 'check the request settings (model, agentArgs)';
+  return 'usually temporary, run the batch again';
+}
+
+function classifyExit(outcome: AgentOutcome): AgentFailure | null {
+  if (outcome.exitCode === 0) return null;
+  return { kind: 'crashed', message: `claude ${exitText(outcome)} although it reported success: ${stderrSummary(outcome.stderrTail)}` };
+}
+
+function classifyDenials(outcome: AgentOutcome): AgentFailure | null {
+  const writes = (outcome.result?.permissionDenials ?? []).filter((tool) => WRITE_TOOLS.has(tool));
+  if (writes.length === 0) return null;
+  const tools = [...new Set(writes)].join(', ');
+  return {
+    kind: 'permission-denied',
+    message: `claude was refused ${tools}, so the batch did not do its work: check the deny rules in .claude/settings.json and the permission mode in agentArgs (the default, acceptEdits, allows edits inside the worktree)`,
+  };
+}
+
+/** " (a; b)" from the parts present, or "". */
+function details(...parts: (string | null)[]): string {
+  const present = parts.filter((p): p is string => p !== null && p !== '').map((p) => oneLine(p, 200));
+  return present.length === 0 ? '' : ` (${present.join('; ')})`;
+}
+
+export const claudeAdapter: AgentAdapter = {
+  name: 'claude',
+  bin: 'claude',
+  npmPackage: '@anthropic-ai/claude-code',
+  versionArgs: ['--version'],
+  buildInvocation: buildClaudeInvocation,
+  createParser: createClaudeParser,
+  classify: classifyClaude,
+};
