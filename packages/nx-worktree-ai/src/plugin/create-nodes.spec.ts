@@ -114,7 +114,6 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
                 },
               },
             },
-            'ai-generate': aggregate,
           },
         },
       },
@@ -133,6 +132,8 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
         help: { command: 'npx nx run auth:ai-generate--auth-api --help', example: { options: { model: 'opus', keepWorktree: true } } },
       },
     });
+    // the aggregate comes once per project, with its first batch file (Nx would merge duplicates' metadata arrays)
+    expect(Object.keys(api)).toEqual(['ai-generate--auth-api', 'ai-generate']);
     expect(api['ai-generate']).toEqual(aggregate);
     const theme = targetsOf(result, 'libs/shared-ui/ai/theme.ai.md', 'libs/shared-ui');
     expect(theme['ai-generate--theme'].outputs).toEqual([

@@ -1,4 +1,4 @@
-import { createNodesFromFiles, type CreateNodes, type CreateNodesContext, type CreateNodesResult } from '@nx/devkit';
+import { createNodesFromFiles, type CreateNodes, type CreateNodesContext, type CreateNodesResult, type TargetConfiguration } from '@nx/devkit';
 import { BatchFileError } from '../batch/parse';
 import { analyzeBatches, type BatchAnalysis, type InferredBatch } from './batches';
 import { normalizePluginOptions, type AiPluginOptions, type NormalizedAiPluginOptions } from './options';
@@ -14,7 +14,8 @@ export const BATCH_FILE_GLOB = '**/*.ai.md';
  * Nx passes all matching files at once. They are read and checked together first (names, dependsOn,
  * cycles, overlapping outputs need the whole set); then createNodesFromFiles turns the per-file
  * problems into one AggregateCreateNodesError in which every entry names its file. A file with a
- * problem gets no target; the others still do (Nx's partial results).
+ * problem gets no target; the others still do (Nx's partial results). The aggregate target is
+ * returned with the first valid batch file of each project.
  */
 export const createNodes: CreateNodes<AiPluginOptions> = [
   BATCH_FILE_GLOB,
@@ -46,17 +47,14 @@ function buildResults(analysis: BatchAnalysis, options: NormalizedAiPluginOption
 
   const results = new Map<string, CreateNodesResult>();
   for (const b of valid) {
-    results.set(b.file, {
-      projects: {
-        [b.root]: {
-          targets: {
-            [batchTargetName(options.targetName, b.name)]: batchTarget(b, options, pmExec),
-            // Every file of the project carries the same aggregate; Nx merges them into one.
-            [options.targetName]: aggregateTarget(b.project, byRoot.get(b.root)!, options),
-          },
-        },
-      },
-    });
+    const siblings = byRoot.get(b.root)!;
+    const targets: Record<string, TargetConfiguration> = {
+      [batchTargetName(options.targetName, b.name)]: batchTarget(b, options, pmExec),
+    };
+    // The aggregate comes with the project's first batch file only: Nx would concatenate the
+    // metadata arrays (technologies) of identical targets inferred from several files.
+    if (siblings[0] === b) targets[options.targetName] = aggregateTarget(b.project, siblings, options);
+    results.set(b.file, { projects: { [b.root]: { targets } } });
   }
   return results;
 }
