@@ -1,0 +1,21 @@
+import type { AgentName } from '../batch/spec';
+import { claudeAdapter } from './claude';
+import { commandAdapter } from './command';
+import type { AgentAdapter } from './types';
+
+const ADAPTERS: Partial<Record<AgentName, AgentAdapter>> = {
+  claude: claudeAdapter,
+  command: commandAdapter,
+};
+
+/** Agents that can run today. */
+export const AVAILABLE_AGENTS = Object.keys(ADAPTERS) as AgentName[];
+
+export function getAdapter(name: AgentName): AgentAdapter {
+  const adapter = ADAPTERS[name];
+  if (adapter) return adapter;
+  throw new Error(
+    `agent "${name}" is not supported yet: the available agents are ${AVAILABLE_AGENTS.join(', ')} ` +
+      '(any other CLI can run now as `agent: command` with `command: [program, ...args]`)',
+  );
+}
