@@ -39,16 +39,35 @@ function isDead(pid: number): boolean {
   }
 }
 
-/** A child that starts a grandchild (which ignores SIGTERM when asked), prints both pids, then idles. */
+/** A child that starts a grandchild (both ignore SIGTERM when asked), prints both pids, then idles. */
 const spawnGrandchild = (opts: { ignoreTerm?: boolean; exitAfterSpawn?: boolean } = {}) => `
+  ${opts.ignoreTerm ? "process.on('SIGTERM', () => {});" : ''}
   const { spawn } = require('node:child_process');
   const grandchild = spawn(process.execPath, ['-e', ${JSON.stringify(
     `${opts.ignoreTerm ? "process.on('SIGTERM', () => {});" : ''} setInterval(() => {}, 1000);`,
   )}], { stdio: ${opts.exitAfterSpawn ? "'inherit'" : "'ignore'"} });
-  ${opts.ignoreTerm ? "process.on('SIGTERM', () => {});" : ''}
   console.log('pids ' + process.pid + ' ' + grandchild.pid);
   ${opts.exitAfterSpawn ? 'grandchild.unref(); setTimeout(() => process.exit(0), 100);' : 'setInterval(() => {}, 1000);'}
 `;
+
+/** Aborts as soon as the child has printed its pids: no race with a slow machine. */
+function abortWhenStarted(): { signal: AbortSignal; onLine: (line: string) => void; lines: string[]; abortedAt: () => number } {
+  const controller = new AbortController();
+  const lines: string[] = [];
+  let at = 0;
+  return {
+    signal: controller.signal,
+    lines,
+    abortedAt: () => at,
+    onLine: (line) => {
+      lines.push(line);
+      if (line.startsWith('pids ')) {
+        at = Date.now();
+        controller.abort();
+      }
+    },
+  };
+}
 
 function pidsFrom(lines: string[]): number[] {
   const line = lines.find((l) => l.startsWith('pids '));
@@ -114,22 +133,21 @@ describe('runAgentProcess', () => {
   });
 
   it('kills the whole process group on timeout', async () => {
-    const { promise, lines } = run(spawnGrandchild(), { timeoutMs: 800 });
+    const { promise, lines } = run(spawnGrandchild(), { timeoutMs: 1500 });
     const result = await promise;
-    expect(result.timedOut).toBe(true);
-    expect(result.signal).toBe('SIGTERM');
+    expect(result).toMatchObject({ timedOut: true, aborted: false, signal: 'SIGTERM', timeoutMs: 1500 });
     const [child, grandchild] = pidsFrom(lines);
     expect(isDead(child)).toBe(true);
     expect(isDead(grandchild)).toBe(true);
   });
 
   it('SIGKILLs a group that ignores SIGTERM after the grace', async () => {
-    const started = Date.now();
-    const { promise, lines } = run(spawnGrandchild({ ignoreTerm: true }), { timeoutMs: 800, killGraceMs: 300 });
+    const abort = abortWhenStarted();
+    const { promise } = run(spawnGrandchild({ ignoreTerm: true }), { signal: abort.signal, onLine: abort.onLine, killGraceMs: 300 });
     const result = await promise;
-    expect(result).toMatchObject({ timedOut: true, signal: 'SIGKILL' });
-    expect(Date.now() - started).toBeLessThan(5000);
-    for (const pid of pidsFrom(lines)) expect(isDead(pid)).toBe(true);
+    expect(result).toMatchObject({ aborted: true, signal: 'SIGKILL' });
+    expect(Date.now() - abort.abortedAt()).toBeLessThan(5000);
+    for (const pid of pidsFrom(abort.lines)) expect(isDead(pid)).toBe(true);
   });
 
   it('stops a background grandchild left by a normal exit, even one holding stdout open', async () => {
@@ -141,12 +159,11 @@ describe('runAgentProcess', () => {
   });
 
   it('stops the group when the AbortSignal fires', async () => {
-    const controller = new AbortController();
-    const { promise, lines } = run(spawnGrandchild(), { signal: controller.signal, timeoutMs: null });
-    setTimeout(() => controller.abort(), 800);
+    const abort = abortWhenStarted();
+    const { promise } = run(spawnGrandchild(), { signal: abort.signal, onLine: abort.onLine, timeoutMs: null });
     const result = await promise;
-    expect(result).toMatchObject({ aborted: true, timedOut: false });
-    for (const pid of pidsFrom(lines)) expect(isDead(pid)).toBe(true);
+    expect(result).toMatchObject({ aborted: true, timedOut: false, signal: 'SIGTERM' });
+    for (const pid of pidsFrom(abort.lines)) expect(isDead(pid)).toBe(true);
   });
 
   it('does not start when already aborted', async () => {
