@@ -105,6 +105,7 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
     }
 
     async function afterExit(exitCode: number | null, exitSignal: NodeJS.Signals | null): Promise<void> {
+      clearTimeout(timeoutTimer);
       await stopStragglers(child, requestStop, () => state.hardKilled);
       await waitForClose(child, closed);
       stdout.end();
