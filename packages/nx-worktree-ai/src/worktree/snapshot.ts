@@ -4,8 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { git, PLUGIN_IDENTITY } from './git';
 import type { RepoInfo } from './repo';
 
-/** Never part of a snapshot: the plugin's own artifacts. */
-export const SNAPSHOT_EXCLUDES = [':(exclude,top).nx-worktree-ai'];
+/** Never part of a snapshot: the plugin's own artifacts (gitignored by `init`, dropped here in case they are not). */
+const ARTIFACTS_PATHSPEC = ':(top,literal).nx-worktree-ai';
 
 /**
  * Commits the workspace as it is (tracked and untracked, not ignored) on top of HEAD, without
@@ -20,7 +20,8 @@ export async function snapshotWorkspace(repo: RepoInfo, message = 'nx-worktree-a
   try {
     if (existsSync(repo.indexFile)) copyFileSync(repo.indexFile, indexFile);
     else await git(repo.root, ['read-tree', repo.head], { env });
-    await git(repo.root, ['add', '-A', '--', '.', ...SNAPSHOT_EXCLUDES], { env });
+    await git(repo.root, ['add', '-A'], { env });
+    await git(repo.root, ['rm', '--cached', '-r', '-q', '--ignore-unmatch', '--', ARTIFACTS_PATHSPEC], { env });
     const tree = await git(repo.root, ['write-tree'], { env });
     return await git(repo.root, ['commit-tree', tree, '-p', repo.head, '-m', message], { env });
   } finally {

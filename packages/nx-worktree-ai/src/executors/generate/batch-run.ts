@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExecutorContext } from '@nx/devkit';
+import { parseBatchFile } from '../../batch/parse';
+import { parseDuration } from '../../batch/duration';
+import { contextGlob, underProject } from '../../batch/paths';
+import type { AgentName, ApplyMode, BatchSpec } from '../../batch/spec';
+import type { GenerateOptions } from './schema';
+
+export const DEFAULT_TIMEOUT_MS = 30 * 60_000;
+export const EXECUTOR_NAME = 'nx-worktree-ai:generate';
+
+/** Everything one run of one batch needs, resolved from the batch file, the options and Nx's context. */
+export interface BatchRun {
+  project: string;
+  /** `project:batch`, the prefix of every progress line. */
+  label: string;
+  spec: BatchSpec;
+  agent: AgentName;
+  model: string | null;
+  maxTurns: number | null;
+  maxBudgetUsd: number | null;
+  timeoutMs: number;
+  apply: ApplyMode;
+  /** Workspace-relative globs the batch may write. */
+  outputGlobs: string[];
+  /** Workspace-relative globs whose content is part of the result-cache key. */
+  inputGlobs: string[];
+  /** `.nx-worktree-ai/<project>/<batch>` */
+  artifactDir: string;
+}
+
+export function resolveBatchRun(options: GenerateOptions, context: ExecutorContext): BatchRun {
+  const project = context.projectName;
+  if (!project) throw new Error('nx-worktree-ai:generate must run as a task of a project (nx run <project>:<target>).');
+  const projectRoot = context.projectsConfigurations.projects[project]?.root ?? '.';
+  const spec = readBatch(context.root, options.batch, projectRoot);
+  const fm = spec.frontmatter;
+  const outputGlobs = fm.outputs.map((glob) => underProject(projectRoot, glob));
+  const dependencyOutputs = dependencyBatchOutputs(context, project, spec);
+  return {
+    project,
+    label: `${project}:${spec.name}`,
+    spec,
+    agent: options.agent ?? fm.agent,
+    model: options.model ?? fm.model ?? null,
+    maxTurns: options.maxTurns ?? fm.maxTurns ?? null,
+    maxBudgetUsd: options.maxBudgetUsd ?? fm.maxBudgetUsd ?? null,
+    timeoutMs: parseDuration(options.timeout ?? fm.timeout ?? DEFAULT_TIMEOUT_MS),
+    apply: options.apply ?? fm.apply,
+    outputGlobs,
+    inputGlobs: [spec.file, ...fm.context.map((entry) => contextGlob(projectRoot, entry)), ...dependencyOutputs],
+    artifactDir: join('.nx-worktree-ai', project, spec.name),
+  };
+}
+
+export function readBatch(root: string, file: string, projectRoot: string): BatchSpec {
+  let text: string;
+  try {
+    text = readFileSync(join(root, file), 'utf8');
+  } catch {
+    throw new Error(`Batch file ${file} not found (option "batch" is a path from the workspace root).`);
+  }
+  return parseBatchFile(file.split('\\').join('/'), text, projectRoot);
+}
+
+/**
+ * The outputs of every batch this one depends on: from Nx's task graph (frontmatter dependsOn and
+ * `^ai-generate` alike, seen through the noop aggregates), and from the frontmatter for runs that
+ * exclude task dependencies. Their content is part of this batch's cache key.
+ */
+function dependencyBatchOutputs(context: ExecutorContext, project: string, spec: BatchSpec): string[] {
+  const projects = context.projectsConfigurations.projects;
+  const globs = new Set<string>();
+  const addBatchTarget = (depProject: string, target: string) => {
+    const config = projects[depProject]?.targets?.[target];
+    if (config?.executor !== EXECUTOR_NAME || typeof config.options?.batch !== 'string') return false;
+    const root = projects[depProject].root;
+    try {
+      for (const glob of readBatch(context.root, config.options.batch, root).frontmatter.outputs) globs.add(underProject(root, glob));
+    } catch {
+      // a broken dependency batch fails its own task; its outputs simply add nothing here
+    }
+    return true;
+  };
+
+  const graph = context.taskGraph;
+  const selfId = graph && Object.keys(graph.tasks).find((id) => graph.tasks[id].target.project === project && graph.tasks[id].target.target === context.targetName);
+  if (graph && selfId) {
+    const seen = new Set<string>();
+    const visit = (id: string) => {
+      for (const edge of (graph.dependencies[id] ?? []) as unknown[]) {
+        // Nx 22/23 list task ids; Nx 24 lists edges { id }.
+        const dep = typeof edge === 'string' ? edge : (edge as { id: string }).id;
+        if (seen.has(dep)) continue;
+        seen.add(dep);
+        const { project: p, target: t } = graph.tasks[dep].target;
+        if (!addBatchTarget(p, t)) visit(dep);
+      }
+    };
+    visit(selfId);
+  }
+  const ownTarget = context.targetName ?? '';
+  const targetPrefix = ownTarget.endsWith(`--${spec.name}`) ? ownTarget.slice(0, -spec.name.length) : 'ai-generate--';
+  for (const dep of spec.frontmatter.dependsOn) {
+    const [p, b] = dep.includes(':') ? dep.split(':') : [project, dep];
+    addBatchTarget(p, `${targetPrefix}${b}`);
+  }
+  return [...globs].sort();
+}

@@ -1,0 +1,146 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExecutorContext } from '@nx/devkit';
+import { git, gitRepo, removeDir, tempDir, writeFiles } from '../../../../../testing/temp';
+import generateExecutor from './executor';
+import type { BatchResult } from './result';
+
+/**
+ * The executor end to end on a real git repository, with the `command` agent standing in for a
+ * model-driven CLI (a node script that edits the worktree). The e2e suite does the same with Nx and
+ * the real claude CLI.
+ */
+function batchFile(outputs: string[], script: string, extra = ''): string {
+  return `---\ndescription: test batch\nagent: command\ncommand: [node, -e, ${JSON.stringify(script)}]\noutputs: [${outputs.join(', ')}]\n${extra}---\nWrite the module.\n`;
+}
+
+function context(root: string, project: string, targetName: string, batches: Record<string, string>): ExecutorContext {
+  const targets = Object.fromEntries(
+    Object.entries(batches).map(([name, file]) => [`ai-generate--${name}`, { executor: 'nx-worktree-ai:generate', options: { batch: file } }]),
+  );
+  return {
+    root,
+    cwd: root,
+    isVerbose: false,
+    projectName: project,
+    targetName,
+    projectsConfigurations: { version: 2, projects: { [project]: { root: `libs/${project}`, targets } } },
+    nxJsonConfiguration: {},
+    projectGraph: { nodes: {}, dependencies: {} },
+  } as ExecutorContext;
+}
+
+function readResult(root: string, project: string, batch: string): BatchResult {
+  return JSON.parse(readFileSync(join(root, '.nx-worktree-ai', project, batch, 'result.json'), 'utf8'));
+}
+
+function userState(dir: string) {
+  return {
+    head: git(dir, 'rev-parse', 'HEAD'),
+    index: readFileSync(join(dir, '.git', 'index')).toString('base64'),
+    status: git(dir, 'status', '--porcelain=v1', '-uall'),
+  };
+}
+
+describe('nx-worktree-ai:generate with the command agent', () => {
+  let root: string;
+  let worktreeDir: string;
+  const write = `require('fs').mkdirSync('libs/auth/src/auth', { recursive: true }); require('fs').writeFileSync('libs/auth/src/auth/login.ts', 'export const login = () => true;\\n'); console.log('wrote login.ts');`;
+
+  beforeEach(() => {
+    root = gitRepo({
+      'libs/auth/project.json': '{ "name": "auth" }\n',
+      'libs/auth/ai/auth-module.ai.md': batchFile(['src/auth/**'], write),
+      '.gitignore': '.nx-worktree-ai/\n',
+    });
+    worktreeDir = tempDir('nxwa-wt-');
+    writeFiles(root, { 'scratch.txt': 'my unrelated uncommitted edit\n' });
+  });
+  afterEach(() => {
+    removeDir(root);
+    removeDir(worktreeDir);
+  });
+
+  const run = (batch = 'auth-module', extra: Record<string, unknown> = {}) =>
+    generateExecutor({ batch: `libs/auth/ai/${batch}.ai.md`, worktreeDir, ...extra }, context(root, 'auth', `ai-generate--${batch}`, { [batch]: `libs/auth/ai/${batch}.ai.md` }));
+
+  it('runs the agent in a worktree, applies its change and writes a complete result.json', async () => {
+    const before = userState(root);
+    await expect(run()).resolves.toEqual({ success: true });
+    expect(readFileSync(join(root, 'libs/auth/src/auth/login.ts'), 'utf8')).toBe('export const login = () => true;\n');
+    const after = userState(root);
+    expect(after.head).toBe(before.head);
+    expect(after.index).toBe(before.index);
+    expect(after.status).toBe('?? libs/auth/src/auth/login.ts\n?? scratch.txt'.replace('\n', '\n'));
+    expect(readFileSync(join(root, 'scratch.txt'), 'utf8')).toBe('my unrelated uncommitted edit\n');
+
+    const result = readResult(root, 'auth', 'auth-module');
+    expect(result).toMatchObject({
+      project: 'auth',
+      batch: 'auth-module',
+      status: 'succeeded',
+      agent: 'command',
+      branch: 'ai/auth/auth-module',
+      filesChanged: ['libs/auth/src/auth/login.ts'],
+      insertions: 1,
+      deletions: 0,
+      error: null,
+    });
+    expect(Object.keys(result).sort()).toEqual(
+      ['project', 'batch', 'status', 'agent', 'agentVersion', 'model', 'sessionId', 'turns', 'tokens', 'costUsd', 'durationMs', 'startedAt', 'finishedAt', 'cacheKey', 'branch', 'commit', 'filesChanged', 'insertions', 'deletions', 'error'].sort(),
+    );
+    expect(git(root, 'rev-parse', 'ai/auth/auth-module')).toBe(result.commit);
+    expect(git(root, 'show', `${result.commit}:libs/auth/src/auth/login.ts`)).toContain('login');
+    for (const artifact of ['transcript.jsonl', 'changes.patch', 'prompt.md']) {
+      expect(existsSync(join(root, '.nx-worktree-ai/auth/auth-module', artifact))).toBe(true);
+    }
+    expect(readFileSync(join(root, '.nx-worktree-ai/auth/auth-module/transcript.jsonl'), 'utf8')).toContain('wrote login.ts');
+    expect(readFileSync(join(root, '.nx-worktree-ai/auth/auth-module/prompt.md'), 'utf8')).toContain('Write the module.');
+    expect(git(root, 'worktree', 'list')).not.toContain(worktreeDir);
+  });
+
+  it('replays from the result cache without running the agent', async () => {
+    await run();
+    const first = readResult(root, 'auth', 'auth-module');
+    writeFileSync(join(root, 'libs/auth/src/auth/login.ts'), 'lost by nx reset\n');
+    // The agent would now fail: a replay must not start it.
+    await expect(run('auth-module', { agentBin: '/nonexistent/agent' })).resolves.toEqual({ success: true });
+    const replayed = readResult(root, 'auth', 'auth-module');
+    expect(replayed.status).toBe('replayed');
+    expect(replayed.cacheKey).toBe(first.cacheKey);
+    expect(replayed.commit).toBe(first.commit);
+    expect(readFileSync(join(root, 'libs/auth/src/auth/login.ts'), 'utf8')).toBe('export const login = () => true;\n');
+  });
+
+  it('fails a batch that writes outside its outputs, applies nothing and keeps the work on the branch', async () => {
+    const stray = `require('fs').mkdirSync('libs/auth/src/auth', { recursive: true }); require('fs').writeFileSync('libs/auth/src/auth/ok.ts', '1'); require('fs').writeFileSync('package.json', '{}');`;
+    writeFiles(root, { 'libs/auth/ai/stray.ai.md': batchFile(['src/auth/**'], stray) });
+    const before = userState(root);
+    await expect(run('stray')).resolves.toEqual({ success: false });
+    expect(userState(root)).toEqual(before);
+    expect(existsSync(join(root, 'libs/auth/src/auth/ok.ts'))).toBe(false);
+    const result = readResult(root, 'auth', 'stray');
+    expect(result.status).toBe('failed');
+    expect(result.error).toContain('package.json');
+    expect(result.error).toContain('ai/auth/stray');
+    expect(git(root, 'show', 'ai/auth/stray:package.json')).toBe('{}');
+  });
+
+  it('fails without touching the workspace when the agent fails', async () => {
+    writeFiles(root, { 'libs/auth/ai/broken.ai.md': batchFile(['src/**'], `require('fs').writeFileSync('libs/auth/half.ts', '1'); process.exit(3)`) });
+    const before = userState(root);
+    await expect(run('broken')).resolves.toEqual({ success: false });
+    expect(userState(root)).toEqual(before);
+    expect(readResult(root, 'auth', 'broken').status).toBe('failed');
+    expect(git(root, 'show', 'ai/auth/broken:libs/auth/half.ts')).toBe('1');
+  });
+
+  it('names the file and key of a bad batch file', async () => {
+    writeFiles(root, { 'libs/auth/ai/bad.ai.md': '---\nagent: nope\noutputs: [src/**]\n---\nx\n' });
+    const errors: string[] = [];
+    const spy = jest.spyOn(console, 'error').mockImplementation((...args) => void errors.push(args.join(' ')));
+    await expect(run('bad')).resolves.toEqual({ success: false });
+    spy.mockRestore();
+    expect(errors.join('\n')).toMatch(/libs\/auth\/ai\/bad\.ai\.md[\s\S]*key "agent": got "nope"; expected one of "claude"/);
+  });
+});

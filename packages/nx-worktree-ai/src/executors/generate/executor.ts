@@ -1,0 +1,39 @@
+import { logger, type ExecutorContext } from '@nx/devkit';
+import { BatchFileError, describeIssues } from '../../batch/parse';
+import { resolveBatchRun } from './batch-run';
+import { BatchFailure, runBatch } from './run-batch';
+import { generateOptionsSchema, type GenerateOptionsInput } from './schema';
+
+/**
+ * `nx-worktree-ai:generate`: runs one batch in its own git worktree with a headless agent CLI and
+ * brings the result back. The last line always says what happened and, on failure, what to do.
+ */
+export default async function generateExecutor(rawOptions: GenerateOptionsInput, context: ExecutorContext): Promise<{ success: boolean }> {
+  const label = `${context.projectName ?? '?'}:${String(rawOptions?.batch ?? '?').split('/').pop()?.replace(/\.ai\.md$/, '')}`;
+  const parsed = generateOptionsSchema.safeParse(rawOptions);
+  if (!parsed.success) {
+    const where = `${context.projectName}:${context.targetName}`;
+    logger.error(`[${label}] invalid options of ${where}:\n${describeIssues(parsed.error.issues, rawOptions).map((l) => `  - ${l}`).join('\n')}`);
+    return { success: false };
+  }
+  try {
+    const run = resolveBatchRun(parsed.data, context);
+    const result = await runBatch(run, parsed.data, { root: context.root, log: (line) => logger.info(line) });
+    logger.info(summaryLine(run.label, result));
+    return { success: true };
+  } catch (error) {
+    if (error instanceof BatchFileError) logger.error(error.message);
+    else if (error instanceof BatchFailure) logger.error(`[${label}] failed: ${error.message}`);
+    else logger.error(`[${label}] failed: ${(error as Error).stack ?? String(error)}`);
+    return { success: false };
+  }
+}
+
+function summaryLine(label: string, r: import('./result').BatchResult): string {
+  const seconds = (r.durationMs / 1000).toFixed(1);
+  if (r.status === 'replayed') return `[${label}] replayed from the result cache (no model request) · ${r.filesChanged.length} file(s) · ${seconds}s`;
+  const parts = [`[${label}] succeeded`, `${r.turns ?? '?'} turns`, `${r.filesChanged.length} file(s) (+${r.insertions ?? 0} -${r.deletions ?? 0})`];
+  if (r.costUsd !== null) parts.push(`$${r.costUsd.toFixed(4)}`);
+  parts.push(`${seconds}s`, `branch ${r.branch}`);
+  return parts.join(' · ');
+}

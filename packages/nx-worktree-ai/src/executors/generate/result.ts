@@ -1,0 +1,62 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AgentName } from '../../batch/spec';
+import type { TokenUsage } from '../../agents/types';
+
+/** `.nx-worktree-ai/<project>/<batch>/result.json` (DESIGN "Contract: result.json"). Unknown values are null. */
+export interface BatchResult {
+  project: string;
+  batch: string;
+  status: 'succeeded' | 'failed' | 'replayed';
+  agent: AgentName;
+  agentVersion: string | null;
+  model: string | null;
+  sessionId: string | null;
+  turns: number | null;
+  tokens: TokenUsage;
+  costUsd: number | null;
+  durationMs: number;
+  startedAt: string;
+  finishedAt: string;
+  cacheKey: string | null;
+  branch: string | null;
+  commit: string | null;
+  filesChanged: string[];
+  insertions: number | null;
+  deletions: number | null;
+  error: string | null;
+}
+
+export const NO_TOKENS: TokenUsage = { input: null, output: null, cacheRead: null, cacheWrite: null };
+
+/** File names inside the artifact folder. */
+export const ARTIFACTS = {
+  result: 'result.json',
+  transcript: 'transcript.jsonl',
+  patch: 'changes.patch',
+  prompt: 'prompt.md',
+} as const;
+
+export interface ArtifactContents {
+  result: BatchResult;
+  transcript: string;
+  patch: string;
+  prompt: string;
+}
+
+export function serializeArtifacts(a: ArtifactContents): Record<string, string> {
+  return {
+    [ARTIFACTS.result]: `${JSON.stringify(a.result, null, 2)}\n`,
+    [ARTIFACTS.transcript]: a.transcript,
+    [ARTIFACTS.patch]: a.patch,
+    [ARTIFACTS.prompt]: a.prompt,
+  };
+}
+
+/** Replaces the artifact folder's content (files from an earlier run must not linger). */
+export function writeArtifacts(root: string, artifactDir: string, files: Record<string, string | Buffer>): void {
+  const dir = join(root, artifactDir);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+}

@@ -1,0 +1,315 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { getAdapter } from '../../agents/registry';
+import { agentVersion, resolveAgentBin } from '../../agents/resolve-bin';
+import { runAgentProcess } from '../../agents/process';
+import { createProgress } from '../../agents/progress';
+import type { AgentEvent, AgentFailure, AgentResult } from '../../agents/types';
+import { globMatcher } from '../../batch/paths';
+import { applyPlan, loadVersion, planIntegration, readWorkspaceFile, sameVersion, type PathChange } from '../../worktree/apply';
+import { keepUnintegratedBranch, KEY_TRAILER } from '../../worktree/branch';
+import { collectChanges, commitOnBranch, diffPatch, type CollectedChange } from '../../worktree/changes';
+import { git } from '../../worktree/git';
+import { withLock } from '../../worktree/lock';
+import { defaultWorktreeBase, lockPath, readRepoInfo, type RepoInfo } from '../../worktree/repo';
+import { lookupResult, storeResult, type CachedResult } from '../../worktree/result-cache';
+import { snapshotWorkspace } from '../../worktree/snapshot';
+import { listTree, type TreeFiles } from '../../worktree/tree';
+import { addWorktree, batchBranchName, prepareWorktree, removeWorktree, type Worktree } from '../../worktree/worktree';
+import type { BatchRun } from './batch-run';
+import { resultCacheKey } from './cache-key';
+import { commitToHead } from './commit-to-head';
+import { renderPrompt } from './prompt';
+import { ARTIFACTS, NO_TOKENS, serializeArtifacts, writeArtifacts, type BatchResult } from './result';
+import type { GenerateOptions } from './schema';
+
+/** A batch that did not succeed: the message is the run's last line. */
+export class BatchFailure extends Error {
+  constructor(
+    message: string,
+    readonly result: BatchResult | null,
+  ) {
+    super(message);
+    this.name = 'BatchFailure';
+  }
+}
+
+export interface RunContext {
+  root: string;
+  log: (line: string) => void;
+}
+
+/** DESIGN "what one batch run does", steps 2-9 (step 1, validation, happened in resolveBatchRun). */
+export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: RunContext): Promise<BatchResult> {
+  const startedAt = new Date();
+  const repo = await readRepoInfo(ctx.root);
+  const lock = lockPath(repo);
+  const prompt = renderPrompt(run);
+  const branch = await batchBranchName(repo, run.project, run.spec.name);
+
+  const snapshot = await withLock(lock, () => snapshotWorkspace(repo, `nx-worktree-ai snapshot for ${run.label}`));
+  const snapshotFiles = await listTree(repo.root, snapshot);
+  const cacheKey = resultCacheKey(run, prompt, options.agentArgs, snapshotFiles);
+
+  const hit = options.resultCache ? await lookupResult(repo, cacheKey) : null;
+  if (hit) return replay(run, ctx, repo, { hit, snapshot, snapshotFiles, branch, cacheKey, startedAt });
+
+  const adapter = getAdapter(run.agent);
+  // The command agent names its program per batch (command[0]).
+  const binName = adapter.bin || run.spec.frontmatter.command?.[0] || '';
+  const bin = resolveAgentBin(binName, ctx.root, options.agentBin);
+  if (!bin) throw new BatchFailure(notInstalledMessage(binName, adapter.npmPackage), null);
+  const version = await agentVersion(bin, adapter.versionArgs);
+
+  const baseDir = options.worktreeDir ?? defaultWorktreeBase(ctx.root);
+  const worktree = await withLock(lock, async () => {
+    const kept = await keepUnintegratedBranch(repo, branch);
+    if (kept) ctx.log(`[${run.label}] earlier unintegrated work on ${branch} kept as branch ${kept}`);
+    return addWorktree(repo, baseDir, `${run.project}--${run.spec.name}`, branch, snapshot);
+  });
+  ctx.log(`[${run.label}] ${run.agent}${version ? ` ${version}` : ''} · worktree ${worktree.dir} · branch ${branch}`);
+
+  const base: Omit<BatchResult, 'status' | 'error' | 'finishedAt' | 'durationMs'> = {
+    project: run.project,
+    batch: run.spec.name,
+    agent: run.agent,
+    agentVersion: version,
+    model: run.model,
+    sessionId: null,
+    turns: null,
+    tokens: { ...NO_TOKENS },
+    costUsd: null,
+    startedAt: startedAt.toISOString(),
+    cacheKey,
+    branch,
+    commit: null,
+    filesChanged: [],
+    insertions: null,
+    deletions: null,
+  };
+  const transcript: string[] = [];
+  let keepWorktree = options.keepWorktree;
+  try {
+    prepareWorktree(repo, worktree, options);
+    const promptFile = `${worktree.dir}.prompt.md`;
+    writeFileSync(promptFile, prompt);
+    const { agentResult, failure } = await runAgent(run, options, ctx, { bin, worktree, prompt, promptFile, transcript });
+    rmSync(promptFile, { force: true });
+    Object.assign(base, metricsOf(agentResult, run));
+
+    const change = await collectChanges(repo, worktree, snapshot);
+    const commit = await withLock(lock, () =>
+      commitOnBranch(repo, branch, change.tree, snapshot, `${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'}`, {
+        'Nx-Worktree-Ai-Batch': run.label,
+        [KEY_TRAILER]: cacheKey,
+        'Nx-Worktree-Ai-Agent': `${run.agent} ${version}`,
+        'Nx-Worktree-Ai-Model': run.model,
+        'Nx-Worktree-Ai-Session': base.sessionId,
+        'Nx-Worktree-Ai-Cost-Usd': base.costUsd,
+        'Nx-Worktree-Ai-Status': failure ? 'failed' : 'succeeded',
+      }),
+    );
+    Object.assign(base, { commit, filesChanged: change.files.map((f) => f.path), insertions: change.insertions, deletions: change.deletions });
+    const patch = await diffPatch(repo.root, snapshot, commit);
+
+    const problem = failure ? failure.message : scopeViolation(run, change, branch);
+    if (problem) {
+      keepWorktree ||= Boolean(failure);
+      const result = finish(base, 'failed', problem, startedAt);
+      writeArtifacts(ctx.root, run.artifactDir, serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt }));
+      throw new BatchFailure(problem, result);
+    }
+
+    await withLock(lock, () => integrate(run, repo, ctx, { snapshotFiles, commit, change, branch }));
+    const result = finish(base, 'succeeded', null, startedAt);
+    const files = serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt });
+    if (options.resultCache) await withLock(lock, () => storeResult(repo, cacheKey, commit, files));
+    writeArtifacts(ctx.root, run.artifactDir, files);
+    return result;
+  } catch (error) {
+    if (!(error instanceof BatchFailure)) {
+      const result = finish(base, 'failed', (error as Error).message, startedAt);
+      writeArtifacts(ctx.root, run.artifactDir, serializeArtifacts({ result, transcript: joinLines(transcript), patch: '', prompt }));
+      throw new BatchFailure((error as Error).message, result);
+    }
+    throw error;
+  } finally {
+    if (keepWorktree) ctx.log(`[${run.label}] worktree kept at ${worktree.dir}`);
+    else await withLock(lock, () => removeWorktree(repo, worktree)).catch(() => undefined);
+  }
+}
+
+interface AgentRunInput {
+  bin: string;
+  worktree: Worktree;
+  prompt: string;
+  promptFile: string;
+  transcript: string[];
+}
+
+async function runAgent(run: BatchRun, options: GenerateOptions, ctx: RunContext, input: AgentRunInput): Promise<{ agentResult: AgentResult | null; failure: AgentFailure | null }> {
+  const adapter = getAdapter(run.agent);
+  const invocation = adapter.buildInvocation({
+    prompt: input.prompt,
+    promptFile: input.promptFile,
+    cwd: input.worktree.dir,
+    model: run.model,
+    maxTurns: run.maxTurns,
+    maxBudgetUsd: run.maxBudgetUsd,
+    command: run.spec.frontmatter.command ?? null,
+    extraArgs: options.agentArgs,
+  });
+  const parse = adapter.createParser();
+  const progress = createProgress(run.label);
+  let agentResult: AgentResult | null = null;
+  const outcome = await runAgentProcess({
+    bin: input.bin,
+    args: invocation.args,
+    env: invocation.env,
+    stdin: invocation.stdin,
+    cwd: input.worktree.dir,
+    timeoutMs: run.timeoutMs,
+    transcript: (line: string) => input.transcript.push(line),
+    onLine: (line: string) => {
+      for (const event of parse(line) as AgentEvent[]) {
+        if (event.kind === 'result') agentResult = event.result;
+        const text = progress(event);
+        if (text) ctx.log(text);
+      }
+    },
+  });
+  const failure = adapter.classify({ ...outcome, result: agentResult });
+  return { agentResult, failure };
+}
+
+function metricsOf(result: AgentResult | null, run: BatchRun): Partial<BatchResult> {
+  if (!result) return {};
+  return { sessionId: result.sessionId, turns: result.turns, tokens: result.tokens, costUsd: result.costUsd, model: run.model };
+}
+
+/** Scope guard: every changed path must match the batch's outputs. */
+function scopeViolation(run: BatchRun, change: CollectedChange, branch: string): string | null {
+  const isOutput = globMatcher(run.outputGlobs);
+  const outside = change.files.filter((f) => !isOutput(f.path)).map((f) => f.path);
+  if (!outside.length) return null;
+  const shown = outside.slice(0, 10).join(', ') + (outside.length > 10 ? ` and ${outside.length - 10} more` : '');
+  return (
+    `the agent changed ${outside.length} path(s) outside the batch's outputs (${run.outputGlobs.join(', ')}): ${shown}. ` +
+    `Nothing was applied; the work is on branch ${branch}. Widen "outputs" in ${run.spec.file} or tighten the prompt, then run again.`
+  );
+}
+
+interface IntegrateInput {
+  snapshotFiles: TreeFiles;
+  commit: string;
+  change: CollectedChange;
+  branch: string;
+}
+
+/** Step 8, under the workspace lock: all-or-nothing, 3-way against the snapshot. */
+async function integrate(run: BatchRun, repo: RepoInfo, ctx: RunContext, input: IntegrateInput): Promise<void> {
+  if (run.apply === 'branch' || input.change.files.length === 0) return;
+  const resultFiles = await listTree(repo.root, input.commit);
+  const changes: PathChange[] = [];
+  for (const { path } of input.change.files) {
+    changes.push({
+      path,
+      base: await loadVersion(repo.root, input.snapshotFiles.get(path)),
+      theirs: await loadVersion(repo.root, resultFiles.get(path)),
+    });
+  }
+  const plan = await planIntegration(repo.root, ctx.root, changes);
+  if (plan.conflicts.length) {
+    throw new BatchFailure(
+      `the workspace changed during the run and ${plan.conflicts.length} file(s) conflict with the batch's result: ${plan.conflicts.join(', ')}. ` +
+        `Nothing was applied; the result is on branch ${input.branch}: merge it by hand (git merge ${input.branch}) or run the batch again.`,
+      null,
+    );
+  }
+  applyPlan(ctx.root, plan);
+  if (plan.merged.length) ctx.log(`[${run.label}] merged with your edits made during the run: ${plan.merged.join(', ')}`);
+  if (run.apply === 'commit') await commitToHead(repo, plan.writes, `${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'}`);
+}
+
+interface ReplayInput {
+  hit: CachedResult;
+  snapshot: string;
+  snapshotFiles: TreeFiles;
+  branch: string;
+  cacheKey: string;
+  startedAt: Date;
+}
+
+/**
+ * A result-cache hit: the output paths become exactly what the batch produced, as when Nx restores
+ * outputs. Uncommitted edits that this overwrites are kept in the snapshot, under a ref the log names.
+ */
+async function replay(run: BatchRun, ctx: RunContext, repo: RepoInfo, input: ReplayInput): Promise<BatchResult> {
+  const original = JSON.parse(input.hit.artifacts[ARTIFACTS.result]?.toString('utf8') ?? '{}') as Partial<BatchResult>;
+  await withLock(lockPath(repo), async () => {
+    const kept = await keepUnintegratedBranch(repo, input.branch);
+    if (kept) ctx.log(`[${run.label}] earlier unintegrated work on ${input.branch} kept as branch ${kept}`);
+    await git(repo.root, ['update-ref', '-m', 'nx-worktree-ai: replay', `refs/heads/${input.branch}`, input.hit.commit]);
+    if (run.apply === 'branch') return;
+    const isOutput = globMatcher(run.outputGlobs);
+    const resultFiles = await listTree(repo.root, input.hit.commit);
+    const headFiles = await listTree(repo.root, repo.head);
+    const paths = new Set([...resultFiles.keys(), ...input.snapshotFiles.keys()].filter(isOutput));
+    const writes: { path: string; file: Awaited<ReturnType<typeof loadVersion>> }[] = [];
+    const overwritten: string[] = [];
+    for (const path of [...paths].sort()) {
+      const theirs = await loadVersion(repo.root, resultFiles.get(path));
+      const ours = readWorkspaceFile(ctx.root, path);
+      if (sameVersion(ours, theirs)) continue;
+      if (ours && !sameVersion(ours, await loadVersion(repo.root, headFiles.get(path)))) overwritten.push(path);
+      writes.push({ path, file: theirs });
+    }
+    if (overwritten.length) {
+      const ref = `refs/nx-worktree-ai/overwritten/${run.project}/${run.spec.name}`;
+      await git(repo.root, ['update-ref', ref, input.snapshot]);
+      ctx.log(`[${run.label}] replay replaced uncommitted edits in ${overwritten.join(', ')}; they are kept: git checkout ${ref} -- <path>`);
+    }
+    applyPlan(ctx.root, { writes, conflicts: [], merged: [] });
+    if (run.apply === 'commit' && writes.length) await commitToHead(repo, writes, `${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'} (replayed)`);
+  });
+  const result = finish(
+    {
+      project: run.project,
+      batch: run.spec.name,
+      agent: run.agent,
+      agentVersion: original.agentVersion ?? null,
+      model: original.model ?? run.model,
+      sessionId: original.sessionId ?? null,
+      turns: 0,
+      tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+      costUsd: 0,
+      startedAt: input.startedAt.toISOString(),
+      cacheKey: input.cacheKey,
+      branch: input.branch,
+      commit: input.hit.commit,
+      filesChanged: original.filesChanged ?? [],
+      insertions: original.insertions ?? null,
+      deletions: original.deletions ?? null,
+    },
+    'replayed',
+    null,
+    input.startedAt,
+  );
+  const artifacts = { ...input.hit.artifacts, [ARTIFACTS.result]: `${JSON.stringify(result, null, 2)}\n` };
+  writeArtifacts(ctx.root, run.artifactDir, artifacts);
+  return result;
+}
+
+function finish(base: Omit<BatchResult, 'status' | 'error' | 'finishedAt' | 'durationMs'>, status: BatchResult['status'], error: string | null, startedAt: Date): BatchResult {
+  const finishedAt = new Date();
+  return { ...base, status, error, finishedAt: finishedAt.toISOString(), durationMs: finishedAt.getTime() - startedAt.getTime() };
+}
+
+function joinLines(lines: string[]): string {
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+function notInstalledMessage(bin: string, npmPackage: string | null): string {
+  const install = npmPackage ? `npm i -D ${npmPackage}` : `install ${bin}`;
+  return `the agent CLI "${bin}" was not found in node_modules/.bin or on PATH: ${install} (or set the executor option agentBin).`;
+}
+
