@@ -46,6 +46,9 @@ import {
 } from '../testing/workspace';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
+// `testTimeout` of a jest.config project is ignored (it is a global option): set it here.
+jest.setTimeout(10 * 60_000);
+
 /** Simulated model latency per reply: long enough that parallel sessions visibly overlap. */
 const DELAY_MS = 700;
 const KEEP = !!process.env.NX_WORKTREE_AI_E2E_KEEP;

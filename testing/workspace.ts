@@ -34,7 +34,8 @@ export { git } from './temp';
 
 /** The repository checkout this file belongs to (testing/ is one level below it). */
 export const REPO_ROOT = resolve(__dirname, '..');
-export const DEFAULT_TARBALL = join(REPO_ROOT, 'dist', 'nx-worktree-ai.tgz');
+/** The tarball e2e workspaces install (override: NX_WORKTREE_AI_E2E_TARBALL=/path/to/other.tgz). */
+export const DEFAULT_TARBALL = process.env.NX_WORKTREE_AI_E2E_TARBALL || join(REPO_ROOT, 'dist', 'nx-worktree-ai.tgz');
 /** The Nx version e2e workspaces install (override: NX_WORKTREE_AI_E2E_NX_VERSION=23.2.1 ...). */
 export const NX_VERSION = process.env.NX_WORKTREE_AI_E2E_NX_VERSION || '24.0.6';
 export const PLUGIN_NAME = 'nx-worktree-ai';
