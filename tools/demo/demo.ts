@@ -76,7 +76,7 @@ function table(rows: string[][], align: Array<'l' | 'r'>): string {
     const gap = ' '.repeat(widths[c] - stripAnsi(s).length);
     return align[c] === 'r' ? gap + s : s + gap;
   };
-  return rows.map((r, i) => (i === 1 ? widths.map((w) => '-'.repeat(w)).join('  ') + '\n' : '') + '  ' + r.map(pad).join('  ')).join('\n');
+  return rows.map((r, i) => (i === 1 ? '  ' + widths.map((w) => '-'.repeat(w)).join('  ') + '\n' : '') + '  ' + r.map(pad).join('  ')).join('\n');
 }
 
 interface Row {
@@ -217,8 +217,14 @@ async function main(): Promise<number> {
     // ------------------------------------------------------------------ second run
     heading(`Run 2: the same command again`);
     const before2 = server?.requests.length ?? 0;
-    const run2 = await runNx(ws, command, { env: { ...env, ...colorEnv }, stream: true, signal: controller.signal });
+    // Not streamed: a cache hit reprints the whole task output. Nx's own task and summary lines instead.
+    const run2 = await runNx(ws, command, { env: { ...env, ...colorEnv }, signal: controller.signal });
     if (interrupted) return 130;
+    for (const line of run2.output.split('\n')) {
+      const plain = stripAnsi(line);
+      if (/^\s*>\s+nx run \S+:ai-generate--/.test(plain) || /Nx read the output from the cache|Successfully ran|failed/.test(plain)) console.log(line);
+      else if (/^\S+: \[\S+:\S+\] /.test(plain)) console.log(line);
+    }
     const requests2 = server ? server.requests.length - before2 : null;
     if (run2.code !== 0) problems.push(`run 2: nx exited with ${run2.code}`);
 
