@@ -14,9 +14,12 @@ type Input = string | { dependentTasksOutputFiles: string; transitive?: boolean 
 /**
  * The target of one batch:
  * - options: only `{ batch }` (Nx hashes every target of a project: keep inferred options minimal);
- * - inputs: the batch file, its `context`, the outputs of the batches named in its `dependsOn`,
- *   `{ dependentTasksOutputFiles: '**\/*', transitive: true }` when project batches are dependencies,
- *   then `!` negations of its own outputs so they are never part of its hash;
+ * - inputs: the batch file, its `context`, the outputs of the batches it depends on as
+ *   `{ dependentTasksOutputFiles: '**\/*', transitive: true }`, then `!` negations of its own outputs
+ *   so they are never part of its hash. Dependency outputs must not be plain file globs: Nx hashes
+ *   those from the file list it took before the run, when the dependency had not written them yet,
+ *   so the dependent would miss the cache once on the next run; dependentTasksOutputFiles is hashed
+ *   after the dependency has run;
  * - outputs: its `outputs` under `{projectRoot}`, and its artifact folder.
  */
 export function batchTarget(batch: InferredBatch, options: NormalizedAiPluginOptions, pmExec: string): TargetConfiguration {
@@ -28,9 +31,6 @@ export function batchTarget(batch: InferredBatch, options: NormalizedAiPluginOpt
   };
   add(`{projectRoot}/${batch.pathInProject}`);
   for (const entry of context) add(contextInput(entry));
-  for (const dep of batch.dependsOn) {
-    for (const output of dep.spec?.frontmatter.outputs ?? []) add(`{workspaceRoot}/${posix.join(dep.root, normalizeGlob(output))}`);
-  }
 
   const negations: string[] = [];
   const workspaceGlobs = positive.filter((i) => i.startsWith('{workspaceRoot}/')).map((i) => i.slice('{workspaceRoot}/'.length));
@@ -45,7 +45,7 @@ export function batchTarget(batch: InferredBatch, options: NormalizedAiPluginOpt
   }
 
   const inputs: Input[] = [...positive];
-  if (options.dependsOnProjectBatches) inputs.push({ dependentTasksOutputFiles: '**/*', transitive: true });
+  if (batch.dependsOn.length || options.dependsOnProjectBatches) inputs.push({ dependentTasksOutputFiles: '**/*', transitive: true });
   inputs.push(...negations);
 
   const dependsOn: TargetConfiguration['dependsOn'] = batch.dependsOn.map((dep) =>
