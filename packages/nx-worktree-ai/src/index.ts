@@ -7,7 +7,7 @@
 export { createNodes, createNodesV2, BATCH_FILE_GLOB } from './plugin/create-nodes';
 export { DEFAULT_TARGET_NAME, type AiPluginOptions } from './plugin/options';
 export { artifactDir, batchTargetName, ARTIFACTS_DIR } from './plugin/paths';
-export { globsMayOverlap } from './plugin/globs';
+export { globsMayOverlap } from './batch/globs';
 export { initGenerator } from './generators/init/generator';
 export type { InitGeneratorOptions } from './generators/init/schema';
 export { batchGenerator } from './generators/batch/generator';

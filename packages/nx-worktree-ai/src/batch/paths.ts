@@ -1,9 +1,8 @@
 import picomatch from 'picomatch';
+import { joinRootGlob } from './globs';
 
-/** `{projectRoot}` of the root project is '.', whose files have no prefix. */
-export function underProject(projectRoot: string, glob: string): string {
-  return projectRoot === '.' || projectRoot === '' ? glob : `${projectRoot}/${glob}`;
-}
+/** A project-relative glob as a workspace-relative one (the root project '.' adds no prefix). */
+export const underProject = joinRootGlob;
 
 /**
  * A `context` entry as a workspace-relative glob: `{workspaceRoot}/x` and `{projectRoot}/x` as Nx

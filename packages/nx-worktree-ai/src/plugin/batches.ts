@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { BatchFileError, parseBatchFile } from '../batch/parse';
 import { batchNameFromFile, type BatchSpec } from '../batch/spec';
-import { globMayCover, globsMayOverlap, joinRootGlob } from './globs';
+import { globMayCover, globsMayOverlap, joinRootGlob } from '../batch/globs';
 import { ProjectLocator, rootContains } from './project-root';
 
 /** One `.ai.md` file as the plugin sees it. */

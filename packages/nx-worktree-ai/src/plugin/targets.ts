@@ -2,7 +2,7 @@ import type { TargetConfiguration } from '@nx/devkit';
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { InferredBatch } from './batches';
-import { globsMayOverlap, joinRootGlob, normalizeGlob } from './globs';
+import { globsMayOverlap, joinRootGlob, normalizeGlob } from '../batch/globs';
 import type { NormalizedAiPluginOptions } from './options';
 import { artifactDir, batchTargetName } from './paths';
 

@@ -5,10 +5,12 @@ import { parseBatchFile } from '../../batch/parse';
 import { parseDuration } from '../../batch/duration';
 import { contextGlob, underProject } from '../../batch/paths';
 import type { AgentName, ApplyMode, BatchSpec } from '../../batch/spec';
+import { artifactDir, batchTargetName } from '../../plugin/paths';
+import { EXECUTOR } from '../../plugin/targets';
+import { DEFAULT_TARGET_NAME } from '../../plugin/options';
 import type { GenerateOptions } from './schema';
 
 export const DEFAULT_TIMEOUT_MS = 30 * 60_000;
-export const EXECUTOR_NAME = 'nx-worktree-ai:generate';
 
 /** Everything one run of one batch needs, resolved from the batch file, the options and Nx's context. */
 export interface BatchRun {
@@ -50,7 +52,7 @@ export function resolveBatchRun(options: GenerateOptions, context: ExecutorConte
     apply: options.apply ?? fm.apply,
     outputGlobs,
     inputGlobs: [spec.file, ...fm.context.map((entry) => contextGlob(projectRoot, entry)), ...dependencyOutputs],
-    artifactDir: join('.nx-worktree-ai', project, spec.name),
+    artifactDir: artifactDir(project, spec.name),
   };
 }
 
@@ -74,7 +76,7 @@ function dependencyBatchOutputs(context: ExecutorContext, project: string, spec:
   const globs = new Set<string>();
   const addBatchTarget = (depProject: string, target: string) => {
     const config = projects[depProject]?.targets?.[target];
-    if (config?.executor !== EXECUTOR_NAME || typeof config.options?.batch !== 'string') return false;
+    if (config?.executor !== EXECUTOR || typeof config.options?.batch !== 'string') return false;
     const root = projects[depProject].root;
     try {
       for (const glob of readBatch(context.root, config.options.batch, root).frontmatter.outputs) globs.add(underProject(root, glob));
@@ -101,10 +103,10 @@ function dependencyBatchOutputs(context: ExecutorContext, project: string, spec:
     visit(selfId);
   }
   const ownTarget = context.targetName ?? '';
-  const targetPrefix = ownTarget.endsWith(`--${spec.name}`) ? ownTarget.slice(0, -spec.name.length) : 'ai-generate--';
+  const targetName = ownTarget.endsWith(`--${spec.name}`) ? ownTarget.slice(0, -`--${spec.name}`.length) : DEFAULT_TARGET_NAME;
   for (const dep of spec.frontmatter.dependsOn) {
     const [p, b] = dep.includes(':') ? dep.split(':') : [project, dep];
-    addBatchTarget(p, `${targetPrefix}${b}`);
+    addBatchTarget(p, batchTargetName(targetName, b));
   }
   return [...globs].sort();
 }
