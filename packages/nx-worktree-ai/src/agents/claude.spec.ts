@@ -294,7 +294,22 @@ describe('buildClaudeInvocation', () => {
     maxBudgetUsd: 2.5,
     command: null,
     extraArgs: ['--append-system-prompt', 'be brief'],
+    options: {},
   };
+
+  it('takes its settings from the batch\'s claude section, deny list kept, bypass only when asked', () => {
+    const args = buildClaudeInvocation({
+      ...request,
+      extraArgs: [],
+      options: { permissionMode: 'bypassPermissions', allowedTools: ['Bash(npm test:*)'], disallowedTools: ['WebFetch'], appendSystemPrompt: 'be terse' },
+    }).args;
+    const deny = args.indexOf('--disallowedTools');
+    expect(args.slice(deny + 1, args.indexOf('--allowedTools'))).toEqual([...CLAUDE_DENIED_TOOLS, 'WebFetch']);
+    expect(args.slice(args.indexOf('--allowedTools') + 1, args.indexOf('--permission-mode'))).toEqual(['Bash(npm test:*)']);
+    expect(args[args.indexOf('--permission-mode') + 1]).toBe('bypassPermissions');
+    expect(args[args.indexOf('--append-system-prompt') + 1]).toBe('be terse');
+    expect(buildClaudeInvocation(request).args[buildClaudeInvocation(request).args.indexOf('--permission-mode') + 1]).toBe('acceptEdits');
+  });
 
   /** The `(choices: "a", "b")` listed in help for an option. */
   function choices(option: string): string[] {

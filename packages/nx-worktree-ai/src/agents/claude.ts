@@ -1,4 +1,5 @@
 import { formatUsd, oneLine, stderrSummary } from './format';
+import type { ClaudeOptions } from './options';
 import { classifyInterrupted, exitText } from './outcome';
 import { toolDetail, WRITE_TOOLS } from './tool-detail';
 import type { AgentAdapter, AgentEvent, AgentFailure, AgentInvocation, AgentOutcome, AgentResult, AgentRunRequest } from './types';
@@ -38,7 +39,12 @@ export const CLAUDE_DENIED_TOOLS = [
 export function buildClaudeInvocation(request: AgentRunRequest): AgentInvocation {
   const args = ['-p', '--output-format', 'stream-json', '--verbose'];
   // --disallowedTools takes a variable number of values: an option must follow it, never a positional.
-  args.push('--disallowedTools', ...CLAUDE_DENIED_TOOLS, '--permission-mode', 'acceptEdits');
+  const options = request.options as ClaudeOptions;
+  args.push('--disallowedTools', ...CLAUDE_DENIED_TOOLS, ...(options.disallowedTools ?? []));
+  if (options.allowedTools?.length) args.push('--allowedTools', ...options.allowedTools);
+  // Always after the variadic tool lists, which would otherwise swallow what follows.
+  args.push('--permission-mode', options.permissionMode ?? 'acceptEdits');
+  if (options.appendSystemPrompt) args.push('--append-system-prompt', options.appendSystemPrompt);
   if (request.model) args.push('--model', request.model);
   if (request.maxTurns !== null) args.push('--max-turns', String(request.maxTurns));
   if (request.maxBudgetUsd !== null) args.push('--max-budget-usd', String(request.maxBudgetUsd));

@@ -11,6 +11,7 @@ const request: AgentRunRequest = {
   maxBudgetUsd: null,
   command: ['my-agent', '--task', '{prompt}'],
   extraArgs: [],
+  options: {},
 };
 
 function outcome(extra: Partial<AgentOutcome>): AgentOutcome {

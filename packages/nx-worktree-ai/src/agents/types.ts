@@ -50,6 +50,8 @@ export interface AgentRunRequest {
   command: string[] | null;
   /** Extra arguments appended verbatim (executor option `agentArgs`). */
   extraArgs: string[];
+  /** The batch's section for this agent (agents/options.ts), already validated; {} when absent. */
+  options: Record<string, unknown>;
 }
 
 /** How to start the CLI: argv (no shell), extra env, and what to write to stdin before closing it. */

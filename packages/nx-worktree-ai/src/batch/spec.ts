@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { claudeOptionsSchema } from '../agents/options';
 
 /** Agents a batch can name. `command` runs any program (see agents/command.ts). */
 export const AGENT_NAMES = ['claude', 'codex', 'gemini', 'opencode', 'copilot', 'qwen', 'cursor', 'command'] as const;
@@ -33,6 +34,8 @@ export const batchFrontmatterSchema = z
     maxBudgetUsd: z.number().positive().optional(),
     /** Arguments for the `command` agent: argv, with {prompt} / {promptFile} placeholders. */
     command: z.array(z.string()).min(1).optional(),
+    /** One optional section per agent with settings of its own (agents/options.ts). */
+    claude: claudeOptionsSchema.optional(),
   })
   .strict();
 

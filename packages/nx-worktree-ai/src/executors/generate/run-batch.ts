@@ -157,6 +157,7 @@ async function runAgent(run: BatchRun, options: GenerateOptions, ctx: RunContext
     maxBudgetUsd: run.maxBudgetUsd,
     command: run.spec.frontmatter.command ?? null,
     extraArgs: options.agentArgs,
+    options: agentSection(run),
   });
   const parse = adapter.createParser();
   const progress = createProgress(run.label);
@@ -179,6 +180,12 @@ async function runAgent(run: BatchRun, options: GenerateOptions, ctx: RunContext
   });
   const failure = adapter.classify({ ...outcome, result: agentResult });
   return { agentResult, failure };
+}
+
+/** The batch's settings section for its agent (`claude: {...}`), {} when it has none. */
+function agentSection(run: BatchRun): Record<string, unknown> {
+  const section = (run.spec.frontmatter as Record<string, unknown>)[run.agent];
+  return section && typeof section === 'object' ? (section as Record<string, unknown>) : {};
 }
 
 function metricsOf(result: AgentResult | null, run: BatchRun): Partial<BatchResult> {
