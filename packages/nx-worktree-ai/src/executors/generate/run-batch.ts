@@ -87,7 +87,7 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
     deletions: null,
   };
   const transcript: string[] = [];
-  let keepWorktree = options.keepWorktree;
+  const keepWorktree = options.keepWorktree;
   try {
     prepareWorktree(repo, worktree, options);
     const promptFile = `${worktree.dir}.prompt.md`;
@@ -113,7 +113,6 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
 
     const problem = failure ? failure.message : scopeViolation(run, change, branch);
     if (problem) {
-      keepWorktree ||= Boolean(failure);
       const result = finish(base, 'failed', problem, startedAt);
       writeArtifacts(ctx.root, run.artifactDir, serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt }));
       throw new BatchFailure(problem, result);
