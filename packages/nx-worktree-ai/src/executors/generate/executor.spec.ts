@@ -143,4 +143,22 @@ describe('nx-worktree-ai:generate with the command agent', () => {
     spy.mockRestore();
     expect(errors.join('\n')).toMatch(/libs\/auth\/ai\/bad\.ai\.md[\s\S]*key "agent": got "nope"; expected one of "claude"/);
   });
+
+  it('caps concurrent agent sessions across batches with agentConcurrency', async () => {
+    const log = join(worktreeDir, 'sessions.log');
+    const names = ['c1', 'c2', 'c3', 'c4'];
+    const session = (name: string) =>
+      `const fs = require('fs'); fs.appendFileSync(${JSON.stringify(log)}, '+\\n'); setTimeout(() => { fs.mkdirSync('libs/auth/${name}', { recursive: true }); fs.writeFileSync('libs/auth/${name}/x.ts', '1'); fs.appendFileSync(${JSON.stringify(log)}, '-\\n'); }, 400);`;
+    writeFiles(root, Object.fromEntries(names.map((n) => [`libs/auth/ai/${n}.ai.md`, batchFile([`${n}/**`], session(n))])));
+    const results = await Promise.all(names.map((n) => run(n, { agentConcurrency: { command: 2 } })));
+    expect(results).toEqual(names.map(() => ({ success: true })));
+    let running = 0;
+    let max = 0;
+    for (const line of readFileSync(log, 'utf8').trim().split('\n')) {
+      running += line === '+' ? 1 : -1;
+      max = Math.max(max, running);
+    }
+    expect(max).toBe(2);
+    for (const n of names) expect(readFileSync(join(root, `libs/auth/${n}/x.ts`), 'utf8')).toBe('1');
+  }, 60_000);
 });

@@ -1,4 +1,6 @@
 import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { acquireSlot, type ReleaseSlot } from '../../utils/slots';
 import { getAdapter } from '../../agents/registry';
 import { agentVersion, resolveAgentBin } from '../../agents/resolve-bin';
 import { runAgentProcess } from '../../agents/process';
@@ -92,7 +94,8 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
     prepareWorktree(repo, worktree, options);
     const promptFile = `${worktree.dir}.prompt.md`;
     writeFileSync(promptFile, prompt);
-    const { agentResult, failure } = await runAgent(run, options, ctx, { bin, worktree, prompt, promptFile, transcript });
+    const release = await takeAgentSlot(run, options, ctx, repo);
+    const { agentResult, failure } = await runAgent(run, options, ctx, { bin, worktree, prompt, promptFile, transcript }).finally(release);
     rmSync(promptFile, { force: true });
     Object.assign(base, metricsOf(agentResult, run));
 
@@ -179,6 +182,16 @@ async function runAgent(run: BatchRun, options: GenerateOptions, ctx: RunContext
   });
   const failure = adapter.classify({ ...outcome, result: agentResult });
   return { agentResult, failure };
+}
+
+/** Waits for a free session slot of the batch's agent when `agentConcurrency` caps it. */
+async function takeAgentSlot(run: BatchRun, options: GenerateOptions, ctx: RunContext, repo: RepoInfo): Promise<ReleaseSlot> {
+  const cap = options.agentConcurrency;
+  const limit = typeof cap === 'number' ? cap : cap?.[run.agent];
+  if (!limit) return async () => undefined;
+  return acquireSlot(join(repo.commonDir, 'nx-worktree-ai', 'slots'), run.agent, limit, () =>
+    ctx.log(`[${run.label}] waiting for a ${run.agent} slot (at most ${limit} at once)`),
+  );
 }
 
 /** The batch's settings section for its agent (`claude: {...}`), {} when it has none. */

@@ -26,6 +26,12 @@ export const generateOptionsSchema = z
     linkNodeModules: z.boolean().default(true).describe("Symlink the workspace's node_modules into the worktree."),
     copyFiles: z.array(z.string()).default([]).describe('Ignored files to copy into the worktree, e.g. .env (workspace-relative).'),
     resultCache: z.boolean().default(true).describe('Replay a stored result when the prompt, agent settings and inputs are unchanged.'),
+    agentConcurrency: z
+      .union([z.number().int().positive(), z.partialRecord(z.enum(AGENT_NAMES), z.number().int().positive())])
+      .optional()
+      .describe(
+        'At most this many sessions of an agent at once across all Nx worker processes of the workspace, whatever --parallel says (providers cut off fan-outs). A number applies to every agent; { "claude": 4 } to one.',
+      ),
   })
   .strict();
 
