@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { git, splitNul, PLUGIN_IDENTITY } from './git';
 import type { Worktree } from './worktree';
+import { coneMatcher, writtenOutsideCone } from './sparse';
 import type { RepoInfo } from './repo';
 
 export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'type-changed';
@@ -31,10 +32,18 @@ export async function collectChanges(repo: RepoInfo, worktree: Worktree, snapsho
   const env = { ...PLUGIN_IDENTITY, GIT_INDEX_FILE: indexFile };
   try {
     await git(worktree.dir, ['read-tree', snapshot], { env });
+    if (worktree.cone) await markSkipped(worktree, env);
     await git(worktree.dir, ['add', '-A'], { env });
-    // What the plugin put there (node_modules link, copied .env) is not the agent's change.
+    if (worktree.cone) {
+      const written = await writtenOutsideCone(worktree.dir, env);
+      if (written.length) {
+        await git(worktree.dir, ['update-index', '-z', '--no-skip-worktree', '--stdin'], { env, input: `${written.join('\0')}\0` });
+        await git(worktree.dir, ['add', '-A'], { env });
+      }
+    }
+    // What the plugin put there (node_modules, copied .env, what setupCommand made) is not the agent's change.
     if (worktree.prepared.length) {
-      await git(worktree.dir, ['rm', '--cached', '-r', '-q', '--ignore-unmatch', '--', ...worktree.prepared.map((p) => `:(top,literal)${p}`)], { env });
+      await git(worktree.dir, ['reset', '-q', snapshot, '--', ...worktree.prepared.map((p) => `:(top,literal)${p}`)], { env });
     }
     const tree = await git(worktree.dir, ['write-tree'], { env });
     const files = await diffTrees(repo.root, snapshot, tree);
@@ -43,6 +52,19 @@ export async function collectChanges(repo: RepoInfo, worktree: Worktree, snapsho
   } finally {
     rmSync(indexFile, { force: true });
   }
+}
+
+/** Gives the private index the same skip-worktree bits as the sparse worktree's own index. */
+async function markSkipped(worktree: Worktree, env: Record<string, string>): Promise<void> {
+  const inCone = coneMatcher(worktree.cone ?? []);
+  const skipped = splitNul(await git(worktree.dir, ['ls-files', '-z'], { env })).filter((path) => !inCone(path));
+  if (skipped.length) await git(worktree.dir, ['update-index', '-z', '--skip-worktree', '--stdin'], { env, input: `${skipped.join('\0')}\0` });
+}
+
+/** Paths that differ from the checkout right now (tracked or not, not ignored): what a setup step changed. */
+export async function changedSinceCheckout(worktree: Worktree): Promise<string[]> {
+  const out = await git(worktree.dir, ['status', '--porcelain=v1', '-z', '-uall', '--no-renames']);
+  return splitNul(out).map((entry) => entry.slice(3));
 }
 
 export async function diffTrees(repoRoot: string, from: string, to: string): Promise<FileChange[]> {

@@ -49,7 +49,7 @@ describe('git layer on a real repository', () => {
   it('runs a worktree on the batch branch, collects every change and leaves the branch after removal', async () => {
     const snapshot = await snapshotWorkspace(repo);
     const wt = await addWorktree(repo, outside, 'auth--module', 'ai/auth/module', snapshot);
-    prepareWorktree(repo, wt, { linkNodeModules: true, copyFiles: ['.env'] });
+    prepareWorktree(repo, wt, { nodeModules: 'link', copyFiles: ['.env'] });
     expect(readlinkSync(join(wt.dir, 'node_modules'))).toBe(join(repoDir, 'node_modules'));
     expect(readFileSync(join(wt.dir, '.env'), 'utf8')).toBe('SECRET=1\n');
 
@@ -71,6 +71,28 @@ describe('git layer on a real repository', () => {
     expect(testGit(repoDir, 'worktree', 'list')).not.toContain(wt.dir);
     expect(testGit(repoDir, 'rev-parse', 'ai/auth/module')).toBe(commit);
     expect(existsSync(join(repoDir, 'node_modules', 'x', 'index.js'))).toBe(true);
+  });
+
+  it('checks out only the cone in a sparse worktree, and still collects writes outside it', async () => {
+    writeFiles(repoDir, { 'libs/a/1.ts': 'a1', 'libs/b/1.ts': 'b1', 'apps/c/1.ts': 'c1' });
+    const configBefore = readFileSync(join(repoDir, '.git', 'config'), 'utf8');
+    const snapshot = await snapshotWorkspace(repo);
+    const wt = await addWorktree(repo, outside, 'sparse', 'ai/a/s', snapshot, ['libs/a']);
+    expect(existsSync(join(wt.dir, 'libs/a/1.ts'))).toBe(true);
+    expect(existsSync(join(wt.dir, 'README.md'))).toBe(true);
+    expect(existsSync(join(wt.dir, 'libs/b'))).toBe(false);
+    expect(existsSync(join(wt.dir, 'libs/auth'))).toBe(false);
+    expect(testGit(wt.dir, 'status', '--porcelain')).toBe('');
+    expect(readFileSync(join(repoDir, '.git', 'config'), 'utf8')).toBe(configBefore);
+
+    writeFiles(wt.dir, { 'libs/a/2.ts': 'a2', 'libs/b/1.ts': 'changed outside the cone', 'apps/z/new.ts': 'z' });
+    const change = await collectChanges(repo, wt, snapshot);
+    expect(change.files).toEqual([
+      { path: 'apps/z/new.ts', status: 'added' },
+      { path: 'libs/a/2.ts', status: 'added' },
+      { path: 'libs/b/1.ts', status: 'modified' },
+    ]);
+    await removeWorktree(repo, wt);
   });
 
   it('refuses a worktree folder inside the workspace', async () => {

@@ -1,14 +1,17 @@
-import { copyFileSync, existsSync, lstatSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { constants, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { git } from './git';
 import type { RepoInfo } from './repo';
+import { checkoutCone } from './sparse';
 
 export interface Worktree {
   dir: string;
   branch: string;
   /** Paths (worktree-relative) the plugin put there itself: never part of the agent's change. */
   prepared: string[];
+  /** Folders checked out in a sparse worktree (plus top-level files); null for a full checkout. */
+  cone: string[] | null;
 }
 
 /** `ai/<project>/<batch>`; refused by git's own rules if the names make a bad ref. */
@@ -29,15 +32,23 @@ export function assertOutsideWorkspace(root: string, dir: string): void {
   }
 }
 
-/** Adds a worktree of `commit` on `branch` (created or reset to `commit`) in a fresh folder under `baseDir`. */
-export async function addWorktree(repo: RepoInfo, baseDir: string, name: string, branch: string, commit: string): Promise<Worktree> {
+/**
+ * Adds a worktree of `commit` on `branch` (created or reset to `commit`) in a fresh folder under
+ * `baseDir`; with a `cone`, only those folders (and top-level files) are checked out.
+ */
+export async function addWorktree(repo: RepoInfo, baseDir: string, name: string, branch: string, commit: string, cone: string[] | null = null): Promise<Worktree> {
   assertOutsideWorkspace(repo.root, baseDir);
   mkdirSync(baseDir, { recursive: true });
   const dir = join(baseDir, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}-${randomBytes(3).toString('hex')}`);
   await git(repo.root, ['worktree', 'prune']);
   await releaseBranchFromStaleWorktree(repo, branch, baseDir);
-  await git(repo.root, ['worktree', 'add', '--quiet', '-B', branch, dir, commit]);
-  return { dir, branch, prepared: [] };
+  if (cone) {
+    await git(repo.root, ['worktree', 'add', '--quiet', '--no-checkout', '-B', branch, dir, commit]);
+    await checkoutCone(dir, commit, cone);
+  } else {
+    await git(repo.root, ['worktree', 'add', '--quiet', '-B', branch, dir, commit]);
+  }
+  return { dir, branch, prepared: [], cone };
 }
 
 /**
@@ -57,16 +68,22 @@ async function releaseBranchFromStaleWorktree(repo: RepoInfo, branch: string, ba
 }
 
 export interface PrepareOptions {
-  linkNodeModules: boolean;
+  /** link (symlink, default), copy (copy-on-write clone where the filesystem supports it) or none. */
+  nodeModules: 'link' | 'copy' | 'none';
   copyFiles: string[];
 }
 
-/** Links node_modules and copies listed ignored files (e.g. .env) so the agent can build and test. */
+/** Provides node_modules and copies listed ignored files (e.g. .env) so the agent can build and test. */
 export function prepareWorktree(repo: RepoInfo, worktree: Worktree, options: PrepareOptions): void {
   const nodeModules = join(repo.root, 'node_modules');
   const target = join(worktree.dir, 'node_modules');
-  if (options.linkNodeModules && existsSync(nodeModules) && !existsSync(target)) {
-    symlinkSync(nodeModules, target, 'junction');
+  if (options.nodeModules !== 'none' && existsSync(nodeModules) && !existsSync(target)) {
+    if (options.nodeModules === 'copy') {
+      // FICLONE: a reflink (instant, no extra space) on btrfs/xfs/apfs, a plain copy elsewhere.
+      cpSync(nodeModules, target, { recursive: true, verbatimSymlinks: true, mode: constants.COPYFILE_FICLONE });
+    } else {
+      symlinkSync(nodeModules, target, 'junction');
+    }
     worktree.prepared.push('node_modules');
   }
   for (const file of options.copyFiles) {
@@ -83,7 +100,8 @@ export function prepareWorktree(repo: RepoInfo, worktree: Worktree, options: Pre
 
 /** Removes the worktree folder and its registration; the branch stays. Safe to call twice. */
 export async function removeWorktree(repo: RepoInfo, worktree: Worktree): Promise<void> {
-  for (const rel of worktree.prepared) rmSync(join(worktree.dir, rel), { force: true, recursive: false });
+  // rm does not follow the node_modules symlink: only the link (or the worktree's own copy) goes.
+  for (const rel of worktree.prepared) rmSync(join(worktree.dir, rel), { force: true, recursive: true });
   await git(repo.root, ['worktree', 'remove', '--force', '--force', worktree.dir]).catch(() => undefined);
   rmSync(worktree.dir, { recursive: true, force: true });
   await git(repo.root, ['worktree', 'prune']).catch(() => undefined);

@@ -30,6 +30,8 @@ export interface BatchRun {
   inputGlobs: string[];
   /** `.nx-worktree-ai/<project>/<batch>` */
   artifactDir: string;
+  /** Folders a sparse worktree checks out (project, its dependency closure, context folders); null for the root project. */
+  sparseCone: string[] | null;
 }
 
 export function resolveBatchRun(options: GenerateOptions, context: ExecutorContext): BatchRun {
@@ -53,7 +55,38 @@ export function resolveBatchRun(options: GenerateOptions, context: ExecutorConte
     outputGlobs,
     inputGlobs: [spec.file, ...fm.context.map((entry) => contextGlob(projectRoot, entry)), ...dependencyOutputs],
     artifactDir: artifactDir(project, spec.name),
+    sparseCone: projectRoot === '.' ? null : sparseCone(context, project, spec),
   };
+}
+
+/**
+ * What a batch needs checked out: its project and every project it depends on in Nx's project
+ * graph (transitively), the projects of batches it names in dependsOn, and the folders of its
+ * `context` entries. Top-level files (root config) are always part of a sparse checkout.
+ */
+function sparseCone(context: ExecutorContext, project: string, spec: BatchSpec): string[] {
+  const projects = context.projectsConfigurations.projects;
+  const closure = new Set<string>([project]);
+  const queue = [project, ...spec.frontmatter.dependsOn.filter((d) => d.includes(':')).map((d) => d.split(':')[0])];
+  while (queue.length) {
+    const name = queue.pop()!;
+    if (!projects[name]) continue;
+    closure.add(name);
+    for (const dep of context.projectGraph?.dependencies?.[name] ?? []) if (!closure.has(dep.target)) queue.push(dep.target);
+  }
+  const folders = [...closure].filter((name) => projects[name]).map((name) => projects[name].root);
+  for (const entry of spec.frontmatter.context) folders.push(staticFolder(contextGlob(projects[project].root, entry)));
+  const cone = [...new Set(folders.filter((f) => f && f !== '.'))].sort();
+  // A folder inside another adds nothing.
+  return cone.filter((f) => !cone.some((other) => other !== f && f.startsWith(`${other}/`)));
+}
+
+/** The folder part of a glob before its first wildcard ('docs/api.md' -> 'docs', 'src/**' -> 'src'). */
+function staticFolder(glob: string): string {
+  const segments = glob.split('/');
+  const firstWild = segments.findIndex((s) => /[*?[\]{}()!]/.test(s));
+  const literal = firstWild === -1 ? segments.slice(0, -1) : segments.slice(0, firstWild);
+  return literal.join('/');
 }
 
 export function readBatch(root: string, file: string, projectRoot: string): BatchSpec {

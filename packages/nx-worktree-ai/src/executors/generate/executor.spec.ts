@@ -161,4 +161,31 @@ describe('nx-worktree-ai:generate with the command agent', () => {
     expect(max).toBe(2);
     for (const n of names) expect(readFileSync(join(root, `libs/auth/${n}/x.ts`), 'utf8')).toBe('1');
   }, 60_000);
+
+  it('runs setupCommand in the worktree before the agent; a failing setup fails the batch with a result.json', async () => {
+    const agent = `const fs = require('fs'); fs.mkdirSync('libs/auth/src/auth', { recursive: true }); fs.writeFileSync('libs/auth/src/auth/setup-seen.txt', String(fs.existsSync('setup-ran')));`;
+    writeFiles(root, { 'libs/auth/ai/with-setup.ai.md': batchFile(['src/auth/**'], agent) });
+    // What the setup made (here a file outside the outputs) is not the agent's change: not guarded, not applied.
+    await expect(run('with-setup', { setupCommand: ['node', '-e', "require('fs').writeFileSync('setup-ran', '')"] })).resolves.toEqual({ success: true });
+    expect(existsSync(join(root, 'setup-ran'))).toBe(false);
+    expect(readFileSync(join(root, 'libs/auth/src/auth/setup-seen.txt'), 'utf8')).toBe('true');
+    await expect(run('with-setup', { setupCommand: ['node', '-e', 'process.exit(4)'], resultCache: false })).resolves.toEqual({ success: false });
+    const failed = readResult(root, 'auth', 'with-setup');
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(/setup command `node -e process.exit\(4\)` exited with code 4/);
+  });
+
+  it('checks out only the project closure in a sparse worktree and applies the result to the full workspace', async () => {
+    writeFiles(root, { 'libs/other/project.json': '{ "name": "other" }', 'libs/other/big.ts': 'x', 'libs/dep/project.json': '{ "name": "dep" }', 'libs/dep/index.ts': 'd' });
+    const agent = `const fs = require('fs'); fs.mkdirSync('libs/auth/src/auth', { recursive: true }); fs.writeFileSync('libs/auth/src/auth/seen.txt', ['libs/other', 'libs/dep', 'README.md'].map((p) => p + ':' + fs.existsSync(p)).join(' '));`;
+    writeFiles(root, { 'libs/auth/ai/sparse.ai.md': batchFile(['src/auth/**'], agent), 'README.md': 'root config\n' });
+    const ctx = context(root, 'auth', 'ai-generate--sparse', { sparse: 'libs/auth/ai/sparse.ai.md' });
+    ctx.projectsConfigurations.projects.other = { root: 'libs/other' };
+    ctx.projectsConfigurations.projects.dep = { root: 'libs/dep' };
+    ctx.projectGraph = { nodes: {}, dependencies: { auth: [{ source: 'auth', target: 'dep', type: 'static' }, { source: 'auth', target: 'npm:zod', type: 'static' }] } } as never;
+    await expect(generateExecutor({ batch: 'libs/auth/ai/sparse.ai.md', worktreeDir, sparse: true }, ctx)).resolves.toEqual({ success: true });
+    expect(readFileSync(join(root, 'libs/auth/src/auth/seen.txt'), 'utf8')).toBe('libs/other:false libs/dep:true README.md:true');
+    expect(readFileSync(join(root, 'libs/other/big.ts'), 'utf8')).toBe('x');
+    expect(readResult(root, 'auth', 'sparse').filesChanged).toEqual(['libs/auth/src/auth/seen.txt']);
+  });
 });

@@ -9,7 +9,7 @@ import type { AgentEvent, AgentFailure, AgentResult } from '../../agents/types';
 import { globMatcher } from '../../batch/paths';
 import { applyPlan, loadVersion, planIntegration, readWorkspaceFile, sameVersion, type PathChange } from '../../worktree/apply';
 import { keepUnintegratedBranch, KEY_TRAILER } from '../../worktree/branch';
-import { collectChanges, commitOnBranch, diffPatch, type CollectedChange } from '../../worktree/changes';
+import { changedSinceCheckout, collectChanges, commitOnBranch, diffPatch, type CollectedChange } from '../../worktree/changes';
 import { git } from '../../worktree/git';
 import { withLock } from '../../worktree/lock';
 import { defaultWorktreeBase, lockPath, readRepoInfo, type RepoInfo } from '../../worktree/repo';
@@ -66,9 +66,10 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
   const worktree = await withLock(lock, async () => {
     const kept = await keepUnintegratedBranch(repo, branch);
     if (kept) ctx.log(`[${run.label}] earlier unintegrated work on ${branch} kept as branch ${kept}`);
-    return addWorktree(repo, baseDir, `${run.project}--${run.spec.name}`, branch, snapshot);
+    return addWorktree(repo, baseDir, `${run.project}--${run.spec.name}`, branch, snapshot, chooseCone(run, options, snapshotFiles.size));
   });
-  ctx.log(`[${run.label}] ${run.agent}${version ? ` ${version}` : ''} · worktree ${worktree.dir} · branch ${branch}`);
+  const sparse = worktree.cone ? ` (sparse: ${worktree.cone.join(', ')})` : '';
+  ctx.log(`[${run.label}] ${run.agent}${version ? ` ${version}` : ''} · worktree ${worktree.dir}${sparse} · branch ${branch}`);
 
   const base: Omit<BatchResult, 'status' | 'error' | 'finishedAt' | 'durationMs'> = {
     project: run.project,
@@ -89,9 +90,11 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
     deletions: null,
   };
   const transcript: string[] = [];
+  let patch = '';
   const keepWorktree = options.keepWorktree;
   try {
     prepareWorktree(repo, worktree, options);
+    if (options.setupCommand) await runSetupCommand(run, options.setupCommand, worktree, ctx);
     const promptFile = `${worktree.dir}.prompt.md`;
     writeFileSync(promptFile, prompt);
     const release = await takeAgentSlot(run, options, ctx, repo);
@@ -112,7 +115,7 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
       }),
     );
     Object.assign(base, { commit, filesChanged: change.files.map((f) => f.path), insertions: change.insertions, deletions: change.deletions });
-    const patch = await diffPatch(repo.root, snapshot, commit);
+    patch = await diffPatch(repo.root, snapshot, commit);
 
     const problem = failure ? failure.message : scopeViolation(run, change, branch);
     if (problem) {
@@ -128,12 +131,12 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
     writeArtifacts(ctx.root, run.artifactDir, files);
     return result;
   } catch (error) {
-    if (!(error instanceof BatchFailure)) {
-      const result = finish(base, 'failed', (error as Error).message, startedAt);
-      writeArtifacts(ctx.root, run.artifactDir, serializeArtifacts({ result, transcript: joinLines(transcript), patch: '', prompt }));
-      throw new BatchFailure((error as Error).message, result);
-    }
-    throw error;
+    if (error instanceof BatchFailure && error.result) throw error;
+    // Every failure leaves a result.json (a conflict, a failed setup command, a git error...).
+    const message = (error as Error).message;
+    const result = finish(base, 'failed', message, startedAt);
+    writeArtifacts(ctx.root, run.artifactDir, serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt }));
+    throw new BatchFailure(message, result);
   } finally {
     if (keepWorktree) ctx.log(`[${run.label}] worktree kept at ${worktree.dir}`);
     else await withLock(lock, () => removeWorktree(repo, worktree)).catch(() => undefined);
@@ -182,6 +185,35 @@ async function runAgent(run: BatchRun, options: GenerateOptions, ctx: RunContext
   });
   const failure = adapter.classify({ ...outcome, result: agentResult });
   return { agentResult, failure };
+}
+
+/** Worktrees of large workspaces check out only what the batch needs (option `sparse`). */
+export const SPARSE_AUTO_FILES = 10_000;
+
+function chooseCone(run: BatchRun, options: GenerateOptions, workspaceFiles: number): string[] | null {
+  if (!run.sparseCone || options.sparse === false) return null;
+  return options.sparse === true || workspaceFiles >= SPARSE_AUTO_FILES ? run.sparseCone : null;
+}
+
+/** `setupCommand`: argv in the worktree before the agent (e.g. npm ci); a failure fails the batch. */
+async function runSetupCommand(run: BatchRun, command: string[], worktree: Worktree, ctx: RunContext): Promise<void> {
+  const [bin, ...args] = command;
+  const found = resolveAgentBin(bin, ctx.root) ?? bin;
+  ctx.log(`[${run.label}] setup: ${command.join(' ')}`);
+  const outcome = await runAgentProcess({
+    bin: found,
+    args,
+    env: {},
+    stdin: null,
+    cwd: worktree.dir,
+    timeoutMs: run.timeoutMs,
+    onLine: (line) => ctx.log(`[${run.label}] setup: ${line}`),
+  });
+  worktree.prepared.push(...(await changedSinceCheckout(worktree)).filter((path) => !worktree.prepared.includes(path)));
+  if (outcome.exitCode !== 0) {
+    const how = outcome.timedOut ? 'timed out' : outcome.exitCode === null ? `was killed (${outcome.signal})` : `exited with code ${outcome.exitCode}`;
+    throw new BatchFailure(`the setup command \`${command.join(' ')}\` ${how}: ${outcome.stderrTail.trim().split('\n').slice(-3).join(' | ') || 'no output on stderr'}`, null);
+  }
 }
 
 /** Waits for a free session slot of the batch's agent when `agentConcurrency` caps it. */

@@ -23,7 +23,21 @@ export const generateOptionsSchema = z
       .optional()
       .describe('Where worktrees are created. Default: $TMPDIR/nx-worktree-ai/<workspace-id>. Must be outside the workspace.'),
     keepWorktree: z.boolean().default(false).describe('Keep the worktree after the run (it is always kept on the branch).'),
-    linkNodeModules: z.boolean().default(true).describe("Symlink the workspace's node_modules into the worktree."),
+    nodeModules: z
+      .enum(['link', 'copy', 'none'])
+      .default('link')
+      .describe("How the worktree gets the workspace's node_modules: link (symlink), copy (copy-on-write clone where the filesystem supports it, else a copy) or none."),
+    setupCommand: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('A command (argv, no shell) run in the worktree before the agent, e.g. ["npm", "ci", "--prefer-offline"]. A failure fails the batch.'),
+    sparse: z
+      .union([z.boolean(), z.literal('auto')])
+      .default('auto')
+      .describe(
+        "Check out only the batch's project, the projects it depends on (Nx project graph), its context folders and top-level files. auto: when the workspace has 10,000 files or more.",
+      ),
     copyFiles: z.array(z.string()).default([]).describe('Ignored files to copy into the worktree, e.g. .env (workspace-relative).'),
     resultCache: z.boolean().default(true).describe('Replay a stored result when the prompt, agent settings and inputs are unchanged.'),
     agentConcurrency: z
