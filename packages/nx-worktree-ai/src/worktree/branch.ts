@@ -1,7 +1,7 @@
 import { git, gitRaw } from './git';
 import { revParse } from './tree';
 import type { RepoInfo } from './repo';
-import { CACHE_REF_PREFIX } from './result-cache';
+import { recordHoldsCommit } from './result-cache';
 
 export const KEY_TRAILER = 'Nx-Worktree-Ai-Cache-Key';
 
@@ -14,7 +14,7 @@ export async function keepUnintegratedBranch(repo: RepoInfo, branch: string, now
   const tip = await revParse(repo.root, `refs/heads/${branch}`);
   if (!tip || (await isAncestor(repo, tip, repo.head))) return null;
   const key = (await git(repo.root, ['log', '-1', `--format=%(trailers:key=${KEY_TRAILER},valueonly)`, tip])).trim();
-  if (key && (await revParse(repo.root, `${CACHE_REF_PREFIX}${key}^1`)) === tip) return null;
+  if (key && (await recordHoldsCommit(repo, key, tip))) return null;
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
   const kept = `ai-kept/${branch.replace(/^ai\//, '')}/${stamp}`;
   await git(repo.root, ['branch', kept, tip]);

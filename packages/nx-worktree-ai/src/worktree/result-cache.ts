@@ -1,44 +1,59 @@
 import { git, gitRaw, PLUGIN_IDENTITY } from './git';
-import { revParse } from './tree';
 import type { RepoInfo } from './repo';
+import { listTree, revParse, writeBlob, writeTreeOf, type TreeFiles } from './tree';
 
 /**
- * The result cache lives in git itself, so it survives `nx reset`, is shared by every clone that
- * fetches the refs, and costs nothing to look up:
- *   refs/nx-worktree-ai/cache/<key>  ->  record commit
- *     tree:   the run's artifacts (result.json, transcript.jsonl, changes.patch, prompt.md)
- *     parent: the result commit (snapshot + the batch's change), the tree that gets replayed
+ * The result cache lives in git itself, so it survives `nx reset`, costs one lookup, and travels
+ * with `git push`/`git fetch` of its refs (`nx-worktree-ai cache push|pull`):
+ *   refs/nx-worktree-ai/cache/<key>  ->  record commit (no parent)
+ *     result.json, transcript.jsonl, changes.patch, prompt.md   the run's artifacts
+ *     outputs/<path>                                            every file of the batch's outputs after the run
+ * Only the outputs are kept: the snapshot the batch ran on may hold a user's untracked files, and a
+ * record is meant to be pushed to a team's remote.
  */
 export const CACHE_REF_PREFIX = 'refs/nx-worktree-ai/cache/';
+const OUTPUTS = 'outputs/';
 
 export interface CachedResult {
   record: string;
-  /** The result commit; its parent is the snapshot the batch ran on. */
-  commit: string;
+  /** path (from the workspace root) -> entry: what a replay restores. */
+  outputs: TreeFiles;
   artifacts: Record<string, Buffer>;
 }
 
 export async function lookupResult(repo: RepoInfo, key: string): Promise<CachedResult | null> {
   const record = await revParse(repo.root, `${CACHE_REF_PREFIX}${key}`);
   if (!record) return null;
-  const commit = await git(repo.root, ['rev-parse', `${record}^1`]);
-  const names = (await git(repo.root, ['ls-tree', '--name-only', '-z', record])).split('\0').filter(Boolean);
+  const outputs: TreeFiles = new Map();
   const artifacts: Record<string, Buffer> = {};
-  for (const name of names) artifacts[name] = (await gitRaw(repo.root, ['cat-file', 'blob', `${record}:${name}`])).stdout;
-  return { record, commit, artifacts };
+  for (const [path, entry] of await listTree(repo.root, record)) {
+    if (path.startsWith(OUTPUTS)) outputs.set(path.slice(OUTPUTS.length), entry);
+    else artifacts[path] = (await gitRaw(repo.root, ['cat-file', 'blob', entry.oid])).stdout;
+  }
+  return { record, outputs, artifacts };
 }
 
-export async function storeResult(repo: RepoInfo, key: string, resultCommit: string, artifacts: Record<string, string | Buffer>): Promise<string> {
-  const entries: string[] = [];
-  for (const [name, content] of Object.entries(artifacts).sort(([a], [b]) => a.localeCompare(b))) {
-    const oid = await git(repo.root, ['hash-object', '-w', '--stdin'], { input: content });
-    entries.push(`100644 blob ${oid}\t${name}`);
-  }
-  const tree = await git(repo.root, ['mktree'], { input: `${entries.join('\n')}\n` });
-  const record = await git(repo.root, ['commit-tree', tree, '-p', resultCommit], {
-    env: PLUGIN_IDENTITY,
-    input: `nx-worktree-ai result ${key}\n`,
-  });
+export async function storeResult(repo: RepoInfo, key: string, outputs: TreeFiles, artifacts: Record<string, string | Buffer>): Promise<string> {
+  const files: TreeFiles = new Map();
+  for (const [name, content] of Object.entries(artifacts)) files.set(name, { mode: '100644', oid: await writeBlob(repo.root, content) });
+  for (const [path, entry] of outputs) files.set(`${OUTPUTS}${path}`, entry);
+  const tree = await writeTreeOf(repo, files);
+  const record = await git(repo.root, ['commit-tree', tree], { env: PLUGIN_IDENTITY, input: `nx-worktree-ai result ${key}\n` });
   await git(repo.root, ['update-ref', `${CACHE_REF_PREFIX}${key}`, record]);
   return record;
+}
+
+/** Does the record for `key` hold every file `commit` changed relative to its parent? */
+export async function recordHoldsCommit(repo: RepoInfo, key: string, commit: string): Promise<boolean> {
+  const hit = await lookupResult(repo, key);
+  if (!hit) return false;
+  const out = await git(repo.root, ['diff-tree', '-r', '-z', '--no-renames', '--no-commit-id', `${commit}^`, commit]);
+  const parts = out.split('\0').filter(Boolean);
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const [, , , newOid, status] = parts[i].slice(1).split(' ');
+    const path = parts[i + 1];
+    const held = hit.outputs.get(path);
+    if (status === 'D' ? held !== undefined : held?.oid !== newOid) return false;
+  }
+  return true;
 }

@@ -1,3 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { RepoInfo } from './repo';
 import { git, gitRaw, splitNul } from './git';
 
 /** One file of a git tree: mode (100644, 100755, 120000) and blob id. */
@@ -34,5 +38,20 @@ export async function revParse(repo: string, rev: string): Promise<string | null
     return await git(repo, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
   } catch {
     return null;
+  }
+}
+
+/** Writes a tree object holding exactly `files` (path -> mode and blob id) and returns its id. */
+export async function writeTreeOf(repo: RepoInfo, files: TreeFiles): Promise<string> {
+  const indexFile = join(repo.commonDir, 'nx-worktree-ai', 'tmp', `tree-${randomUUID()}.index`);
+  mkdirSync(dirname(indexFile), { recursive: true });
+  const env = { GIT_INDEX_FILE: indexFile };
+  try {
+    await git(repo.root, ['read-tree', '--empty'], { env });
+    const lines = [...files].map(([path, entry]) => `${entry.mode} ${entry.oid}\t${path}`);
+    if (lines.length) await git(repo.root, ['update-index', '-z', '--index-info'], { env, input: `${lines.join('\0')}\0` });
+    return await git(repo.root, ['write-tree'], { env });
+  } finally {
+    rmSync(indexFile, { force: true });
   }
 }

@@ -7,7 +7,7 @@ import { collectChanges, commitOnBranch } from './changes';
 import { readRepoInfo, type RepoInfo } from './repo';
 import { lookupResult, storeResult } from './result-cache';
 import { snapshotWorkspace } from './snapshot';
-import { listTree } from './tree';
+import { listTree, writeTreeOf } from './tree';
 import { addWorktree, prepareWorktree, removeWorktree } from './worktree';
 
 function userState(dir: string) {
@@ -117,20 +117,27 @@ describe('git layer on a real repository', () => {
     expect(testGit(repoDir, 'rev-parse', kept!)).toBe(testGit(repoDir, 'rev-parse', 'ai/auth/module'));
   });
 
-  it('does not keep a branch whose commit the result cache holds', async () => {
+  it('does not keep a branch whose changes the result cache holds', async () => {
     const snapshot = await snapshotWorkspace(repo);
-    const tree = testGit(repoDir, 'rev-parse', `${snapshot}^{tree}`);
-    const commit = await commitOnBranch(repo, 'ai/auth/module', tree, snapshot, 'ok run', { 'Nx-Worktree-Ai-Cache-Key': 'key1' });
-    await storeResult(repo, 'key1', commit, { 'result.json': '{}' });
+    const files = await listTree(repoDir, snapshot);
+    files.set('libs/auth/login.ts', { mode: '100644', oid: testGit(repoDir, 'hash-object', '-w', '--stdin') });
+    await commitOnBranch(repo, 'ai/auth/module', await writeTreeOf(repo, files), snapshot, 'ok run', { 'Nx-Worktree-Ai-Cache-Key': 'key1' });
+    await storeResult(repo, 'key1', new Map([['libs/auth/login.ts', files.get('libs/auth/login.ts')!]]), { 'result.json': '{}' });
     expect(await keepUnintegratedBranch(repo, 'ai/auth/module')).toBeNull();
+    // a record that lacks the change does not count
+    await storeResult(repo, 'key1', new Map(), { 'result.json': '{}' });
+    expect(await keepUnintegratedBranch(repo, 'ai/auth/module')).toMatch(/^ai-kept\/auth\/module\//);
   });
 
-  it('stores and finds results in git refs', async () => {
+  it('stores results in git refs with only the outputs, never the snapshot', async () => {
     const snapshot = await snapshotWorkspace(repo);
     expect(await lookupResult(repo, 'abc')).toBeNull();
-    await storeResult(repo, 'abc', snapshot, { 'result.json': '{"a":1}', 'changes.patch': Buffer.from([0, 1, 2]) });
+    const outputs = new Map([...(await listTree(repoDir, snapshot))].filter(([path]) => path.startsWith('libs/')));
+    const record = await storeResult(repo, 'abc', outputs, { 'result.json': '{"a":1}', 'changes.patch': Buffer.from([0, 1, 2]) });
+    expect(testGit(repoDir, 'rev-list', '--count', record)).toBe('1');
+    expect(testGit(repoDir, 'ls-tree', '-r', '--name-only', record).split('\n').sort()).toEqual(['changes.patch', 'outputs/libs/auth/index.ts', 'result.json']);
     const hit = await lookupResult(repo, 'abc');
-    expect(hit?.commit).toBe(snapshot);
+    expect(hit?.outputs).toEqual(outputs);
     expect(hit?.artifacts['result.json'].toString()).toBe('{"a":1}');
     expect([...hit!.artifacts['changes.patch']]).toEqual([0, 1, 2]);
   });

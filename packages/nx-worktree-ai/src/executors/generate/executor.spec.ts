@@ -108,7 +108,9 @@ describe('nx-worktree-ai:generate with the command agent', () => {
     const replayed = readResult(root, 'auth', 'auth-module');
     expect(replayed.status).toBe('replayed');
     expect(replayed.cacheKey).toBe(first.cacheKey);
-    expect(replayed.commit).toBe(first.commit);
+    // The branch gets a commit of this run's snapshot with the cached outputs.
+    expect(git(root, 'rev-parse', 'ai/auth/auth-module')).toBe(replayed.commit);
+    expect(git(root, 'show', `${replayed.commit}:libs/auth/src/auth/login.ts`)).toBe(git(root, 'show', `${first.commit}:libs/auth/src/auth/login.ts`));
     expect(readFileSync(join(root, 'libs/auth/src/auth/login.ts'), 'utf8')).toBe('export const login = () => true;\n');
   });
 

@@ -15,7 +15,7 @@ import { withLock } from '../../worktree/lock';
 import { defaultWorktreeBase, lockPath, readRepoInfo, type RepoInfo } from '../../worktree/repo';
 import { lookupResult, storeResult, type CachedResult } from '../../worktree/result-cache';
 import { snapshotWorkspace } from '../../worktree/snapshot';
-import { listTree, type TreeFiles } from '../../worktree/tree';
+import { listTree, writeTreeOf, type TreeFiles } from '../../worktree/tree';
 import { addWorktree, batchBranchName, prepareWorktree, removeWorktree, type Worktree } from '../../worktree/worktree';
 import type { BatchRun } from './batch-run';
 import { resultCacheKey } from './cache-key';
@@ -124,10 +124,11 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
       throw new BatchFailure(problem, result);
     }
 
-    await withLock(lock, () => integrate(run, repo, ctx, { snapshotFiles, commit, change, branch }));
+    const resultFiles = await listTree(repo.root, commit);
+    await withLock(lock, () => integrate(run, repo, ctx, { snapshotFiles, resultFiles, change, branch }));
     const result = finish(base, 'succeeded', null, startedAt);
     const files = serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt });
-    if (options.resultCache) await withLock(lock, () => storeResult(repo, cacheKey, commit, files));
+    if (options.resultCache) await withLock(lock, () => storeResult(repo, cacheKey, onlyOutputs(resultFiles, run), files));
     writeArtifacts(ctx.root, run.artifactDir, files);
     return result;
   } catch (error) {
@@ -251,7 +252,7 @@ function scopeViolation(run: BatchRun, change: CollectedChange, branch: string):
 
 interface IntegrateInput {
   snapshotFiles: TreeFiles;
-  commit: string;
+  resultFiles: TreeFiles;
   change: CollectedChange;
   branch: string;
 }
@@ -259,7 +260,7 @@ interface IntegrateInput {
 /** Step 8, under the workspace lock: all-or-nothing, 3-way against the snapshot. */
 async function integrate(run: BatchRun, repo: RepoInfo, ctx: RunContext, input: IntegrateInput): Promise<void> {
   if (run.apply === 'branch' || input.change.files.length === 0) return;
-  const resultFiles = await listTree(repo.root, input.commit);
+  const { resultFiles } = input;
   const changes: PathChange[] = [];
   for (const { path } of input.change.files) {
     changes.push({
@@ -290,25 +291,39 @@ interface ReplayInput {
   startedAt: Date;
 }
 
+/** The files of `files` that match the batch's outputs. */
+function onlyOutputs(files: TreeFiles, run: BatchRun): TreeFiles {
+  const isOutput = globMatcher(run.outputGlobs);
+  return new Map([...files].filter(([path]) => isOutput(path)));
+}
+
 /**
  * A result-cache hit: the output paths become exactly what the batch produced, as when Nx restores
- * outputs. Uncommitted edits that this overwrites are kept in the snapshot, under a ref the log names.
+ * outputs. The batch branch gets a commit of the snapshot with those outputs (the record may come
+ * from a teammate's clone, whose commits are not here). Uncommitted edits that the replay
+ * overwrites are kept in the snapshot, under a ref the log names.
  */
 async function replay(run: BatchRun, ctx: RunContext, repo: RepoInfo, input: ReplayInput): Promise<BatchResult> {
   const original = JSON.parse(input.hit.artifacts[ARTIFACTS.result]?.toString('utf8') ?? '{}') as Partial<BatchResult>;
-  await withLock(lockPath(repo), async () => {
+  const isOutput = globMatcher(run.outputGlobs);
+  const replayed = new Map([...input.snapshotFiles].filter(([path]) => !isOutput(path)));
+  for (const [path, entry] of input.hit.outputs) replayed.set(path, entry);
+  const commit = await withLock(lockPath(repo), async () => {
     const kept = await keepUnintegratedBranch(repo, input.branch);
     if (kept) ctx.log(`[${run.label}] earlier unintegrated work on ${input.branch} kept as branch ${kept}`);
-    await git(repo.root, ['update-ref', '-m', 'nx-worktree-ai: replay', `refs/heads/${input.branch}`, input.hit.commit]);
-    if (run.apply === 'branch') return;
-    const isOutput = globMatcher(run.outputGlobs);
-    const resultFiles = await listTree(repo.root, input.hit.commit);
+    const tree = await writeTreeOf(repo, replayed);
+    const commit = await commitOnBranch(repo, input.branch, tree, input.snapshot, `${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'} (replayed)`, {
+      'Nx-Worktree-Ai-Batch': run.label,
+      [KEY_TRAILER]: input.cacheKey,
+      'Nx-Worktree-Ai-Status': 'replayed',
+    });
+    if (run.apply === 'branch') return commit;
     const headFiles = await listTree(repo.root, repo.head);
-    const paths = new Set([...resultFiles.keys(), ...input.snapshotFiles.keys()].filter(isOutput));
+    const paths = new Set([...input.hit.outputs.keys(), ...input.snapshotFiles.keys()].filter(isOutput));
     const writes: { path: string; file: Awaited<ReturnType<typeof loadVersion>> }[] = [];
     const overwritten: string[] = [];
     for (const path of [...paths].sort()) {
-      const theirs = await loadVersion(repo.root, resultFiles.get(path));
+      const theirs = await loadVersion(repo.root, input.hit.outputs.get(path));
       const ours = readWorkspaceFile(ctx.root, path);
       if (sameVersion(ours, theirs)) continue;
       if (ours && !sameVersion(ours, await loadVersion(repo.root, headFiles.get(path)))) overwritten.push(path);
@@ -321,6 +336,7 @@ async function replay(run: BatchRun, ctx: RunContext, repo: RepoInfo, input: Rep
     }
     applyPlan(ctx.root, { writes, conflicts: [], merged: [] });
     if (run.apply === 'commit' && writes.length) await commitToHead(repo, writes, `${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'} (replayed)`);
+    return commit;
   });
   const result = finish(
     {
@@ -336,7 +352,7 @@ async function replay(run: BatchRun, ctx: RunContext, repo: RepoInfo, input: Rep
       startedAt: input.startedAt.toISOString(),
       cacheKey: input.cacheKey,
       branch: input.branch,
-      commit: input.hit.commit,
+      commit,
       filesChanged: original.filesChanged ?? [],
       insertions: original.insertions ?? null,
       deletions: original.deletions ?? null,
