@@ -35,6 +35,8 @@ export const ARTIFACTS = {
   transcript: 'transcript.jsonl',
   patch: 'changes.patch',
   prompt: 'prompt.md',
+  /** Not part of the result cache: where this run's time went (phases in ms) and its peak memory. */
+  timings: 'timings.json',
 } as const;
 
 export interface ArtifactContents {

@@ -1,6 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireSlot, type ReleaseSlot } from '../../utils/slots';
+import { phaseClock } from '../../utils/phases';
 import { getAdapter } from '../../agents/registry';
 import { agentVersion, resolveAgentBin } from '../../agents/resolve-bin';
 import { runAgentProcess } from '../../agents/process';
@@ -43,6 +44,7 @@ export interface RunContext {
 /** DESIGN "what one batch run does", steps 2-9 (step 1, validation, happened in resolveBatchRun). */
 export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: RunContext): Promise<BatchResult> {
   const startedAt = new Date();
+  const clock = phaseClock();
   const repo = await readRepoInfo(ctx.root);
   const lock = lockPath(repo);
   const prompt = renderPrompt(run);
@@ -51,6 +53,7 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
   const snapshot = await withLock(lock, () => snapshotWorkspace(repo, `nx-worktree-ai snapshot for ${run.label}`));
   const snapshotFiles = await listTree(repo.root, snapshot);
   const cacheKey = resultCacheKey(run, prompt, options.agentArgs, snapshotFiles);
+  clock.mark('snapshot');
 
   const hit = options.resultCache ? await lookupResult(repo, cacheKey) : null;
   if (hit) return replay(run, ctx, repo, { hit, snapshot, snapshotFiles, branch, cacheKey, startedAt });
@@ -61,6 +64,7 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
   const bin = resolveAgentBin(binName, ctx.root, options.agentBin);
   if (!bin) throw new BatchFailure(notInstalledMessage(binName, adapter.npmPackage), null);
   const version = await agentVersion(bin, adapter.versionArgs);
+  clock.mark('agentVersion');
 
   const baseDir = options.worktreeDir ?? defaultWorktreeBase(ctx.root);
   const worktree = await withLock(lock, async () => {
@@ -68,6 +72,7 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
     if (kept) ctx.log(`[${run.label}] earlier unintegrated work on ${branch} kept as branch ${kept}`);
     return addWorktree(repo, baseDir, `${run.project}--${run.spec.name}`, branch, snapshot, chooseCone(run, options, snapshotFiles.size));
   });
+  clock.mark('worktree');
   const sparse = worktree.cone ? ` (sparse: ${worktree.cone.join(', ')})` : '';
   ctx.log(`[${run.label}] ${run.agent}${version ? ` ${version}` : ''} · worktree ${worktree.dir}${sparse} · branch ${branch}`);
 
@@ -97,8 +102,11 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
     if (options.setupCommand) await runSetupCommand(run, options.setupCommand, worktree, ctx);
     const promptFile = `${worktree.dir}.prompt.md`;
     writeFileSync(promptFile, prompt);
+    clock.mark('prepare');
     const release = await takeAgentSlot(run, options, ctx, repo);
+    clock.mark('slotWait');
     const { agentResult, failure } = await runAgent(run, options, ctx, { bin, worktree, prompt, promptFile, transcript }).finally(release);
+    clock.mark('agent');
     rmSync(promptFile, { force: true });
     Object.assign(base, metricsOf(agentResult, run));
 
@@ -125,9 +133,11 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
     }
 
     const resultFiles = await listTree(repo.root, commit);
+    clock.mark('collect');
     await withLock(lock, () => integrate(run, repo, ctx, { snapshotFiles, resultFiles, change, branch }));
     const result = finish(base, 'succeeded', null, startedAt);
     const files = serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt });
+    clock.mark('integrate');
     if (options.resultCache) await withLock(lock, () => storeResult(repo, cacheKey, onlyOutputs(resultFiles, run), files));
     writeArtifacts(ctx.root, run.artifactDir, files);
     return result;
@@ -141,6 +151,8 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
   } finally {
     if (keepWorktree) ctx.log(`[${run.label}] worktree kept at ${worktree.dir}`);
     else await withLock(lock, () => removeWorktree(repo, worktree)).catch(() => undefined);
+    clock.mark('cleanup');
+    writeTimings(ctx.root, run.artifactDir, clock.phases);
   }
 }
 
@@ -289,6 +301,16 @@ interface ReplayInput {
   branch: string;
   cacheKey: string;
   startedAt: Date;
+}
+
+/** timings.json: milliseconds per phase, and the executor process's peak memory. */
+function writeTimings(root: string, artifactDir: string, phases: Record<string, number>): void {
+  const maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  try {
+    writeFileSync(join(root, artifactDir, ARTIFACTS.timings), `${JSON.stringify({ phases, maxRssMb }, null, 2)}\n`);
+  } catch {
+    // the artifact folder is gone only if something else failed first; that error is what matters
+  }
 }
 
 /** The files of `files` that match the batch's outputs. */
