@@ -189,7 +189,7 @@ describe('nx-worktree-ai:generate with the command agent', () => {
     ctx.projectsConfigurations.projects.other = { root: 'libs/other' };
     ctx.projectsConfigurations.projects.dep = { root: 'libs/dep' };
     ctx.projectGraph = { nodes: {}, dependencies: { auth: [{ source: 'auth', target: 'dep', type: 'static' }, { source: 'auth', target: 'npm:zod', type: 'static' }] } } as never;
-    await expect(generateExecutor({ batch: 'libs/auth/ai/sparse.ai.md', worktreeDir, sparse: true }, ctx)).resolves.toEqual({ success: true });
+    await expect(generateExecutor({ batch: 'libs/auth/ai/sparse.ai.md', worktreeDir, sparse: 'always' }, ctx)).resolves.toEqual({ success: true });
     expect(readFileSync(join(root, 'libs/auth/src/auth/seen.txt'), 'utf8')).toBe('libs/other:false libs/dep:true README.md:true');
     expect(readFileSync(join(root, 'libs/other/big.ts'), 'utf8')).toBe('x');
     expect(readResult(root, 'auth', 'sparse').filesChanged).toEqual(['libs/auth/src/auth/seen.txt']);

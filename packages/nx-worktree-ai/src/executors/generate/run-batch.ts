@@ -201,11 +201,11 @@ async function runAgent(run: BatchRun, options: GenerateOptions, ctx: RunContext
 }
 
 /** Worktrees of large workspaces check out only what the batch needs (option `sparse`). */
-export const SPARSE_AUTO_FILES = 10_000;
+export const SPARSE_AUTO_FILES = 5_000;
 
 function chooseCone(run: BatchRun, options: GenerateOptions, workspaceFiles: number): string[] | null {
-  if (!run.sparseCone || options.sparse === false) return null;
-  return options.sparse === true || workspaceFiles >= SPARSE_AUTO_FILES ? run.sparseCone : null;
+  if (!run.sparseCone || options.sparse === 'never') return null;
+  return options.sparse === 'always' || workspaceFiles >= SPARSE_AUTO_FILES ? run.sparseCone : null;
 }
 
 /** `setupCommand`: argv in the worktree before the agent (e.g. npm ci); a failure fails the batch. */

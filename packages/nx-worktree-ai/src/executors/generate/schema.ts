@@ -33,10 +33,10 @@ export const generateOptionsSchema = z
       .optional()
       .describe('A command (argv, no shell) run in the worktree before the agent, e.g. ["npm", "ci", "--prefer-offline"]. A failure fails the batch.'),
     sparse: z
-      .union([z.boolean(), z.literal('auto')])
+      .enum(['auto', 'always', 'never'])
       .default('auto')
       .describe(
-        "Check out only the batch's project, the projects it depends on (Nx project graph), its context folders and top-level files. auto: when the workspace has 10,000 files or more.",
+        "Check out only the batch's project, the projects it depends on (Nx project graph), its context folders and top-level files: always, never, or auto (when the workspace has 5,000 files or more).",
       ),
     copyFiles: z.array(z.string()).default([]).describe('Ignored files to copy into the worktree, e.g. .env (workspace-relative).'),
     resultCache: z.boolean().default(true).describe('Replay a stored result when the prompt, agent settings and inputs are unchanged.'),

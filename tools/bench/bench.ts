@@ -1,0 +1,345 @@
+/**
+ * `npm run bench` (packs first). Not a test: it measures, prints a table of medians and writes JSON.
+ *
+ * With the real claude CLI against the scripted model server at a fixed latency per reply:
+ *   a. the hand-made pattern (tools/bench/handmade.sh): worktree add x6, `claude -p &` x6, wait,
+ *      merge x6, worktree remove x6;
+ *   b. nx run-many -t ai-generate --parallel 6;
+ *   c. the same with --parallel 1;
+ *   d. a full replay: from Nx's cache, and from the plugin's result cache after `nx reset`;
+ *   e. the plugin's own overhead per batch (wall time minus agent time, from timings.json) on
+ *      generated workspaces of 1k, 10k and 50k files, and sparse vs full worktree creation;
+ *   f. peak memory: the executor process (timings.json) and the whole process tree of a run.
+ * The hand-made pattern cannot express dependencies between batches, so the six batches here are
+ * independent (two per project, three projects).
+ *
+ * Options: --runs N (default 3), --delay MS (model latency per reply, default 3000: a quick real reply),
+ *          --sizes 1000,10000,50000, --out FILE (default bench/results.json), --quick (1 run, sizes 1000,10000)
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { claudeTestEnv, startAnthropicServer, type AnthropicServer, type ScriptRule } from '../../testing/scripted-model/anthropic';
+import { createWorkspace, nxEnv, REPO_ROOT, runNx, type BatchDef, type NxResult, type ProjectDef, type Workspace } from '../../testing/workspace';
+
+interface Args {
+  runs: number;
+  delayMs: number;
+  sizes: number[];
+  out: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { runs: 3, delayMs: 3000, sizes: [1000, 10_000, 50_000], out: join(REPO_ROOT, 'bench', 'results.json') };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--runs') args.runs = Math.max(1, Number(argv[++i]));
+    else if (a === '--delay') args.delayMs = Number(argv[++i]);
+    else if (a === '--sizes') args.sizes = argv[++i].split(',').map(Number);
+    else if (a === '--out') args.out = argv[++i];
+    else if (a === '--quick') Object.assign(args, { runs: 1, sizes: [1000, 10_000] });
+    else {
+      console.error(`bench: unknown option ${a}`);
+      process.exit(2);
+    }
+  }
+  return args;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// The six independent batches and their scripted replies
+
+const PROJECTS: Record<string, ProjectDef> = {
+  alpha: { root: 'libs/alpha', files: { 'src/index.ts': 'export {};\n' } },
+  beta: { root: 'libs/beta', files: { 'src/index.ts': 'export {};\n' } },
+  gamma: { root: 'apps/gamma', files: { 'src/index.ts': 'export {};\n' } },
+};
+
+const SIX: BatchDef[] = Object.keys(PROJECTS).flatMap((project) =>
+  ['one', 'two'].map((n) => ({
+    project,
+    name: `${project}-${n}`,
+    frontmatter: { description: `Bench batch ${project}-${n}`, agent: 'claude', outputs: [`src/${n}/**`], maxTurns: 10 },
+    prompt: `Bench batch ${project}-${n}: write the ${n} module of ${project}.\n`,
+  })),
+);
+
+function rulesFor(batches: BatchDef[], projects: Record<string, ProjectDef>): ScriptRule[] {
+  return batches.map((b) => {
+    const dir = `${projects[b.project].root}/${(b.frontmatter.outputs as string[])[0].replace('/**', '')}`;
+    return {
+      name: b.name,
+      match: b.prompt.trim(),
+      steps: [
+        { write: { path: `${dir}/a.ts`, content: `export const a = '${b.name}';\n` } },
+        { write: { path: `${dir}/b.ts`, content: `export const b = '${b.name}';\n` } },
+        { write: { path: `${dir}/c.ts`, content: `export const c = '${b.name}';\n` } },
+        { text: `Wrote ${dir}.` },
+      ],
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+interface Measured {
+  ms: number;
+  requests: number;
+  peakTreeRssMb: number;
+}
+
+/** Peak summed RSS of this process's descendants (nx, its workers, the agents), sampled every 100 ms. */
+function sampleTreeRss(): () => number {
+  let peak = 0;
+  const timer = setInterval(() => {
+    const parents = new Map<number, number>();
+    const rss = new Map<number, number>();
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+        const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${name}/status`, 'utf8'));
+        if (kb) rss.set(Number(name), Number(kb[1]));
+      } catch {
+        // gone meanwhile
+      }
+    }
+    const inTree = (pid: number): boolean => {
+      for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) if (p === process.pid) return true;
+      return false;
+    };
+    let total = 0;
+    for (const [pid, kb] of rss) if (inTree(pid)) total += kb;
+    peak = Math.max(peak, total / 1024);
+  }, 100);
+  return () => {
+    clearInterval(timer);
+    return Math.round(peak);
+  };
+}
+
+async function measure(server: AnthropicServer, run: () => Promise<unknown>): Promise<Measured> {
+  const before = server.mainRequests().length;
+  const stop = sampleTreeRss();
+  const t0 = performance.now();
+  await run();
+  const ms = performance.now() - t0;
+  return { ms, requests: server.mainRequests().length - before, peakTreeRssMb: stop() };
+}
+
+function ok(res: NxResult, what: string): NxResult {
+  if (res.code !== 0) throw new Error(`${what} failed (exit ${res.code}):\n${res.output.slice(-4000)}`);
+  return res;
+}
+
+function runHandmade(ws: Workspace, env: Record<string, string>): Promise<void> {
+  const prompts = join(ws.base, 'prompts');
+  mkdirSync(prompts, { recursive: true });
+  for (const b of SIX) writeFileSync(join(prompts, `${b.name}.md`), b.prompt);
+  const claude = join(REPO_ROOT, 'node_modules', '.bin', 'claude');
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(__dirname, 'handmade.sh'), [ws.root, claude, prompts, ...SIX.map((b) => b.name)], {
+      env: nxEnv(ws, env),
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`handmade.sh exited with ${code}`))));
+  });
+}
+
+interface Timings {
+  phases: Record<string, number>;
+  maxRssMb: number;
+}
+
+function readTimings(ws: Workspace, project: string, batch: string): Timings {
+  return JSON.parse(readFileSync(join(ws.root, '.nx-worktree-ai', project, batch, 'timings.json'), 'utf8'));
+}
+
+function readDuration(ws: Workspace, project: string, batch: string): number {
+  return JSON.parse(readFileSync(join(ws.root, '.nx-worktree-ai', project, batch, 'result.json'), 'utf8')).durationMs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generated workspaces for the overhead rows
+
+function generatedProjects(files: number): { projects: Record<string, ProjectDef>; batch: BatchDef } {
+  const count = 50;
+  const perProject = Math.ceil(files / count);
+  const projects: Record<string, ProjectDef> = {};
+  for (let p = 0; p < count; p++) {
+    const name = `p${String(p).padStart(3, '0')}`;
+    const projectFiles: Record<string, string> = {};
+    for (let f = 0; f < perProject; f++) projectFiles[`src/m${Math.floor(f / 100)}/f${f}.ts`] = `export const v${f} = ${f};\n`;
+    projects[name] = { root: `libs/${name}`, files: projectFiles };
+  }
+  const batch: BatchDef = {
+    project: 'p000',
+    name: 'touch',
+    frontmatter: { description: 'One small change', agent: 'claude', outputs: ['src/gen/**'], maxTurns: 5 },
+    prompt: 'Overhead probe: write src/gen/probe.ts.\n',
+  };
+  return { projects, batch };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const machine = {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    git: execFileSync('git', ['--version'], { encoding: 'utf8' }).trim(),
+    claude: execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'claude'), ['--version'], { encoding: 'utf8' }).trim(),
+  };
+  log(`nx-worktree-ai bench: ${args.runs} run(s), model latency ${args.delayMs} ms per reply, ${machine.cpus} cores (${machine.cpu}), ${machine.node}`);
+
+  const sixRules = rulesFor(SIX, PROJECTS);
+  const overheadBatches = args.sizes.map((size) => ({ size, ...generatedProjects(size) }));
+  const server = await startAnthropicServer({ rules: sixRules, delayMs: args.delayMs });
+  // Overhead is wall time minus agent time: the model's latency does not matter there, so keep it short.
+  const probeServer = await startAnthropicServer({ rules: rulesFor([overheadBatches[0].batch], overheadBatches[0].projects), delayMs: 50 });
+  const samples: Record<string, Measured[]> = { handmade: [], parallel6: [], parallel1: [], replayNx: [], replayResultCache: [] };
+  const executorRss: number[] = [];
+  const batchSums: number[] = [];
+  try {
+    for (let r = 0; r < args.runs; r++) {
+      log(`\n== run ${r + 1}/${args.runs}: six batches`);
+      for (const variant of ['handmade', 'parallel6', 'parallel1'] as const) {
+        const ws = createWorkspace({ projects: PROJECTS, batches: SIX, prefix: 'nxwa-bench-' });
+        const env = claudeTestEnv(server.url, join(ws.base, 'claude-config'));
+        try {
+          if (variant === 'handmade') {
+            samples.handmade.push(await measure(server, () => runHandmade(ws, env)));
+          } else {
+            const parallel = variant === 'parallel6' ? '6' : '1';
+            const m = await measure(server, async () => ok(await runNx(ws, ['run-many', '-t', 'ai-generate', '--parallel', parallel], { env }), `run-many --parallel ${parallel}`));
+            samples[variant].push(m);
+            if (variant === 'parallel6') {
+              batchSums.push(SIX.reduce((sum, b) => sum + readDuration(ws, b.project, b.name), 0));
+              for (const b of SIX) executorRss.push(readTimings(ws, b.project, b.name).maxRssMb);
+              samples.replayNx.push(await measure(server, async () => ok(await runNx(ws, ['run-many', '-t', 'ai-generate', '--parallel', '6'], { env }), 'replay')));
+              ok(await runNx(ws, ['reset'], { env }), 'nx reset');
+              samples.replayResultCache.push(await measure(server, async () => ok(await runNx(ws, ['run-many', '-t', 'ai-generate', '--parallel', '6'], { env }), 'replay after reset')));
+            }
+          }
+          log(`  ${variant.padEnd(10)} ${seconds(samples[variant].at(-1)!.ms)}`);
+        } finally {
+          ws.remove();
+        }
+      }
+    }
+
+    log('\n== plugin overhead per batch (wall time minus agent time)');
+    const overhead: Record<string, { files: number; sparse: boolean; overheadMs: number; phases: Record<string, number> }[]> = {};
+    for (const { size, projects, batch } of overheadBatches) {
+      const t0 = performance.now();
+      const ws = createWorkspace({ projects, batches: [batch], prefix: 'nxwa-bench-gen-' });
+      log(`  ${size} files: workspace created in ${seconds(performance.now() - t0)}`);
+      const env = claudeTestEnv(probeServer.url, join(ws.base, 'claude-config'));
+      const batchFile = join(ws.root, 'libs/p000/ai/touch.ai.md');
+      const batchText = readFileSync(batchFile, 'utf8');
+      try {
+        const modes = size >= 10_000 ? [false, true] : [false];
+        for (const sparse of modes) {
+          const rows: { overheadMs: number; phases: Record<string, number> }[] = [];
+          for (let r = 0; r <= args.runs; r++) {
+            // A fresh prompt each time (same scripted rule): a result-cache miss on the default path.
+            writeFileSync(batchFile, `${batchText}\n<!-- bench run ${sparse ? 'sparse' : 'full'} ${r} -->\n`);
+            const cmd = ['run', `p000:ai-generate--touch`, '--skip-nx-cache', `--sparse=${sparse ? 'always' : 'never'}`];
+            ok(await runNx(ws, cmd, { env }), cmd.join(' '));
+            if (r === 0) continue; // warm-up: first Nx graph computation and git's stat cache
+            const timings = readTimings(ws, 'p000', 'touch');
+            const total = readDuration(ws, 'p000', 'touch');
+            rows.push({ overheadMs: total - timings.phases.agent, phases: timings.phases });
+          }
+          const key = `${size}`;
+          const phases = Object.fromEntries(Object.keys(rows[0].phases).map((p) => [p, median(rows.map((row) => row.phases[p]))]));
+          (overhead[key] ??= []).push({ files: size, sparse, overheadMs: median(rows.map((row) => row.overheadMs)), phases });
+          log(`  ${size} files ${sparse ? 'sparse' : 'full  '}: overhead ${Math.round(median(rows.map((row) => row.overheadMs)))} ms, worktree ${phases.worktree} ms, snapshot ${phases.snapshot} ms`);
+        }
+      } finally {
+        ws.remove();
+      }
+    }
+
+    const med = (k: string) => median(samples[k].map((m) => m.ms));
+    const summary = {
+      machine,
+      args,
+      sixBatches: {
+        handmadeMs: med('handmade'),
+        parallel6Ms: med('parallel6'),
+        parallel1Ms: med('parallel1'),
+        sumOfBatchesMs: median(batchSums),
+        replayNxMs: med('replayNx'),
+        replayResultCacheMs: med('replayResultCache'),
+        replayModelRequests: Math.max(...samples.replayNx.concat(samples.replayResultCache).map((m) => m.requests)),
+        ratioParallel6OverHandmade: med('parallel6') / med('handmade'),
+        ratioParallel1OverParallel6: med('parallel1') / med('parallel6'),
+      },
+      overhead,
+      memory: {
+        executorPeakRssMb: median(executorRss),
+        processTreePeakRssMb: { handmade: median(samples.handmade.map((m) => m.peakTreeRssMb)), parallel6: median(samples.parallel6.map((m) => m.peakTreeRssMb)) },
+      },
+      samples,
+    };
+    printTable(summary);
+    mkdirSync(dirname(args.out), { recursive: true });
+    writeFileSync(args.out, `${JSON.stringify(summary, null, 2)}\n`);
+    log(`\nJSON: ${args.out}`);
+  } finally {
+    await Promise.all([server.close(), probeServer.close()]);
+  }
+}
+
+function printTable(s: {
+  sixBatches: Record<string, number>;
+  overhead: Record<string, { files: number; sparse: boolean; overheadMs: number; phases: Record<string, number> }[]>;
+  memory: { executorPeakRssMb: number; processTreePeakRssMb: Record<string, number> };
+}): void {
+  const six = s.sixBatches;
+  const rows: [string, string][] = [
+    ['a. hand-made script (6 worktrees, claude -p &, merge)', seconds(six.handmadeMs)],
+    ['b. nx run-many --parallel 6', `${seconds(six.parallel6Ms)}  (b/a = ${six.ratioParallel6OverHandmade.toFixed(2)})`],
+    ['c. nx run-many --parallel 1', `${seconds(six.parallel1Ms)}  (c/b = ${six.ratioParallel1OverParallel6.toFixed(2)})`],
+    ['   sum of the six batch durations in b', seconds(six.sumOfBatchesMs)],
+    ['d. replay from the Nx cache', `${seconds(six.replayNxMs)}  (${six.replayModelRequests} model requests)`],
+    ['d. replay from the result cache after nx reset', seconds(six.replayResultCacheMs)],
+  ];
+  for (const entries of Object.values(s.overhead)) {
+    for (const o of entries) {
+      rows.push([
+        `e. overhead per batch, ${o.files.toLocaleString('en')} files, ${o.sparse ? 'sparse' : 'full'} worktree`,
+        `${Math.round(o.overheadMs)} ms  (snapshot ${o.phases.snapshot}, worktree ${o.phases.worktree}, collect ${o.phases.collect}, integrate ${o.phases.integrate}, cleanup ${o.phases.cleanup})`,
+      ]);
+    }
+    const full = entries.find((o) => !o.sparse);
+    const sparse = entries.find((o) => o.sparse);
+    if (full && sparse) rows.push([`   sparse / full worktree creation, ${full.files.toLocaleString('en')} files`, `${((100 * sparse.phases.worktree) / full.phases.worktree).toFixed(0)} %`]);
+  }
+  rows.push(['f. peak memory: executor process (median)', `${s.memory.executorPeakRssMb} MB`]);
+  rows.push(['f. peak memory: whole process tree, b / a', `${s.memory.processTreePeakRssMb.parallel6} MB / ${s.memory.processTreePeakRssMb.handmade} MB`]);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  log('\n== results (medians)');
+  for (const [k, v] of rows) log(`  ${k.padEnd(width)}  ${v}`);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.stack : error);
+  process.exit(1);
+});
