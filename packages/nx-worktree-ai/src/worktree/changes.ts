@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { git, splitNul, PLUGIN_IDENTITY } from './git';
 import type { Worktree } from './worktree';
-import { coneMatcher, writtenOutsideCone } from './sparse';
+import { writtenOutsideCone } from './sparse';
 import type { RepoInfo } from './repo';
 
 export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'type-changed';
@@ -31,8 +31,11 @@ export async function collectChanges(repo: RepoInfo, worktree: Worktree, snapsho
   const indexFile = join(repo.commonDir, 'nx-worktree-ai', 'tmp', `collect-${randomUUID()}.index`);
   const env = { ...PLUGIN_IDENTITY, GIT_INDEX_FILE: indexFile };
   try {
-    await git(worktree.dir, ['read-tree', snapshot], { env });
-    if (worktree.cone) await markSkipped(worktree, env);
+    // Start from the worktree's own index: its stat data spares hashing every file again, and in a
+    // sparse worktree it carries the skip-worktree bits. `add -A` then makes it the working tree.
+    const own = await git(worktree.dir, ['rev-parse', '--path-format=absolute', '--git-path', 'index']);
+    if (existsSync(own)) copyFileSync(own, indexFile);
+    else await git(worktree.dir, ['read-tree', snapshot], { env });
     await git(worktree.dir, ['add', '-A'], { env });
     if (worktree.cone) {
       const written = await writtenOutsideCone(worktree.dir, env);
@@ -52,13 +55,6 @@ export async function collectChanges(repo: RepoInfo, worktree: Worktree, snapsho
   } finally {
     rmSync(indexFile, { force: true });
   }
-}
-
-/** Gives the private index the same skip-worktree bits as the sparse worktree's own index. */
-async function markSkipped(worktree: Worktree, env: Record<string, string>): Promise<void> {
-  const inCone = coneMatcher(worktree.cone ?? []);
-  const skipped = splitNul(await git(worktree.dir, ['ls-files', '-z'], { env })).filter((path) => !inCone(path));
-  if (skipped.length) await git(worktree.dir, ['update-index', '-z', '--skip-worktree', '--stdin'], { env, input: `${skipped.join('\0')}\0` });
 }
 
 /** Paths that differ from the checkout right now (tracked or not, not ignored): what a setup step changed. */
