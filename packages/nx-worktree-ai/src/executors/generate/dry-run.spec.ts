@@ -114,6 +114,26 @@ describe('nx-worktree-ai:generate --dry-run', () => {
     expect(printed('result cache')).toMatch(new RegExp(`^HIT: a run would replay commit ${result.commit}`));
   });
 
+  it('under Nx with its cache on, prints the plan but reports failure so that Nx never stores a dry run', async () => {
+    const env = { ...process.env };
+    try {
+      process.env.NX_TASK_HASH = '1234';
+      delete process.env.NX_SKIP_NX_CACHE;
+      const before = fullState(root);
+      await expect(exec({ dryRun: true })).resolves.toEqual({ success: false });
+      expect(fullState(root)).toEqual(before);
+      expect(printed('result cache')).toBe('miss: a run would start the agent');
+      expect(lines.join('\n')).toContain('run it with --skip-nx-cache, e.g. nx run-many -t ai-generate --dry-run --skip-nx-cache --output-style=static');
+
+      lines.length = 0;
+      process.env.NX_SKIP_NX_CACHE = 'true';
+      await expect(exec({ dryRun: true })).resolves.toEqual({ success: true });
+      expect(lines.join('\n')).not.toContain('--skip-nx-cache');
+    } finally {
+      process.env = env;
+    }
+  });
+
   it('says when a run would fail because the agent CLI is missing, and fails', async () => {
     writeFiles(root, { 'libs/auth/ai/auth-module.ai.md': BATCH.replace('[node, -e', '[no-such-agent-cli, -e') });
     await expect(exec({ dryRun: true })).resolves.toEqual({ success: false });

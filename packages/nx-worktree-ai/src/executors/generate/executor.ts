@@ -39,8 +39,33 @@ async function dryRun(run: BatchRun, options: GenerateOptions, context: Executor
     logger.error(`[${run.label}] dry run: a run would fail: the agent CLI "${plan.bin}" is not installed (or set the executor option agentBin).`);
     return { success: false };
   }
+  if (nxWouldCache(context)) {
+    // Nx caches every successful task of a cacheable target. A cached dry run would be replayed by
+    // the next dry run with the same inputs: its stale report, and the outputs as they were then,
+    // restored over whatever a real run wrote since. A failed task is never cached.
+    logger.error(
+      `[${run.label}] dry run done, but reported as failed so that Nx does not store it in its cache ` +
+        `(a later dry run would be replayed from it and restore the outputs as they were): run it with --skip-nx-cache, ` +
+        `e.g. nx run-many -t ${aggregateOf(context)} --dry-run --skip-nx-cache --output-style=static`,
+    );
+    return { success: false };
+  }
   logger.info(`[${run.label}] dry run done: ${plan.resultCache.hit ? 'a run would replay the stored result' : 'a run would start the agent'}; nothing was run or written`);
   return { success: true };
+}
+
+/** Running as an Nx task of a cacheable target without --skip-nx-cache: Nx stores a success. */
+function nxWouldCache(context: ExecutorContext): boolean {
+  if (!process.env.NX_TASK_HASH || process.env.NX_SKIP_NX_CACHE === 'true') return false;
+  const target = context.projectName && context.targetName ? context.projectsConfigurations?.projects[context.projectName]?.targets?.[context.targetName] : undefined;
+  return target?.cache !== false;
+}
+
+/** `ai-generate` for the target `ai-generate--<batch>`. */
+function aggregateOf(context: ExecutorContext): string {
+  const target = context.targetName ?? '';
+  const cut = target.lastIndexOf('--');
+  return cut > 0 ? target.slice(0, cut) : 'ai-generate';
 }
 
 function summaryLine(label: string, r: import('./result').BatchResult): string {
