@@ -148,6 +148,41 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
     expect(theme['ai-generate'].dependsOn).toEqual([fwd('ai-generate--theme')]);
   });
 
+  it('infers the report target on the root project, once, when the root has a package.json or project.json', async () => {
+    const files = { ...WORKSPACE, 'libs/auth/ai/b.ai.md': batch('outputs: [src/b/**]'), 'libs/auth/ai/a.ai.md': batch('outputs: [src/a/**]') };
+    const result = await infer(files);
+    const withRoot = result.filter(([, r]) => (r as CreateNodesResult).projects?.['.']);
+    expect(withRoot.map(([f]) => f)).toEqual(['libs/auth/ai/a.ai.md']);
+    expect((withRoot[0][1] as CreateNodesResult).projects!['.'].targets).toEqual({
+      'ai-report': {
+        executor: 'nx:run-commands',
+        options: { command: 'nx-worktree-ai report', cwd: '{workspaceRoot}' },
+        cache: false,
+        metadata: {
+          description: expect.stringContaining('writes .nx-worktree-ai/report.html'),
+          technologies: ['nx-worktree-ai'],
+          help: { command: 'npx nx-worktree-ai report --help', example: { args: ['--no-html'] } },
+        },
+      },
+    });
+    // the project entry of the batch file itself is still there
+    expect(Object.keys((withRoot[0][1] as CreateNodesResult).projects!['libs/auth'].targets!)).toEqual(['ai-generate--a', 'ai-generate']);
+
+    const renamed = await infer(files, { reportTargetName: 'ai-runs' });
+    expect(Object.keys((renamed.find(([, r]) => (r as CreateNodesResult).projects?.['.'])![1] as CreateNodesResult).projects!['.'].targets!)).toEqual(['ai-runs']);
+    const off = await infer(files, { reportTargetName: false });
+    expect(off.some(([, r]) => (r as CreateNodesResult).projects?.['.'])).toBe(false);
+    const { 'package.json': _root, ...noRootProject } = files;
+    const none = await infer(noRootProject);
+    expect(none.some(([, r]) => (r as CreateNodesResult).projects?.['.'])).toBe(false);
+  });
+
+  it('a batch of the root project gets its targets and the report target in one entry', async () => {
+    const result = await infer({ ...WORKSPACE, 'ai/root-task.ai.md': batch('outputs: [docs/**]') });
+    const root = (result.find(([f]) => f === 'ai/root-task.ai.md')![1] as CreateNodesResult).projects!['.'].targets!;
+    expect(Object.keys(root)).toEqual(['ai-generate--root-task', 'ai-generate', 'ai-report']);
+  });
+
   it('honours targetName and dependsOnProjectBatches: false', async () => {
     const result = await infer(
       {

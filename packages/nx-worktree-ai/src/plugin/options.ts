@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 export const DEFAULT_TARGET_NAME = 'ai-generate';
+export const DEFAULT_REPORT_TARGET_NAME = 'ai-report';
 
 /** Options of the nx-worktree-ai plugin entry in nx.json `plugins`. */
 export const aiPluginOptionsSchema = z
@@ -12,6 +13,13 @@ export const aiPluginOptionsSchema = z
       .default(DEFAULT_TARGET_NAME),
     /** Each batch also depends on `^<targetName>`: the batches of the projects its project depends on. */
     dependsOnProjectBatches: z.boolean().default(true),
+    /**
+     * Name of the run-report target inferred on the workspace's root project (when the root has a
+     * package.json or project.json); false: none.
+     */
+    reportTargetName: z
+      .union([z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a target name: letters, digits, ".", "_" and "-"'), z.literal(false)])
+      .default(DEFAULT_REPORT_TARGET_NAME),
   })
   .strict();
 

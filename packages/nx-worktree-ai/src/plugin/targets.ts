@@ -96,6 +96,23 @@ export function aggregateTarget(project: string, batches: InferredBatch[], optio
   };
 }
 
+/**
+ * `<reportTargetName>` on the root project: `nx-worktree-ai report` (the package's command), never
+ * cached: it reads the artifact folders the batch targets leave.
+ */
+export function reportTarget(pmExec: string): TargetConfiguration {
+  return {
+    executor: 'nx:run-commands',
+    options: { command: 'nx-worktree-ai report', cwd: '{workspaceRoot}' },
+    cache: false,
+    metadata: {
+      description: 'Prints a table of the latest result of every AI batch (status, cache, duration, tokens, cost, files, branch) and writes .nx-worktree-ai/report.html',
+      technologies: [TECHNOLOGY],
+      help: { command: `${pmExec} nx-worktree-ai report --help`, example: { args: ['--no-html'] } },
+    },
+  };
+}
+
 /** A context entry as an Nx input: `{workspaceRoot}/...` and `{projectRoot}/...` kept, anything else under the project. */
 export function contextInput(entry: string): string {
   const negated = entry.startsWith('!');
