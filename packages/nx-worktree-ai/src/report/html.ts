@@ -1,4 +1,5 @@
-import { basename } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { formatDuration, formatUsd } from '../agents/format';
 import { ARTIFACTS } from '../executors/generate/result';
 import { groupRuns, tokensIn, totals, type Report, type ReportRow } from './collect';
@@ -16,7 +17,7 @@ export function renderHtml(report: Report, generatedAt = new Date()): string {
   const latest = runs[0] ?? [];
   const wall = latest.length ? Math.max(...latest.map((r) => r.end!)) - Math.min(...latest.map((r) => r.start!)) : 0;
   const busy = latest.reduce((s, r) => s + (r.end! - r.start!), 0);
-  const name = basename(report.root);
+  const name = workspaceName(report.root);
 
   const cards = [
     card('Batches', String(all.batches), [`${all.succeeded} succeeded`, all.replayed ? `${all.replayed} replayed` : '', all.failed ? `${all.failed} failed` : ''].filter(Boolean).join(' · ')),
@@ -64,6 +65,17 @@ ${report.rows.map((r) => tableRow(r, maxCost)).join('\n')}
 }
 
 const STATUS_COLOR: Record<string, string> = { succeeded: '#1f9d55', replayed: '#5b6ee1', failed: '#d64545' };
+
+/** The root package.json's name, else the folder's. */
+function workspaceName(root: string): string {
+  try {
+    const name = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name?: unknown }).name;
+    if (typeof name === 'string' && name) return name;
+  } catch {
+    // no package.json: the folder name
+  }
+  return basename(root);
+}
 
 function card(label: string, value: string, sub: string): string {
   return `<div class="card"><div class="label">${esc(label)}</div><div class="value">${esc(value)}</div><div class="sub">${esc(sub)}</div></div>`;
