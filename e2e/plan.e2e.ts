@@ -201,7 +201,7 @@ describe('from a plan to a report', () => {
       }
       const rows = await page.$$eval('table.batches tbody tr[data-batch]', (els) => els.map((e) => e.getAttribute('data-batch')));
       expect(rows.sort()).toEqual(SIX_BATCHES.map(batchId).sort());
-      const links = await page.$$eval('table.batches a', (els) => els.map((e) => (e as HTMLAnchorElement).href));
+      const links = await page.$$eval('table.batches a', (els) => els.map((e) => (e as unknown as { href: string }).href));
       for (const b of SIX_BATCHES) {
         for (const f of ['prompt.md', 'transcript.jsonl', 'changes.patch']) {
           expect(links).toContain(`file://${join(ws.root, '.nx-worktree-ai', b.project, b.name, f)}`);
