@@ -11,13 +11,15 @@ export const CHROMIUM = process.env.NX_WORKTREE_AI_CHROMIUM || '/usr/bin/chromiu
 
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: the report screenshot test needs it. Install it with \`apt-get install chromium\` (Debian/Ubuntu), or set NX_WORKTREE_AI_CHROMIUM to a Chromium binary.`);
+export async function launchChromium(executablePath = CHROMIUM): Promise<Browser> {
+  if (!existsSync(executablePath)) {
+    throw new Error(
+      `Chromium not found at ${executablePath}: the report screenshot test needs it. Install it with \`apt-get install chromium\` (Debian/Ubuntu), or set NX_WORKTREE_AI_CHROMIUM to a Chromium binary.`,
+    );
   }
   try {
-    return await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 60_000 });
+    return await chromium.launch({ executablePath, args: ARGS, timeout: 60_000 });
   } catch (e) {
-    throw new Error(`Chromium at ${CHROMIUM} did not start (${(e as Error).message.split('\n')[0]}): reinstall it with \`apt-get install chromium\`.`);
+    throw new Error(`Chromium at ${executablePath} did not start (${(e as Error).message.split('\n')[0]}): reinstall it with \`apt-get install chromium\`.`);
   }
 }
