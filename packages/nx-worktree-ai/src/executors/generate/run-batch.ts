@@ -18,6 +18,7 @@ import { addWorktree, batchBranchName, prepareWorktree, removeWorktree, type Wor
 import type { BatchRun } from './batch-run';
 import { resultCacheKey } from './cache-key';
 import { commitToHead } from './commit-to-head';
+import { agentRunRequest, promptFileOf } from './invocation';
 import { renderPrompt } from './prompt';
 import { ARTIFACTS, NO_TOKENS, serializeArtifacts, writeArtifacts, type BatchResult } from './result';
 import type { GenerateOptions } from './schema';
@@ -90,7 +91,7 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
   const keepWorktree = options.keepWorktree;
   try {
     prepareWorktree(repo, worktree, options);
-    const promptFile = `${worktree.dir}.prompt.md`;
+    const promptFile = promptFileOf(worktree.dir);
     writeFileSync(promptFile, prompt);
     const { agentResult, failure } = await runAgent(run, options, ctx, { bin, worktree, prompt, promptFile, transcript });
     rmSync(promptFile, { force: true });
@@ -147,17 +148,7 @@ interface AgentRunInput {
 
 async function runAgent(run: BatchRun, options: GenerateOptions, ctx: RunContext, input: AgentRunInput): Promise<{ agentResult: AgentResult | null; failure: AgentFailure | null }> {
   const adapter = getAdapter(run.agent);
-  const invocation = adapter.buildInvocation({
-    prompt: input.prompt,
-    promptFile: input.promptFile,
-    cwd: input.worktree.dir,
-    model: run.model,
-    maxTurns: run.maxTurns,
-    maxBudgetUsd: run.maxBudgetUsd,
-    command: run.spec.frontmatter.command ?? null,
-    extraArgs: options.agentArgs,
-    options: agentSection(run),
-  });
+  const invocation = adapter.buildInvocation(agentRunRequest(run, options, { prompt: input.prompt, promptFile: input.promptFile, cwd: input.worktree.dir }));
   const parse = adapter.createParser();
   const progress = createProgress(run.label);
   let agentResult: AgentResult | null = null;
@@ -179,12 +170,6 @@ async function runAgent(run: BatchRun, options: GenerateOptions, ctx: RunContext
   });
   const failure = adapter.classify({ ...outcome, result: agentResult });
   return { agentResult, failure };
-}
-
-/** The batch's settings section for its agent (`claude: {...}`), {} when it has none. */
-function agentSection(run: BatchRun): Record<string, unknown> {
-  const section = (run.spec.frontmatter as Record<string, unknown>)[run.agent];
-  return section && typeof section === 'object' ? (section as Record<string, unknown>) : {};
 }
 
 function metricsOf(result: AgentResult | null, run: BatchRun): Partial<BatchResult> {

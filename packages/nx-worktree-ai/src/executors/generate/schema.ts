@@ -26,6 +26,12 @@ export const generateOptionsSchema = z
     linkNodeModules: z.boolean().default(true).describe("Symlink the workspace's node_modules into the worktree."),
     copyFiles: z.array(z.string()).default([]).describe('Ignored files to copy into the worktree, e.g. .env (workspace-relative).'),
     resultCache: z.boolean().default(true).describe('Replay a stored result when the prompt, agent settings and inputs are unchanged.'),
+    dryRun: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Print what a run would do (agent command, prompt, worktree, outputs guard, result-cache key and hit) without starting the agent, creating a worktree or writing any file. `--dry-run` on the command line.',
+      ),
   })
   .strict();
 

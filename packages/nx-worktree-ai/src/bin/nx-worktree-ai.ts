@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/**
+ * The `nx-worktree-ai` command of the package (package.json "bin"). Subcommands:
+ *   report   the run report: a table in the terminal and .nx-worktree-ai/report.html
+ */
+import { REPORT_USAGE, reportCommand, UsageError, type CommandIo } from '../report/cli';
+
+const COMMANDS: Record<string, { usage: string; run: (args: string[], io: CommandIo) => number }> = {
+  report: { usage: REPORT_USAGE, run: reportCommand },
+};
+
+const USAGE = `usage: nx-worktree-ai <command> [options]
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(8)} ${c.usage.split('\n\n')[1]?.split('\n')[0] ?? ''}`)
+  .join('\n')}
+
+Run \`nx-worktree-ai <command> --help\` for its options.`;
+
+export function main(argv: string[], io: CommandIo): number {
+  const [command, ...args] = argv;
+  if (!command || command === '--help' || command === '-h') {
+    io.out(USAGE);
+    return command ? 0 : 2;
+  }
+  const entry = COMMANDS[command];
+  if (!entry) {
+    io.err(`nx-worktree-ai: unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return entry.run(args, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`nx-worktree-ai ${command}: ${e.message}\n\n${entry.usage}`);
+      return 2;
+    }
+    io.err(`nx-worktree-ai ${command}: ${(e as Error).stack ?? String(e)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  process.exitCode = main(process.argv.slice(2), {
+    cwd: process.cwd(),
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
+  });
+}
