@@ -113,7 +113,8 @@ describe('nx-worktree-ai from the packed tarball', () => {
   test('the plugin loads and infers one target per batch plus the aggregate', () => {
     const projects = runNxSync(ws, ['show', 'projects', '--json']);
     expectSuccess(projects);
-    expect(JSON.parse(projects.stdout).sort()).toEqual(['api', 'auth', 'dashboard']);
+    // The root (a package.json) becomes a project too: it carries the inferred ai-report target.
+    expect(JSON.parse(projects.stdout).sort()).toEqual(['api', 'auth', 'dashboard', 'sample-workspace']);
 
     const show = runNxSync(ws, ['show', 'project', 'auth', '--json']);
     expectSuccess(show);

@@ -40,6 +40,11 @@ for (const [manifest, key, fields] of [
   }
 }
 
+// The package's command (package.json "bin").
+for (const [name, path] of Object.entries(require(join(packageDir, 'package.json')).bin ?? {})) {
+  if (!existsSync(join(packageDir, path))) missing.push(`package.json bin ${name}: ${path}`);
+}
+
 console.log(`build: compiled src/ to dist/, wrote ${written.map((p) => relative(packageDir, p)).join(', ')}`);
 if (missing.length) {
   console.error(`build: missing files named by the manifests:\n${missing.map((m) => `  - ${m}`).join('\n')}`);

@@ -12,5 +12,7 @@ export { initGenerator } from './generators/init/generator';
 export type { InitGeneratorOptions } from './generators/init/schema';
 export { batchGenerator } from './generators/batch/generator';
 export type { BatchGeneratorOptions } from './generators/batch/schema';
+export { planGenerator } from './generators/plan/generator';
+export type { PlanGeneratorOptions } from './generators/plan/schema';
 export { parseBatchFile, BatchFileError } from './batch/parse';
 export type { BatchSpec, BatchFrontmatter } from './batch/spec';

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { posix } from 'node:path';
 import { BatchFileError, parseBatchFile } from '../batch/parse';
 import { batchNameFromFile, type BatchSpec } from '../batch/spec';
 import { globMayCover, globsMayOverlap, joinRootGlob } from '../batch/globs';
-import { ProjectLocator, rootContains } from './project-root';
+import { diskFiles, ProjectLocator, rootContains, type WorkspaceFiles } from './project-root';
 
 /** One `.ai.md` file as the plugin sees it. */
 export interface InferredBatch {
@@ -35,8 +34,8 @@ export interface BatchAnalysis {
  * unique names per project, `dependsOn` references, cycles, and outputs that two batches Nx may run
  * at the same time could both write.
  */
-export function analyzeBatches(files: readonly string[], workspaceRoot: string): BatchAnalysis {
-  const locator = new ProjectLocator(workspaceRoot);
+export function analyzeBatches(files: readonly string[], workspaceRoot: string, workspace: WorkspaceFiles = diskFiles(workspaceRoot)): BatchAnalysis {
+  const locator = new ProjectLocator(workspaceRoot, workspace);
   const problems = new Map<string, string[]>();
   const report = (file: string, problem: string) => {
     const list = problems.get(file) ?? [];
@@ -64,7 +63,9 @@ export function analyzeBatches(files: readonly string[], workspaceRoot: string):
     };
     batches.push(batch);
     try {
-      batch.spec = parseBatchFile(file, readFileSync(join(workspaceRoot, file), 'utf8'), root);
+      const text = workspace.read(file);
+      if (text === null) throw new Error('the file does not exist');
+      batch.spec = parseBatchFile(file, text, root);
     } catch (e) {
       if (e instanceof BatchFileError) e.problems.forEach((p) => report(file, p));
       else report(file, `cannot read the file: ${(e as Error).message}`);

@@ -31,6 +31,9 @@ function errorsByFile(e: AggregateCreateNodesError): Record<string, string> {
   return Object.fromEntries(e.errors.map(([file, err]) => [file, err.message]));
 }
 
+/** A dependsOn entry that forwards the command-line options (`--dry-run`, `--model ...`) to the batch target. */
+const fwd = (target: string) => ({ target, params: 'forward' });
+
 function batch(frontmatter: string, prompt = 'Do the work.\n'): string {
   return `---\n${frontmatter.trim()}\n---\n${prompt}`;
 }
@@ -76,7 +79,7 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
     expect(result.map(([file]) => file)).toEqual(['libs/auth/ai/auth-module.ai.md', 'libs/auth/ai/auth-api.ai.md', 'libs/shared-ui/ai/theme.ai.md']);
     const aggregate = {
       executor: 'nx:noop',
-      dependsOn: ['ai-generate--auth-api', 'ai-generate--auth-module'],
+      dependsOn: [fwd('ai-generate--auth-api'), fwd('ai-generate--auth-module')],
       cache: true,
       metadata: {
         description: 'Runs every AI batch of auth (auth-api, auth-module), in parallel where dependsOn allows',
@@ -101,7 +104,11 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
                 '!{projectRoot}/src/index.ts',
               ],
               outputs: ['{projectRoot}/src/auth/**', '{projectRoot}/src/index.ts', '{workspaceRoot}/.nx-worktree-ai/auth/auth-module'],
-              dependsOn: ['ai-generate--auth-api', { projects: ['@acme/shared-ui'], target: 'ai-generate--theme' }, '^ai-generate'],
+              dependsOn: [
+                fwd('ai-generate--auth-api'),
+                { projects: ['@acme/shared-ui'], target: 'ai-generate--theme', params: 'forward' },
+                { dependencies: true, target: 'ai-generate', params: 'forward' },
+              ],
               metadata: {
                 description: 'Build the auth module',
                 technologies: ['nx-worktree-ai'],
@@ -122,7 +129,7 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
       cache: true,
       inputs: ['{projectRoot}/ai/auth-api.ai.md', { dependentTasksOutputFiles: '**/*', transitive: true }, '!{projectRoot}/src/api/**'],
       outputs: ['{projectRoot}/src/api/**', '{workspaceRoot}/.nx-worktree-ai/auth/auth-api'],
-      dependsOn: ['^ai-generate'],
+      dependsOn: [{ dependencies: true, target: 'ai-generate', params: 'forward' }],
       metadata: {
         description: 'Write the API client', // first line of the prompt, heading marks removed
         technologies: ['nx-worktree-ai'],
@@ -138,7 +145,42 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
       '{projectRoot}/styles',
       '{workspaceRoot}/.nx-worktree-ai/@acme/shared-ui/theme',
     ]);
-    expect(theme['ai-generate'].dependsOn).toEqual(['ai-generate--theme']);
+    expect(theme['ai-generate'].dependsOn).toEqual([fwd('ai-generate--theme')]);
+  });
+
+  it('infers the report target on the root project, once, when the root has a package.json or project.json', async () => {
+    const files = { ...WORKSPACE, 'libs/auth/ai/b.ai.md': batch('outputs: [src/b/**]'), 'libs/auth/ai/a.ai.md': batch('outputs: [src/a/**]') };
+    const result = await infer(files);
+    const withRoot = result.filter(([, r]) => (r as CreateNodesResult).projects?.['.']);
+    expect(withRoot.map(([f]) => f)).toEqual(['libs/auth/ai/a.ai.md']);
+    expect((withRoot[0][1] as CreateNodesResult).projects!['.'].targets).toEqual({
+      'ai-report': {
+        executor: 'nx:run-commands',
+        options: { command: 'nx-worktree-ai report', cwd: '{workspaceRoot}' },
+        cache: false,
+        metadata: {
+          description: expect.stringContaining('writes .nx-worktree-ai/report.html'),
+          technologies: ['nx-worktree-ai'],
+          help: { command: 'npx nx-worktree-ai report --help', example: { args: ['--no-html'] } },
+        },
+      },
+    });
+    // the project entry of the batch file itself is still there
+    expect(Object.keys((withRoot[0][1] as CreateNodesResult).projects!['libs/auth'].targets!)).toEqual(['ai-generate--a', 'ai-generate']);
+
+    const renamed = await infer(files, { reportTargetName: 'ai-runs' });
+    expect(Object.keys((renamed.find(([, r]) => (r as CreateNodesResult).projects?.['.'])![1] as CreateNodesResult).projects!['.'].targets!)).toEqual(['ai-runs']);
+    const off = await infer(files, { reportTargetName: false });
+    expect(off.some(([, r]) => (r as CreateNodesResult).projects?.['.'])).toBe(false);
+    const { 'package.json': _root, ...noRootProject } = files;
+    const none = await infer(noRootProject);
+    expect(none.some(([, r]) => (r as CreateNodesResult).projects?.['.'])).toBe(false);
+  });
+
+  it('a batch of the root project gets its targets and the report target in one entry', async () => {
+    const result = await infer({ ...WORKSPACE, 'ai/root-task.ai.md': batch('outputs: [docs/**]') });
+    const root = (result.find(([f]) => f === 'ai/root-task.ai.md')![1] as CreateNodesResult).projects!['.'].targets!;
+    expect(Object.keys(root)).toEqual(['ai-generate--root-task', 'ai-generate', 'ai-report']);
   });
 
   it('honours targetName and dependsOnProjectBatches: false', async () => {
@@ -154,8 +196,8 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
     expect(Object.keys(targets)).toEqual(['ai--a', 'ai']);
     // dependency outputs are hashed after the dependency ran, never as plain globs (see targets.ts)
     expect(targets['ai--a'].inputs).toEqual(['{projectRoot}/ai/a.ai.md', { dependentTasksOutputFiles: '**/*', transitive: true }, '!{projectRoot}/src/a/**']);
-    expect(targets['ai--a'].dependsOn).toEqual(['ai--b']);
-    expect(targets.ai.dependsOn).toEqual(['ai--a', 'ai--b']);
+    expect(targets['ai--a'].dependsOn).toEqual([fwd('ai--b')]);
+    expect(targets.ai.dependsOn).toEqual([fwd('ai--a'), fwd('ai--b')]);
     const b = targetsOf(result, 'libs/auth/ai/b.ai.md', 'libs/auth')['ai--b'];
     expect(b.inputs).toEqual(['{projectRoot}/ai/b.ai.md', '!{projectRoot}/src/b/**']);
     expect(b).not.toHaveProperty('dependsOn');
@@ -248,7 +290,7 @@ describe('createNodes errors', () => {
     expect(e.partialResults.map(([f]) => f)).toEqual(['libs/auth/ai/good.ai.md']);
     // the aggregate only lists batches that have a target
     const good = (e.partialResults[0][1] as CreateNodesResult).projects!['libs/auth'].targets!;
-    expect(good['ai-generate'].dependsOn).toEqual(['ai-generate--good']);
+    expect(good['ai-generate'].dependsOn).toEqual([fwd('ai-generate--good')]);
   });
 
   it('a batch file outside any project', async () => {

@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { createNodesFromFiles, type CreateNodes, type CreateNodesContext, type CreateNodesResult, type TargetConfiguration } from '@nx/devkit';
 import { BatchFileError } from '../batch/parse';
 import { analyzeBatches, type BatchAnalysis, type InferredBatch } from './batches';
 import { normalizePluginOptions, type AiPluginOptions, type NormalizedAiPluginOptions } from './options';
 import { batchTargetName } from './paths';
-import { aggregateTarget, batchTarget, packageManagerExec } from './targets';
+import { PROJECT_FILES } from './project-root';
+import { aggregateTarget, batchTarget, packageManagerExec, reportTarget } from './targets';
 
 export const BATCH_FILE_GLOB = '**/*.ai.md';
 
@@ -55,6 +58,13 @@ function buildResults(analysis: BatchAnalysis, options: NormalizedAiPluginOption
     // metadata arrays (technologies) of identical targets inferred from several files.
     if (siblings[0] === b) targets[options.targetName] = aggregateTarget(b.project, siblings, options);
     results.set(b.file, { projects: { [b.root]: { targets } } });
+  }
+  // The report target comes with the workspace's first valid batch file, on the root project
+  // (only when the root is a project folder: Nx needs a project.json or package.json there).
+  const first = valid[0];
+  if (first && options.reportTargetName !== false && PROJECT_FILES.some((f) => existsSync(join(context.workspaceRoot, f)))) {
+    const projects = results.get(first.file)!.projects!;
+    projects['.'] = { ...projects['.'], targets: { ...projects['.']?.targets, [options.reportTargetName]: reportTarget(pmExec) } };
   }
   return results;
 }

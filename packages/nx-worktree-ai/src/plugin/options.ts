@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 export const DEFAULT_TARGET_NAME = 'ai-generate';
+export const DEFAULT_REPORT_TARGET_NAME = 'ai-report';
 
 /** Options of the nx-worktree-ai plugin entry in nx.json `plugins`. */
 export const aiPluginOptionsSchema = z
@@ -9,9 +10,21 @@ export const aiPluginOptionsSchema = z
     targetName: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a target name: letters, digits, ".", "_" and "-"')
-      .default(DEFAULT_TARGET_NAME),
+      .default(DEFAULT_TARGET_NAME)
+      .describe('Name of the per-project aggregate target; each batch gets <targetName>--<batch>.'),
     /** Each batch also depends on `^<targetName>`: the batches of the projects its project depends on. */
-    dependsOnProjectBatches: z.boolean().default(true),
+    dependsOnProjectBatches: z
+      .boolean()
+      .default(true)
+      .describe('Each batch also waits for the batches of the projects its project depends on (^<targetName>).'),
+    /**
+     * Name of the run-report target inferred on the workspace's root project (when the root has a
+     * package.json or project.json); false: none.
+     */
+    reportTargetName: z
+      .union([z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a target name: letters, digits, ".", "_" and "-"'), z.literal(false)])
+      .default(DEFAULT_REPORT_TARGET_NAME)
+      .describe('Name of the run-report target (nx-worktree-ai report) inferred on the root project when the root has a package.json or project.json; false for none.'),
   })
   .strict();
 

@@ -1,6 +1,30 @@
-import { readJsonFile } from '@nx/devkit';
-import { existsSync } from 'node:fs';
+import { parseJson } from '@nx/devkit';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
+
+/**
+ * How the plugin reads the workspace: the disk when Nx infers targets, a generator's Tree when the
+ * plan generator checks the files it is about to write. Paths are posix, from the workspace root.
+ */
+export interface WorkspaceFiles {
+  exists(path: string): boolean;
+  /** The file's text, or null when it does not exist. */
+  read(path: string): string | null;
+}
+
+export function diskFiles(workspaceRoot: string): WorkspaceFiles {
+  return {
+    exists: (path) => existsSync(join(workspaceRoot, path)),
+    read: (path) => {
+      try {
+        return readFileSync(join(workspaceRoot, path), 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw e;
+      }
+    },
+  };
+}
 
 /** The files that make a folder an Nx project root (Nx refuses a root without one: "no name provided"). */
 export const PROJECT_FILES = ['project.json', 'package.json'] as const;
@@ -13,7 +37,10 @@ export class ProjectLocator {
   private readonly roots = new Map<string, string | null>();
   private readonly names = new Map<string, string>();
 
-  constructor(private readonly workspaceRoot: string) {}
+  private readonly files: WorkspaceFiles;
+  constructor(workspaceRoot: string, files?: WorkspaceFiles) {
+    this.files = files ?? diskFiles(workspaceRoot);
+  }
 
   /** The nearest folder at or above `file`'s folder (never above the workspace root) with a project.json or package.json. */
   rootOf(file: string): string | null {
@@ -24,7 +51,7 @@ export class ProjectLocator {
     const cached = this.roots.get(dir);
     if (cached !== undefined) return cached;
     let root: string | null;
-    if (PROJECT_FILES.some((f) => existsSync(join(this.workspaceRoot, dir, f)))) root = dir;
+    if (PROJECT_FILES.some((f) => this.files.exists(posix.join(dir, f)))) root = dir;
     else root = dir === '.' ? null : this.rootOfDir(posix.dirname(dir));
     this.roots.set(dir, root);
     return root;
@@ -37,8 +64,8 @@ export class ProjectLocator {
   nameOf(root: string): string {
     let name = this.names.get(root);
     if (name === undefined) {
-      const projectJson = readJson(join(this.workspaceRoot, root, 'project.json'));
-      const packageJson = readJson(join(this.workspaceRoot, root, 'package.json'));
+      const projectJson = readJson(this.files, posix.join(root, 'project.json'));
+      const packageJson = readJson(this.files, posix.join(root, 'package.json'));
       name =
         asName(projectJson?.name) ??
         asName((packageJson?.nx as Record<string, unknown> | undefined)?.name) ??
@@ -55,10 +82,11 @@ function asName(value: unknown): string | undefined {
 }
 
 /** Reads a JSON file (comments allowed, as Nx does), or undefined when missing or invalid (Nx reports that itself). */
-function readJson(path: string): Record<string, unknown> | undefined {
-  if (!existsSync(path)) return undefined;
+function readJson(files: WorkspaceFiles, path: string): Record<string, unknown> | undefined {
   try {
-    const value: unknown = readJsonFile(path);
+    const text = files.read(path);
+    if (text === null) return undefined;
+    const value: unknown = parseJson(text);
     return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;

@@ -12,6 +12,11 @@ export const TECHNOLOGY = 'nx-worktree-ai';
 type Input = string | { dependentTasksOutputFiles: string; transitive?: boolean };
 
 /**
+ * Every `dependsOn` entry forwards the command-line options (`params: 'forward'`): Nx gives a task
+ * reached through a dependency no overrides otherwise, so `nx run-many -t ai-generate --dry-run` (or
+ * `--model opus`) would not reach the batch targets behind the aggregate, and a batch reached first
+ * through another batch's dependsOn would run for real in a dry run.
+ *
  * The target of one batch:
  * - options: only `{ batch }` (Nx hashes every target of a project: keep inferred options minimal);
  * - inputs: the batch file, its `context`, the outputs of the batches it depends on as
@@ -50,10 +55,10 @@ export function batchTarget(batch: InferredBatch, options: NormalizedAiPluginOpt
 
   const dependsOn: TargetConfiguration['dependsOn'] = batch.dependsOn.map((dep) =>
     dep.root === batch.root
-      ? batchTargetName(options.targetName, dep.name)
-      : { projects: [dep.project], target: batchTargetName(options.targetName, dep.name) },
+      ? { target: batchTargetName(options.targetName, dep.name), params: 'forward' }
+      : { projects: [dep.project], target: batchTargetName(options.targetName, dep.name), params: 'forward' },
   );
-  if (options.dependsOnProjectBatches) dependsOn.push(`^${options.targetName}`);
+  if (options.dependsOnProjectBatches) dependsOn.push({ dependencies: true, target: options.targetName, params: 'forward' });
 
   const target = batchTargetName(options.targetName, batch.name);
   return {
@@ -82,11 +87,28 @@ export function aggregateTarget(project: string, batches: InferredBatch[], optio
   const names = batches.map((b) => b.name).sort();
   return {
     executor: 'nx:noop',
-    dependsOn: names.map((name) => batchTargetName(options.targetName, name)),
+    dependsOn: names.map((name) => ({ target: batchTargetName(options.targetName, name), params: 'forward' as const })),
     cache: true,
     metadata: {
       description: `Runs every AI batch of ${project} (${names.join(', ')}), in parallel where dependsOn allows`,
       technologies: [TECHNOLOGY],
+    },
+  };
+}
+
+/**
+ * `<reportTargetName>` on the root project: `nx-worktree-ai report` (the package's command), never
+ * cached: it reads the artifact folders the batch targets leave.
+ */
+export function reportTarget(pmExec: string): TargetConfiguration {
+  return {
+    executor: 'nx:run-commands',
+    options: { command: 'nx-worktree-ai report', cwd: '{workspaceRoot}' },
+    cache: false,
+    metadata: {
+      description: 'Prints a table of the latest result of every AI batch (status, cache, duration, tokens, cost, files, branch) and writes .nx-worktree-ai/report.html',
+      technologies: [TECHNOLOGY],
+      help: { command: `${pmExec} nx-worktree-ai report --help`, example: { args: ['--no-html'] } },
     },
   };
 }

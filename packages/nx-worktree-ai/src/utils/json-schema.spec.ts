@@ -1,12 +1,19 @@
 import { combineOptionsForExecutor, convertSmartDefaultsIntoNamedParams, getPromptsForSchema, setDefaults, validateOptsAgainstSchema } from 'nx/src/utils/params';
 import { SCHEMA_FILES, toNxJsonSchema } from './json-schema';
+import executorsJson from '../../executors.json';
+import generatorsJson from '../../generators.json';
 
 type Json = Record<string, any>;
 const schemaOf = (path: string): Json => toNxJsonSchema(SCHEMA_FILES.find((f) => f.path === path)!);
 
 describe('generated JSON schemas (the same function scripts/build.mjs uses)', () => {
-  it('covers the executor and both generators, without $ref/$defs', () => {
-    expect(SCHEMA_FILES.map((f) => f.path)).toEqual(['executors/generate/schema.json', 'generators/init/schema.json', 'generators/batch/schema.json']);
+  it('covers every executor and generator of executors.json / generators.json, without $ref/$defs', () => {
+    const manifests = [
+      ...Object.values(executorsJson.executors).map((e) => e.schema),
+      ...Object.values(generatorsJson.generators).map((g) => g.schema),
+    ].map((schema) => schema.replace(/^\.\/dist\//, ''));
+    expect(SCHEMA_FILES.map((f) => f.path).sort()).toEqual(manifests.sort());
+    expect(manifests).toEqual(expect.arrayContaining(['executors/generate/schema.json', 'generators/init/schema.json', 'generators/batch/schema.json', 'generators/plan/schema.json']));
     for (const file of SCHEMA_FILES) {
       const json = JSON.stringify(toNxJsonSchema(file));
       expect(json).not.toMatch(/"\$ref"|"\$defs"|"definitions"/);
@@ -60,5 +67,26 @@ describe('generated JSON schemas (the same function scripts/build.mjs uses)', ()
     const target = { options: { batch: 'libs/auth/ai/auth-module.ai.md' } };
     const combined = combineOptionsForExecutor({ model: 'opus', timeout: '20m', 'keep-worktree': 'true' }, '', target, schema as never, 'auth', '');
     expect(combined).toMatchObject({ batch: 'libs/auth/ai/auth-module.ai.md', model: 'opus', timeout: '20m', keepWorktree: true, resultCache: true });
+  });
+
+  it('executor: `--dry-run` on the command line (Nx passes it as "dry-run") becomes dryRun', () => {
+    const schema = schemaOf('executors/generate/schema.json');
+    const target = { options: { batch: 'libs/auth/ai/auth-module.ai.md' } };
+    expect(combineOptionsForExecutor({ 'dry-run': true }, '', target, schema as never, 'auth', '')).toMatchObject({ dryRun: true });
+    expect(combineOptionsForExecutor({ dryRun: true }, '', target, schema as never, 'auth', '')).toMatchObject({ dryRun: true });
+    expect(combineOptionsForExecutor({}, '', target, schema as never, 'auth', '')).toMatchObject({ dryRun: false });
+  });
+
+  it('plan generator: positional file, prompt, defaults', () => {
+    const schema = schemaOf('generators/plan/schema.json');
+    expect(schema.required).toEqual(['file']);
+    expect(schema.properties.file).toMatchObject({ $default: { $source: 'argv', index: 0 }, 'x-prompt': expect.any(String) });
+    const opts: Json = { _: ['plan.md'], project: 'auth', outputs: 'src/{name}/**' };
+    convertSmartDefaultsIntoNamedParams(opts, schema as never, null as never, null as never);
+    setDefaults(opts, schema as never);
+    expect(() => validateOptsAgainstSchema(opts, schema as never)).not.toThrow();
+    expect(opts).toMatchObject({ file: 'plan.md', format: 'auto', directory: 'ai', deleteRemoved: false });
+    const prompts = getPromptsForSchema({}, structuredClone(schema) as never, { projects: { auth: {} } } as never);
+    expect(prompts.map((p) => p.name)).toEqual(['file']);
   });
 });

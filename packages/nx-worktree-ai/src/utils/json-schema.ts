@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { generateOptionsSchema } from '../executors/generate/schema';
 import { batchGeneratorSchema } from '../generators/batch/schema';
 import { initGeneratorSchema } from '../generators/init/schema';
+import { planGeneratorSchema } from '../generators/plan/schema';
 
 /**
  * The schema.json files Nx reads (executors.json / generators.json point at them) are generated
@@ -53,6 +54,22 @@ export const SCHEMA_FILES: SchemaFile[] = [
       {
         command: "nx g nx-worktree-ai:batch auth-module --project auth --outputs 'src/auth/**'",
         description: 'A batch that may write src/auth/** of the auth project',
+      },
+    ],
+  },
+  {
+    path: 'generators/plan/schema.json',
+    kind: 'generator',
+    $id: 'NxWorktreeAiPlan',
+    title: 'nx-worktree-ai:plan',
+    description:
+      'Turns a plan file into batch files <project root>/ai/<name>.ai.md: a markdown plan (one "## <batch>" section per batch) or a cast-parallel Agent Dispatch Manifest (```json dispatch). Running it again updates the same files.',
+    schema: planGeneratorSchema,
+    examples: [
+      { command: 'nx g nx-worktree-ai:plan plan.md', description: 'One batch file per "## <batch>" section of plan.md' },
+      {
+        command: "nx g nx-worktree-ai:plan ~/.claude/plans/feature.md --project web --outputs 'src/{name}/**' --dry-run",
+        description: 'A cast-parallel manifest: every agent becomes a batch of the web project writing src/<batch name>/**; show the files only',
       },
     ],
   },

@@ -1,8 +1,9 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
 import { BatchFileError, describeIssues } from '../../batch/parse';
-import { resolveBatchRun } from './batch-run';
+import { resolveBatchRun, type BatchRun } from './batch-run';
+import { formatDryRun, planDryRun } from './dry-run';
 import { BatchFailure, runBatch } from './run-batch';
-import { generateOptionsSchema, type GenerateOptionsInput } from './schema';
+import { generateOptionsSchema, type GenerateOptions, type GenerateOptionsInput } from './schema';
 
 /**
  * `nx-worktree-ai:generate`: runs one batch in its own git worktree with a headless agent CLI and
@@ -18,6 +19,7 @@ export default async function generateExecutor(rawOptions: GenerateOptionsInput,
   }
   try {
     const run = resolveBatchRun(parsed.data, context);
+    if (parsed.data.dryRun) return await dryRun(run, parsed.data, context);
     const result = await runBatch(run, parsed.data, { root: context.root, log: (line) => logger.info(line) });
     logger.info(summaryLine(run.label, result));
     return { success: true };
@@ -27,6 +29,43 @@ export default async function generateExecutor(rawOptions: GenerateOptionsInput,
     else logger.error(`[${label}] failed: ${(error as Error).stack ?? String(error)}`);
     return { success: false };
   }
+}
+
+/** `--dry-run`: prints the plan of the run; starts, writes and spends nothing (dry-run.ts). */
+async function dryRun(run: BatchRun, options: GenerateOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+  const plan = await planDryRun(run, options, context.root);
+  for (const line of formatDryRun(plan)) logger.info(line);
+  if (!plan.binFound) {
+    logger.error(`[${run.label}] dry run: a run would fail: the agent CLI "${plan.bin}" is not installed (or set the executor option agentBin).`);
+    return { success: false };
+  }
+  if (nxWouldCache(context)) {
+    // Nx caches every successful task of a cacheable target. A cached dry run would be replayed by
+    // the next dry run with the same inputs: its stale report, and the outputs as they were then,
+    // restored over whatever a real run wrote since. A failed task is never cached.
+    logger.error(
+      `[${run.label}] dry run done, but reported as failed so that Nx does not store it in its cache ` +
+        `(a later dry run would be replayed from it and restore the outputs as they were): run it with --skip-nx-cache, ` +
+        `e.g. nx run-many -t ${aggregateOf(context)} --dry-run --skip-nx-cache --output-style=static`,
+    );
+    return { success: false };
+  }
+  logger.info(`[${run.label}] dry run done: ${plan.resultCache.hit ? 'a run would replay the stored result' : 'a run would start the agent'}; nothing was run or written`);
+  return { success: true };
+}
+
+/** Running as an Nx task of a cacheable target without --skip-nx-cache: Nx stores a success. */
+function nxWouldCache(context: ExecutorContext): boolean {
+  if (!process.env.NX_TASK_HASH || process.env.NX_SKIP_NX_CACHE === 'true') return false;
+  const target = context.projectName && context.targetName ? context.projectsConfigurations?.projects[context.projectName]?.targets?.[context.targetName] : undefined;
+  return target?.cache !== false;
+}
+
+/** `ai-generate` for the target `ai-generate--<batch>`. */
+function aggregateOf(context: ExecutorContext): string {
+  const target = context.targetName ?? '';
+  const cut = target.lastIndexOf('--');
+  return cut > 0 ? target.slice(0, cut) : 'ai-generate';
 }
 
 function summaryLine(label: string, r: import('./result').BatchResult): string {

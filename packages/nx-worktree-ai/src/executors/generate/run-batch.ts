@@ -21,6 +21,7 @@ import { addWorktree, batchBranchName, prepareWorktree, removeWorktree, type Wor
 import type { BatchRun } from './batch-run';
 import { resultCacheKey } from './cache-key';
 import { commitToHead } from './commit-to-head';
+import { agentRunRequest, promptFileOf } from './invocation';
 import { renderPrompt } from './prompt';
 import { ARTIFACTS, NO_TOKENS, serializeArtifacts, writeArtifacts, type BatchResult } from './result';
 import type { GenerateOptions } from './schema';
@@ -100,7 +101,7 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
   try {
     prepareWorktree(repo, worktree, options);
     if (options.setupCommand) await runSetupCommand(run, options.setupCommand, worktree, ctx);
-    const promptFile = `${worktree.dir}.prompt.md`;
+    const promptFile = promptFileOf(worktree.dir);
     writeFileSync(promptFile, prompt);
     clock.mark('prepare');
     const release = await takeAgentSlot(run, options, ctx, repo);
@@ -166,17 +167,7 @@ interface AgentRunInput {
 
 async function runAgent(run: BatchRun, options: GenerateOptions, ctx: RunContext, input: AgentRunInput): Promise<{ agentResult: AgentResult | null; failure: AgentFailure | null }> {
   const adapter = getAdapter(run.agent);
-  const invocation = adapter.buildInvocation({
-    prompt: input.prompt,
-    promptFile: input.promptFile,
-    cwd: input.worktree.dir,
-    model: run.model,
-    maxTurns: run.maxTurns,
-    maxBudgetUsd: run.maxBudgetUsd,
-    command: run.spec.frontmatter.command ?? null,
-    extraArgs: options.agentArgs,
-    options: agentSection(run),
-  });
+  const invocation = adapter.buildInvocation(agentRunRequest(run, options, { prompt: input.prompt, promptFile: input.promptFile, cwd: input.worktree.dir }));
   const parse = adapter.createParser();
   const progress = createProgress(run.label);
   let agentResult: AgentResult | null = null;
@@ -237,12 +228,6 @@ async function takeAgentSlot(run: BatchRun, options: GenerateOptions, ctx: RunCo
   return acquireSlot(join(repo.commonDir, 'nx-worktree-ai', 'slots'), run.agent, limit, () =>
     ctx.log(`[${run.label}] waiting for a ${run.agent} slot (at most ${limit} at once)`),
   );
-}
-
-/** The batch's settings section for its agent (`claude: {...}`), {} when it has none. */
-function agentSection(run: BatchRun): Record<string, unknown> {
-  const section = (run.spec.frontmatter as Record<string, unknown>)[run.agent];
-  return section && typeof section === 'object' ? (section as Record<string, unknown>) : {};
 }
 
 function metricsOf(result: AgentResult | null, run: BatchRun): Partial<BatchResult> {

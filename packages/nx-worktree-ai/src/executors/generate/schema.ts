@@ -46,6 +46,12 @@ export const generateOptionsSchema = z
       .describe(
         'At most this many sessions of an agent at once across all Nx worker processes of the workspace, whatever --parallel says (providers cut off fan-outs). A number applies to every agent; { "claude": 4 } to one.',
       ),
+    dryRun: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Print what a run would do (agent command, prompt, worktree, outputs guard, result-cache key and hit) without starting the agent, creating a worktree or writing any file. `--dry-run` on the command line.',
+      ),
   })
   .strict();
 

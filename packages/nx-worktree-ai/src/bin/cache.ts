@@ -1,0 +1,37 @@
+import { resolve } from 'node:path';
+import { findWorkspaceRoot, UsageError, type CommandIo } from './command';
+import { readRepoInfo } from '../worktree/repo';
+import { pullResults, pushResults } from '../worktree/share';
+
+export const CACHE_USAGE = `usage: nx-worktree-ai cache push|pull [remote] [--root <dir>]
+
+Shares the result cache (refs/nx-worktree-ai/cache/*) through a git remote, so a teammate or CI
+replays a batch without a model request.
+
+  push [remote]   send every stored result the remote lacks (default remote: origin)
+  pull [remote]   fetch every stored result of the remote (default remote: origin)
+  --root <dir>    the Nx workspace (default: the nearest folder with nx.json, from the current one)`;
+
+/** `nx-worktree-ai cache push|pull`: returns the exit code. */
+export async function cacheCommand(args: string[], io: CommandIo): Promise<number> {
+  const positional: string[] = [];
+  let root: string | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--help' || a === '-h') {
+      io.out(CACHE_USAGE);
+      return 0;
+    }
+    if (a === '--root') root = resolve(io.cwd, args[++i] ?? '');
+    else if (a.startsWith('--root=')) root = resolve(io.cwd, a.slice('--root='.length));
+    else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
+    else positional.push(a);
+  }
+  const [action, remote = 'origin', ...rest] = positional;
+  if ((action !== 'push' && action !== 'pull') || rest.length) throw new UsageError('expected push or pull, and at most one remote');
+  const repo = await readRepoInfo(root ?? findWorkspaceRoot(io.cwd));
+  const summary = action === 'push' ? await pushResults(repo, remote) : await pullResults(repo, remote);
+  const n = summary.transferred.length;
+  io.out(`${action === 'push' ? 'pushed' : 'pulled'} ${n} result${n === 1 ? '' : 's'} (${action === 'push' ? 'to' : 'from'} ${remote}; ${summary.total} stored here)`);
+  return 0;
+}

@@ -1,0 +1,62 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { ARTIFACTS_DIR } from '../plugin/paths';
+import { findWorkspaceRoot, UsageError, type CommandIo } from '../bin/command';
+import { collectReport, totals } from './collect';
+import { formatTable } from './format';
+import { renderHtml } from './html';
+
+export const REPORT_USAGE = `usage: nx-worktree-ai report [--root <dir>] [--out <file>] [--no-html] [--json]
+
+Prints a table of the latest result of every batch (status, cache hit, duration, turns, tokens,
+cost, files changed, branch) with totals, and writes ${ARTIFACTS_DIR}/report.html: a self-contained
+page with the timeline of the batches, their costs and links to each batch's prompt, transcript
+and patch.
+
+  --root <dir>   the Nx workspace (default: the nearest folder with nx.json, from the current one)
+  --out <file>   where to write the page (default: <root>/${ARTIFACTS_DIR}/report.html)
+  --no-html      print the table only
+  --json         print the rows as JSON instead of the table`;
+
+
+/** `nx-worktree-ai report`: returns the exit code. */
+export function reportCommand(args: string[], io: CommandIo): number {
+  let root: string | null = null;
+  let out: string | null = null;
+  let html = true;
+  let json = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const value = () => {
+      const v = args[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--root') root = resolve(io.cwd, value());
+    else if (a.startsWith('--root=')) root = resolve(io.cwd, a.slice(7));
+    else if (a === '--out') out = resolve(io.cwd, value());
+    else if (a.startsWith('--out=')) out = resolve(io.cwd, a.slice(6));
+    else if (a === '--no-html' || a === '--html=false') html = false;
+    else if (a === '--json') json = true;
+    else if (a === '--help' || a === '-h') {
+      io.out(REPORT_USAGE);
+      return 0;
+    } else throw new UsageError(`unknown option ${a}`);
+  }
+  const workspace = root ?? findWorkspaceRoot(io.cwd);
+  const report = collectReport(workspace);
+  const t = totals(report.rows);
+  if (json) io.out(JSON.stringify({ rows: report.rows, totals: t, unreadable: report.unreadable }, null, 2));
+  else if (report.rows.length === 0) io.out(`No batch results under ${join(workspace, ARTIFACTS_DIR)} yet: run \`nx run-many -t ai-generate\` first.`);
+  else io.out(formatTable(report.rows, t));
+  for (const u of report.unreadable) io.err(`nx-worktree-ai report: skipped ${u.file}: ${u.error}`);
+  if (html && report.rows.length) {
+    const target = out ?? join(report.artifactsRoot, 'report.html');
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, renderHtml(report));
+    if (!json) io.out(`\nreport: ${relative(io.cwd, target) || target}`);
+  }
+  return 0;
+}
+
+

@@ -1,0 +1,134 @@
+import { readFileSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { removeDir, tempDir, writeFiles } from '../../../../testing/temp';
+import { main } from '../bin/nx-worktree-ai';
+import type { BatchResult } from '../executors/generate/result';
+import { collectReport, groupRuns } from './collect';
+import { COLUMNS, rowCells } from './format';
+
+const T0 = Date.parse('2026-11-24T10:00:00.000Z');
+
+function result(project: string, batch: string, startS: number, endS: number, extra: Partial<BatchResult> = {}): BatchResult {
+  return {
+    project,
+    batch,
+    status: 'succeeded',
+    agent: 'claude',
+    agentVersion: '2.1.330',
+    model: null,
+    sessionId: `s-${batch}`,
+    turns: 4,
+    tokens: { input: 1200, output: 340, cacheRead: 5000, cacheWrite: 800 },
+    costUsd: 0.0712,
+    durationMs: (endS - startS) * 1000,
+    startedAt: new Date(T0 + startS * 1000).toISOString(),
+    finishedAt: new Date(T0 + endS * 1000).toISOString(),
+    cacheKey: 'k',
+    branch: `ai/${project}/${batch}`,
+    commit: 'c0ffee',
+    filesChanged: ['a.ts', 'b.ts'],
+    insertions: 10,
+    deletions: 2,
+    error: null,
+    ...extra,
+  };
+}
+
+describe('nx-worktree-ai report', () => {
+  let root: string;
+  const results = [
+    result('auth', 'auth-module', 0, 12),
+    result('auth', 'auth-tests', 12.5, 20),
+    result('api', 'api-routes', 0.2, 9),
+    result('@acme/ui', 'theme', 0.1, 5, { status: 'replayed', turns: 0, costUsd: 0, tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 } }),
+    result('api', 'middleware', 0.3, 8, { status: 'failed', error: 'the agent changed 1 path(s) outside the batch\'s outputs: <x>', costUsd: 0.02 }),
+  ];
+  beforeAll(() => {
+    root = tempDir('nxwa-report-');
+    const files: Record<string, string> = { 'nx.json': '{}\n' };
+    for (const r of results) {
+      const dir = `.nx-worktree-ai/${r.project}/${r.batch}`;
+      files[`${dir}/result.json`] = `${JSON.stringify(r, null, 2)}\n`;
+      files[`${dir}/prompt.md`] = 'prompt\n';
+      if (r.status !== 'replayed') files[`${dir}/transcript.jsonl`] = '{}\n';
+      files[`${dir}/changes.patch`] = '';
+    }
+    files['.nx-worktree-ai/broken/x/result.json'] = '{ nope';
+    writeFiles(root, files);
+    // result.json files are written when their run finishes (an Nx cache restore writes them later)
+    for (const r of results) {
+      const t = new Date(r.finishedAt);
+      utimesSync(join(root, '.nx-worktree-ai', r.project, r.batch, 'result.json'), t, t);
+    }
+  });
+  afterAll(() => removeDir(root));
+
+  const run = async (...args: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(['report', ...args], { cwd: join(root, '.nx-worktree-ai'), out: (t) => out.push(t), err: (t) => err.push(t) });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+
+  it('prints one row per batch with what its result.json says, and totals', async () => {
+    const { code, out, err } = await run('--no-html');
+    expect(code).toBe(0);
+    expect(err).toContain('skipped .nx-worktree-ai/broken/x/result.json');
+    const lines = out.split('\n');
+    expect(lines[0].split(/\s{2,}/)).toEqual([...COLUMNS]);
+    const report = collectReport(root);
+    expect(report.rows.map((r) => r.id)).toEqual(['auth:auth-module', '@acme/ui:theme', 'api:api-routes', 'api:middleware', 'auth:auth-tests']);
+    for (const row of report.rows) {
+      const line = lines.find((l) => l.startsWith(`${row.id} `))!;
+      expect(line.trim().split(/\s{2,}/)).toEqual(rowCells(row));
+    }
+    expect(lines.find((l) => l.startsWith('auth:auth-module'))!.split(/\s{2,}/)).toEqual([
+      'auth:auth-module', 'succeeded', 'no', '12s', '4', '7k', '340', '$0.0712', '2', 'ai/auth/auth-module',
+    ]);
+    expect(lines.find((l) => l.startsWith('@acme/ui:theme'))!.split(/\s{2,}/).slice(1, 3)).toEqual(['replayed', 'hit (result cache)']);
+    const total = lines[lines.length - 1].split(/\s{2,}/);
+    expect(total).toEqual(['total (5)', '3 ok, 1 replayed, 1 failed', '1 hit', '40.9s', '16', '28k', '1.4k', '$0.2336', '10']);
+  });
+
+  it('--json gives the rows and totals', async () => {
+    const { out } = await run('--json');
+    const data = JSON.parse(out);
+    expect(data.rows).toHaveLength(5);
+    expect(data.totals).toMatchObject({ batches: 5, succeeded: 3, replayed: 1, failed: 1, costUsd: 0.2336 });
+  });
+
+  it('writes a self-contained report.html: a bar per batch, links to the artifacts, no remote resource', async () => {
+    const { out } = await run();
+    expect(out).toContain('report: report.html');
+    const html = readFileSync(join(root, '.nx-worktree-ai/report.html'), 'utf8');
+    expect(html.match(/<rect class="bar"/g)).toHaveLength(5);
+    expect(html).toContain('<a href="auth/auth-module/prompt.md">prompt</a> · <a href="auth/auth-module/transcript.jsonl">transcript</a> · <a href="auth/auth-module/changes.patch">patch</a>');
+    expect(html).toContain('href="%40acme/ui/theme/prompt.md"');
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(html).not.toContain('<script');
+    expect(html).toContain('&lt;x&gt;'); // the error text, escaped
+    expect(html).toContain("default-src 'none'");
+  });
+
+  it('groups results into runs by time', async () => {
+    const report = collectReport(root);
+    const late = { ...report.rows[0], id: 'late:x', start: T0 + 3_600_000, end: T0 + 3_601_000 };
+    const runs = groupRuns([...report.rows, late]);
+    expect(runs.map((r) => r.length)).toEqual([1, 5]);
+  });
+
+  it('with no results says what to run; unknown options are refused', async () => {
+    const empty = tempDir('nxwa-report-empty-');
+    try {
+      const out: string[] = [];
+      expect(await main(['report', '--root', empty], { cwd: empty, out: (t) => out.push(t), err: () => undefined })).toBe(0);
+      expect(out.join('\n')).toContain('run `nx run-many -t ai-generate` first');
+      const err: string[] = [];
+      expect(await main(['report', '--nope'], { cwd: empty, out: () => undefined, err: (t) => err.push(t) })).toBe(2);
+      expect(err.join('\n')).toContain('unknown option --nope');
+      expect(await main(['frobnicate'], { cwd: empty, out: () => undefined, err: () => undefined })).toBe(2);
+    } finally {
+      removeDir(empty);
+    }
+  });
+});
