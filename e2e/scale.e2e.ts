@@ -77,7 +77,7 @@ test('--parallel 8 with a claude cap of 2: the model never sees more than 2 sess
   git(ws.root, 'commit', '-qam', 'cap claude at 2');
 
   const before = server.requests.length;
-  const res = await runNx(ws, ['run-many', '-t', 'ai-generate', '--parallel', '8'], { env });
+  const res = await runNx(ws, ['run-many', '-t', 'ai-generate', '--parallel', '8', '--output-style=static'], { env });
   expectSuccess(res);
   for (const b of CAPPED) expect(readResult(ws, 'fleet', b.name).status).toBe('succeeded');
   expect(server.requests.slice(before).filter((r) => r.kind === 'main').length).toBeGreaterThanOrEqual(16);
