@@ -48,6 +48,7 @@ export function buildClaudeInvocation(request: AgentRunRequest): AgentInvocation
   if (request.model) args.push('--model', request.model);
   if (request.maxTurns !== null) args.push('--max-turns', String(request.maxTurns));
   if (request.maxBudgetUsd !== null) args.push('--max-budget-usd', String(request.maxBudgetUsd));
+  if (request.resumeSessionId) args.push('--resume', request.resumeSessionId);
   args.push(...request.extraArgs);
   // The prompt goes on stdin: no argv length limit, and a prompt starting with "-" is not an option.
   return { bin: 'claude', args, env: { DISABLE_AUTOUPDATER: '1' }, stdin: request.prompt };

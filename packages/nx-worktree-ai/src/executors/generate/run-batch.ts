@@ -158,6 +158,7 @@ async function runAgent(run: BatchRun, options: GenerateOptions, ctx: RunContext
     command: run.spec.frontmatter.command ?? null,
     extraArgs: options.agentArgs,
     options: agentSection(run),
+    resumeSessionId: null,
   });
   const parse = adapter.createParser();
   const progress = createProgress(run.label);
