@@ -1,7 +1,7 @@
 import { classifyOutcome, type AgentFacts } from './failures';
 import { DENIED_GIT_COMMANDS } from './git-deny';
 import type { ClaudeOptions } from './options';
-import { toolDetail, WRITE_TOOLS } from './tool-detail';
+import { genericToolDetail, toolDetail, WRITE_TOOLS } from './tool-detail';
 import type { AgentAdapter, AgentEvent, AgentFailure, AgentInvocation, AgentOutcome, AgentResult, AgentRunRequest, LineParser } from './types';
 
 /**
@@ -50,6 +50,8 @@ interface ParserState {
   cwd: string | null;
   /** An assistant message flagged authentication_failed (not-logged-in reports no HTTP status). */
   authFailed: boolean;
+  /** Lets a CLI with extra events complete the result (cursor's refused tool calls). */
+  onResult?: (result: AgentResult) => void;
 }
 
 const TOOL_RESULT_MAX = 2000;
@@ -76,8 +78,8 @@ export function createClaudeParser(): LineParser {
  * Claude's stream-json parser, shared by the CLIs that copy its schema (qwen, amp, cursor), with an
  * optional extension for event types of their own. Never throws: a line it cannot read is unknown.
  */
-export function createStreamJsonParser(extension?: StreamJsonExtension): LineParser {
-  const state: ParserState = { cwd: null, authFailed: false };
+export function createStreamJsonParser(extension?: StreamJsonExtension, onResult?: (result: AgentResult) => void): LineParser {
+  const state: ParserState = { cwd: null, authFailed: false, onResult };
   return (line) => {
     try {
       return parseLine(line, state, extension);
@@ -108,8 +110,11 @@ function parseLine(line: string, state: ParserState, extension?: StreamJsonExten
       return parseAssistant(event, line, state);
     case 'user':
       return parseUser(event);
-    case 'result':
-      return [{ kind: 'result', result: parseResult(event, state) }];
+    case 'result': {
+      const result = parseResult(event, state);
+      state.onResult?.(result);
+      return [{ kind: 'result', result }];
+    }
     default:
       return [{ kind: 'unknown', line }];
   }
@@ -140,7 +145,9 @@ function parseAssistant(event: Json, line: string, state: ParserState): AgentEve
     if (block.type === 'text' && typeof block.text === 'string' && block.text.trim() !== '') {
       events.push({ kind: 'message', text: block.text });
     } else if (block.type === 'tool_use' && typeof block.name === 'string') {
-      events.push({ kind: 'tool-use', id: str(block.id), tool: block.name, detail: toolDetail(block.name, block.input, state.cwd) });
+      // Claude's own tools first; the CLIs that copy its schema (qwen, amp) name theirs differently.
+      const detail = toolDetail(block.name, block.input, state.cwd) ?? genericToolDetail(block.input, state.cwd);
+      events.push({ kind: 'tool-use', id: str(block.id), tool: block.name, detail });
     }
   }
   return events;

@@ -109,7 +109,7 @@ export type ErrorReason = 'auth' | 'rate_limited' | 'overloaded' | 'max_turns' |
 const STATUS = /\b(?:HTTP(?:\/\d(?:\.\d)?)?|status(?:[ _]?code)?|code|error)["':= ]*([45]\d\d)\b/i;
 const BARE_STATUS = /\b(401|403|429|500|502|503|504|529)\b/;
 const AUTH =
-  /not logged in|log ?in required|please (?:run [^\n]*login|log ?in|login)|unauthori[sz]ed|authentication(?:_error| failed| error| required)|invalid[ _-](?:x-)?api[ _-]?key|invalid (?:token|credentials)|(?:missing|no) (?:api[ _-]?key|credentials|auth(?:entication)? token)|api[ _-]?key (?:is )?(?:missing|not set|required|invalid)/i;
+  /not logged in|log ?in required|please (?:run [^\n]*login|log ?in|login)|unauthori[sz]ed|authentication(?:_error| failed| error| required)|invalid[ _-](?:x-)?api[ _-]?key|invalid (?:token|credentials)|(?:missing|no) (?:valid )?(?:api[ _-]?key|credentials|auth(?:entication)?\b)|api[ _-]?key (?:is )?(?:missing|not set|required|invalid)/i;
 const RATE = /rate[ _-]?limit|too many requests|resource[ _-]?exhausted|throttl/i;
 const OVERLOAD = /overloaded|over capacity|server is busy|temporarily unavailable|service unavailable/i;
 const TURNS = /max(?:imum)?[ _-]?(?:number of )?(?:session[ _-]?)?turns/i;

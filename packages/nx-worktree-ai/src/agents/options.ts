@@ -19,3 +19,29 @@ export const claudeOptionsSchema = z
   .strict();
 
 export type ClaudeOptions = z.output<typeof claudeOptionsSchema>;
+
+export const qwenOptionsSchema = z
+  .object({
+    approvalMode: z
+      .enum(['auto-edit', 'auto', 'yolo', 'default', 'plan'])
+      .optional()
+      .describe('--approval-mode. Default auto-edit (file edits approved, shell commands not). yolo is opt-in.'),
+    allowedTools: z.array(z.string().min(1)).optional().describe('--allowed-tools, e.g. ["run_shell_command(npm test)"].'),
+    excludeTools: z.array(z.string().min(1)).optional().describe('--exclude-tools, added to the built-in git deny list.'),
+  })
+  .strict();
+
+export type QwenOptions = z.output<typeof qwenOptionsSchema>;
+
+export const copilotOptionsSchema = z
+  .object({
+    allowAllTools: z
+      .boolean()
+      .optional()
+      .describe('--allow-all-tools (default true: copilot -p needs it; paths stay limited to the worktree and the git deny list holds).'),
+    allowTools: z.array(z.string().min(1)).optional().describe('--allow-tool, e.g. ["write", "shell(npm test)"] (with allowAllTools: false).'),
+    denyTools: z.array(z.string().min(1)).optional().describe('--deny-tool, added to the built-in git deny list.'),
+  })
+  .strict();
+
+export type CopilotOptions = z.output<typeof copilotOptionsSchema>;

@@ -113,7 +113,8 @@ export interface AgentAdapter {
    */
   preflight?(env: NodeJS.ProcessEnv): AgentFailure | null;
   buildInvocation(request: AgentRunRequest): AgentInvocation;
-  createParser(): LineParser;
+  /** `cwd` is the worktree root, for CLIs whose events carry absolute paths but no cwd of their own. */
+  createParser(cwd?: string): LineParser;
   /** null = success. */
   classify(outcome: AgentOutcome): AgentFailure | null;
 }
