@@ -26,6 +26,20 @@ export const generateOptionsSchema = z
     linkNodeModules: z.boolean().default(true).describe("Symlink the workspace's node_modules into the worktree."),
     copyFiles: z.array(z.string()).default([]).describe('Ignored files to copy into the worktree, e.g. .env (workspace-relative).'),
     resultCache: z.boolean().default(true).describe('Replay a stored result when the prompt, agent settings and inputs are unchanged.'),
+    retries: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(2)
+      .describe('How often a run that failed rate limited or overloaded is retried (from a clean worktree), with exponential backoff and full jitter. 0: never.'),
+    retryDelay: durationSchema
+      .default('10s')
+      .describe('Base delay of the retry backoff: before retry n the executor waits a random time below retryDelay * 2^(n-1) (at most 5m).'),
+    resume: z
+      .boolean()
+      .default(false)
+      .describe("Continue the batch's last session (the sessionId in its result.json), with its last work restored in the worktree; skips the result-cache lookup."),
   })
   .strict();
 
