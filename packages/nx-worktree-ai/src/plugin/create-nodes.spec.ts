@@ -76,7 +76,10 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
     expect(result.map(([file]) => file)).toEqual(['libs/auth/ai/auth-module.ai.md', 'libs/auth/ai/auth-api.ai.md', 'libs/shared-ui/ai/theme.ai.md']);
     const aggregate = {
       executor: 'nx:noop',
-      dependsOn: ['ai-generate--auth-api', 'ai-generate--auth-module'],
+      dependsOn: [
+        { target: 'ai-generate--auth-api', params: 'forward' },
+        { target: 'ai-generate--auth-module', params: 'forward' },
+      ],
       cache: true,
       metadata: {
         description: 'Runs every AI batch of auth (auth-api, auth-module), in parallel where dependsOn allows',
@@ -101,7 +104,11 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
                 '!{projectRoot}/src/index.ts',
               ],
               outputs: ['{projectRoot}/src/auth/**', '{projectRoot}/src/index.ts', '{workspaceRoot}/.nx-worktree-ai/auth/auth-module'],
-              dependsOn: ['ai-generate--auth-api', { projects: ['@acme/shared-ui'], target: 'ai-generate--theme' }, '^ai-generate'],
+              dependsOn: [
+                { target: 'ai-generate--auth-api', params: 'forward' },
+                { projects: ['@acme/shared-ui'], target: 'ai-generate--theme', params: 'forward' },
+                { dependencies: true, target: 'ai-generate', params: 'forward' },
+              ],
               metadata: {
                 description: 'Build the auth module',
                 technologies: ['nx-worktree-ai'],
@@ -122,7 +129,7 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
       cache: true,
       inputs: ['{projectRoot}/ai/auth-api.ai.md', { dependentTasksOutputFiles: '**/*', transitive: true }, '!{projectRoot}/src/api/**'],
       outputs: ['{projectRoot}/src/api/**', '{workspaceRoot}/.nx-worktree-ai/auth/auth-api'],
-      dependsOn: ['^ai-generate'],
+      dependsOn: [{ dependencies: true, target: 'ai-generate', params: 'forward' }],
       metadata: {
         description: 'Write the API client', // first line of the prompt, heading marks removed
         technologies: ['nx-worktree-ai'],
@@ -138,7 +145,7 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
       '{projectRoot}/styles',
       '{workspaceRoot}/.nx-worktree-ai/@acme/shared-ui/theme',
     ]);
-    expect(theme['ai-generate'].dependsOn).toEqual(['ai-generate--theme']);
+    expect(theme['ai-generate'].dependsOn).toEqual([{ target: 'ai-generate--theme', params: 'forward' }]);
   });
 
   it('honours targetName and dependsOnProjectBatches: false', async () => {
@@ -154,8 +161,11 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
     expect(Object.keys(targets)).toEqual(['ai--a', 'ai']);
     // dependency outputs are hashed after the dependency ran, never as plain globs (see targets.ts)
     expect(targets['ai--a'].inputs).toEqual(['{projectRoot}/ai/a.ai.md', { dependentTasksOutputFiles: '**/*', transitive: true }, '!{projectRoot}/src/a/**']);
-    expect(targets['ai--a'].dependsOn).toEqual(['ai--b']);
-    expect(targets.ai.dependsOn).toEqual(['ai--a', 'ai--b']);
+    expect(targets['ai--a'].dependsOn).toEqual([{ target: 'ai--b', params: 'forward' }]);
+    expect(targets.ai.dependsOn).toEqual([
+      { target: 'ai--a', params: 'forward' },
+      { target: 'ai--b', params: 'forward' },
+    ]);
     const b = targetsOf(result, 'libs/auth/ai/b.ai.md', 'libs/auth')['ai--b'];
     expect(b.inputs).toEqual(['{projectRoot}/ai/b.ai.md', '!{projectRoot}/src/b/**']);
     expect(b).not.toHaveProperty('dependsOn');
@@ -248,7 +258,7 @@ describe('createNodes errors', () => {
     expect(e.partialResults.map(([f]) => f)).toEqual(['libs/auth/ai/good.ai.md']);
     // the aggregate only lists batches that have a target
     const good = (e.partialResults[0][1] as CreateNodesResult).projects!['libs/auth'].targets!;
-    expect(good['ai-generate'].dependsOn).toEqual(['ai-generate--good']);
+    expect(good['ai-generate'].dependsOn).toEqual([{ target: 'ai-generate--good', params: 'forward' }]);
   });
 
   it('a batch file outside any project', async () => {

@@ -48,12 +48,14 @@ export function batchTarget(batch: InferredBatch, options: NormalizedAiPluginOpt
   if (batch.dependsOn.length || options.dependsOnProjectBatches) inputs.push({ dependentTasksOutputFiles: '**/*', transitive: true });
   inputs.push(...negations);
 
+  // params: 'forward': `nx run-many -t ai-generate --agent codex` reaches every batch task (Nx gives
+  // a dependency no CLI params otherwise, and the first path that creates a task decides its params).
   const dependsOn: TargetConfiguration['dependsOn'] = batch.dependsOn.map((dep) =>
     dep.root === batch.root
-      ? batchTargetName(options.targetName, dep.name)
-      : { projects: [dep.project], target: batchTargetName(options.targetName, dep.name) },
+      ? { target: batchTargetName(options.targetName, dep.name), params: 'forward' as const }
+      : { projects: [dep.project], target: batchTargetName(options.targetName, dep.name), params: 'forward' as const },
   );
-  if (options.dependsOnProjectBatches) dependsOn.push(`^${options.targetName}`);
+  if (options.dependsOnProjectBatches) dependsOn.push({ dependencies: true, target: options.targetName, params: 'forward' });
 
   const target = batchTargetName(options.targetName, batch.name);
   return {
@@ -82,7 +84,8 @@ export function aggregateTarget(project: string, batches: InferredBatch[], optio
   const names = batches.map((b) => b.name).sort();
   return {
     executor: 'nx:noop',
-    dependsOn: names.map((name) => batchTargetName(options.targetName, name)),
+    // CLI params of `nx run-many -t ai-generate --model X` go on to every batch (see batchTarget).
+    dependsOn: names.map((name) => ({ target: batchTargetName(options.targetName, name), params: 'forward' as const })),
     cache: true,
     metadata: {
       description: `Runs every AI batch of ${project} (${names.join(', ')}), in parallel where dependsOn allows`,
