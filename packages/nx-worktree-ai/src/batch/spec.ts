@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { claudeOptionsSchema, copilotOptionsSchema, qwenOptionsSchema } from '../agents/options';
+import { claudeOptionsSchema, codexOptionsSchema, copilotOptionsSchema, geminiOptionsSchema, qwenOptionsSchema } from '../agents/options';
 import { parseDuration } from './duration';
 
 /** Agents a batch can name. `command` runs any program (see agents/command.ts). */
@@ -42,6 +42,8 @@ export const batchFrontmatterSchema = z
     claude: claudeOptionsSchema.optional(),
     qwen: qwenOptionsSchema.optional(),
     copilot: copilotOptionsSchema.optional(),
+    codex: codexOptionsSchema.optional(),
+    gemini: geminiOptionsSchema.optional(),
   })
   .strict();
 
