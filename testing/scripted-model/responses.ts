@@ -276,15 +276,16 @@ export function promptText(input: InputItem[] | undefined): string {
     .join('\n');
 }
 
-/** The agent's cwd, from `<cwd>...</cwd>` of the environment context. */
+/** The agent's cwd, from `<cwd>...</cwd>` of the latest environment context (a resumed thread may add one). */
 function findCwd(input: InputItem[] | undefined): string | null {
+  let cwd: string | null = null;
   for (const item of input ?? []) {
     for (const text of texts(item.content)) {
       const m = /<cwd>([^<]+)<\/cwd>/.exec(text);
-      if (m) return m[1].trim();
+      if (m) cwd = m[1].trim();
     }
   }
-  return null;
+  return cwd;
 }
 
 /** Tool name -> 'function' | 'custom' (apply_patch is a freeform custom tool for models that have it). */

@@ -7,6 +7,7 @@ import {
   buildGeminiInvocation,
   classifyGemini,
   createGeminiParser,
+  findGeminiSessionFile,
   GEMINI_GIT_DENY_POLICY,
   geminiAdapter,
   geminiRunDir,
@@ -79,7 +80,7 @@ describe('buildGeminiInvocation', () => {
   it('passes model, resume, sandbox and agentArgs, with flags and values that `gemini --help` lists', () => {
     const args = buildGeminiInvocation(
       request({ model: 'gemini-2.5-pro', resumeSessionId: '3eb9c6f8-52b7-446d-8740-7261cf043b46', extraArgs: ['--debug'], options: { sandbox: true, approvalMode: 'plan' } }),
-      {},
+      { GEMINI_CLI_HOME: dir() },
     ).args;
     expect(args.slice(0, 5)).toEqual(['-o', 'stream-json', '--approval-mode', 'plan', '--skip-trust']);
     expect(args.slice(7)).toEqual(['--sandbox', '-m', 'gemini-2.5-pro', '-r', '3eb9c6f8-52b7-446d-8740-7261cf043b46', '--debug']);
@@ -87,6 +88,23 @@ describe('buildGeminiInvocation', () => {
     expect(help).toMatch(/--output-format.*\[choices: "text", "json", "stream-json"\]/);
     expect(help).toMatch(/--approval-mode.*\[choices: "default", "auto_edit", "yolo", "plan"\]/);
     expect(args).not.toContain('-p');
+  });
+
+  it('resumes from the session file gemini recorded (-r only searches the current folder, and each run has a new worktree)', () => {
+    const home = dir();
+    const id = '3eb9c6f8-52b7-446d-8740-7261cf043b46';
+    const chats = join(home, '.gemini', 'tmp', 'auth--login-1a2b3c', 'chats');
+    mkdirSync(chats, { recursive: true });
+    const file = join(chats, 'session-2026-11-24T07-10-3eb9c6f8.jsonl');
+    writeFileSync(file, `${JSON.stringify({ sessionId: id, projectHash: 'x', kind: 'main' })}\n{"$set":{}}\n`);
+    // Same 8-character prefix, another session: not taken.
+    writeFileSync(join(chats, 'session-2026-11-24T07-11-3eb9c6f8.jsonl'), `${JSON.stringify({ sessionId: '3eb9c6f8-0000-0000-0000-000000000000' })}\n`);
+    expect(findGeminiSessionFile(home, id)).toBe(file);
+    const args = buildGeminiInvocation(request({ resumeSessionId: id }), { GEMINI_CLI_HOME: home }).args;
+    expect(args.slice(-2)).toEqual(['--session-file', file]);
+    expect(help).toMatch(/--session-file\s+Load a session from a JSON file/);
+    expect(findGeminiSessionFile(home, 'ffffffff-0000-0000-0000-000000000000')).toBeNull();
+    expect(findGeminiSessionFile(join(home, 'nowhere'), id)).toBeNull();
   });
 
   it('denies the shared git command list in its policy file (deny wins over yolo)', () => {

@@ -25,8 +25,8 @@ export function geminiRunDir(request: Pick<AgentRunRequest, 'promptFile'>): stri
 }
 
 /**
- * `gemini -o stream-json --approval-mode auto_edit --skip-trust --policy <git deny rules> [-s] [-m MODEL]
- * [-r SESSION] <agentArgs>`, the prompt on stdin (stdin that is not a terminal makes gemini headless,
+ * `gemini -o stream-json --approval-mode auto_edit --skip-trust --policy <git deny rules> [--sandbox] [-m MODEL]
+ * [--session-file FILE | -r SESSION] <agentArgs>`, the prompt on stdin (stdin that is not a terminal makes gemini headless,
  * like -p, without -p's argv size limit; it is taken verbatim). auto_edit approves edit tools only
  * (headless gemini then offers no shell tool); --skip-trust, or gemini forces the default approval
  * mode in a folder it does not trust yet (a fresh worktree). gemini has no turn-limit flag: maxTurns
@@ -44,7 +44,12 @@ export function buildGeminiInvocation(request: AgentRunRequest, env: NodeJS.Proc
   const args = ['-o', 'stream-json', '--approval-mode', approvalMode, '--skip-trust', '--policy', policyFile];
   if (options.sandbox) args.push('--sandbox');
   if (request.model) args.push('-m', request.model);
-  if (request.resumeSessionId) args.push('-r', request.resumeSessionId);
+  if (request.resumeSessionId) {
+    // -r only finds sessions of the current folder, and every run gets a fresh worktree folder:
+    // load the session's own file instead when it can be found (gemini then continues it under a new id).
+    const file = findGeminiSessionFile(geminiUserHome(env), request.resumeSessionId);
+    args.push(...(file ? ['--session-file', file] : ['-r', request.resumeSessionId]));
+  }
   args.push(...request.extraArgs);
 
   const invocationEnv: Record<string, string> = {};
@@ -81,6 +86,44 @@ export const GEMINI_GIT_DENY_POLICY = [
   'denyMessage = "nx-worktree-ai: this git command is not allowed in a batch worktree (it shares refs, config and remotes with the repository); the executor commits the work itself"',
   '',
 ].join('\n');
+
+/**
+ * The file gemini recorded a session in: `<home>/.gemini/tmp/<project>/chats/session-<time>-<id8>.jsonl`
+ * whose first line names the session id. The newest when there are several; null when none.
+ */
+export function findGeminiSessionFile(userHome: string, sessionId: string): string | null {
+  const tmp = join(userHome, '.gemini', 'tmp');
+  const suffix = `-${sessionId.slice(0, 8)}.jsonl`;
+  let best: { file: string; mtime: number } | null = null;
+  let projects: string[];
+  try {
+    projects = readdirSync(tmp);
+  } catch {
+    return null;
+  }
+  for (const project of projects) {
+    const chats = join(tmp, project, 'chats');
+    let names: string[];
+    try {
+      names = readdirSync(chats);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (!name.startsWith('session-') || !name.endsWith(suffix)) continue;
+      const file = join(chats, name);
+      try {
+        const first = readFileSync(file, 'utf8').split('\n', 1)[0];
+        if ((JSON.parse(first) as { sessionId?: unknown }).sessionId !== sessionId) continue;
+        const mtime = statSync(file).mtimeMs;
+        if (!best || mtime > best.mtime) best = { file, mtime };
+      } catch {
+        // unreadable or not a session file
+      }
+    }
+  }
+  return best?.file ?? null;
+}
 
 /** The home gemini would use: GEMINI_CLI_HOME when set, else the user's home. */
 export function geminiUserHome(env: NodeJS.ProcessEnv): string {
