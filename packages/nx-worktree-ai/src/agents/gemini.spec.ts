@@ -1,5 +1,5 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { batchFrontmatterSchema } from '../batch/spec';
 import { removeDir, tempDir } from '../../../../testing/temp';
 import { everyTruncation, flagsOf, helpLists, MALFORMED_LINES, noiseLines, parseFixture, resultOf } from './__fixtures__/malformed';
@@ -10,7 +10,7 @@ import {
   findGeminiSessionFile,
   GEMINI_GIT_DENY_POLICY,
   geminiAdapter,
-  geminiRunDir,
+  geminiFilesDir,
   prepareGeminiHome,
   readSettings,
   stripJsonComments,
@@ -66,15 +66,17 @@ describe('buildGeminiInvocation', () => {
   it('runs `gemini -o stream-json --approval-mode auto_edit --skip-trust --policy <git deny>` with the prompt on stdin', () => {
     const req = request();
     const invocation = buildGeminiInvocation(req, {});
-    const policy = join(geminiRunDir(req), 'git-deny-policy.toml');
+    const policy = invocation.args[6];
     expect(invocation.bin).toBe('gemini');
     expect(invocation.args).toEqual(['-o', 'stream-json', '--approval-mode', 'auto_edit', '--skip-trust', '--policy', policy]);
+    expect(policy).toMatch(new RegExp(`^${geminiFilesDir(req)}/git-deny-[0-9a-f]{16}\\.toml$`));
     expect(invocation.stdin).toBe(req.prompt);
     expect(invocation.env).toEqual({});
     expect(invocation.warnings).toEqual([]);
     expect(readFileSync(policy, 'utf8')).toBe(GEMINI_GIT_DENY_POLICY);
-    invocation.cleanup!();
-    expect(existsSync(geminiRunDir(req))).toBe(false);
+    // Written once, beside the worktrees (the prompt file's folder), shared by the runs.
+    expect(buildGeminiInvocation({ ...req, prompt: 'another' }, {}).args[6]).toBe(policy);
+    expect(readdirSync(geminiFilesDir(req))).toEqual([basename(policy)]);
   });
 
   it('passes model, resume, sandbox and agentArgs, with flags and values that `gemini --help` lists', () => {
@@ -131,8 +133,8 @@ describe('buildGeminiInvocation', () => {
 
     const req = request({ maxTurns: 7, options: { settings: { model: { compressionThreshold: 0.5 }, ui: { hideBanner: true } } } });
     const invocation = buildGeminiInvocation(req, { GEMINI_CLI_HOME: home });
-    const overlay = join(geminiRunDir(req), 'home');
-    expect(invocation.env).toEqual({ GEMINI_CLI_HOME: overlay });
+    const overlay = invocation.env.GEMINI_CLI_HOME;
+    expect(overlay).toMatch(new RegExp(`^${geminiFilesDir(req)}/home-[0-9a-f]{16}$`));
     expect(JSON.parse(readFileSync(join(overlay, '.gemini', 'settings.json'), 'utf8'))).toEqual({
       security: { auth: { selectedType: 'oauth-personal' } },
       model: { name: 'x', compressionThreshold: 0.5, maxSessionTurns: 7 },
@@ -143,27 +145,35 @@ describe('buildGeminiInvocation', () => {
       expect(realpathSync(join(overlay, '.gemini', name))).toBe(realpathSync(join(home, '.gemini', name)));
     }
     expect(lstatSync(join(overlay, '.agents')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(home, '.gemini', 'settings.json'), 'utf8')).toBe(before);
 
-    invocation.cleanup!();
-    expect(existsSync(geminiRunDir(req))).toBe(false);
+    // Another run with the same settings shares the overlay, and links what the user's home gained.
+    writeFileSync(join(home, '.gemini', 'google_accounts.json'), '{}');
+    expect(buildGeminiInvocation(request({ promptFile: req.promptFile, maxTurns: 7, options: req.options }), { GEMINI_CLI_HOME: home }).env.GEMINI_CLI_HOME).toBe(overlay);
+    expect(lstatSync(join(overlay, '.gemini', 'google_accounts.json')).isSymbolicLink()).toBe(true);
+    // Other settings: another overlay.
+    const other = buildGeminiInvocation(request({ promptFile: req.promptFile, maxTurns: 8 }), { GEMINI_CLI_HOME: home }).env.GEMINI_CLI_HOME;
+    expect(other).not.toBe(overlay);
+    expect(readSettings(join(other, '.gemini', 'settings.json'))).toMatchObject({ model: { name: 'x', maxSessionTurns: 8 } });
+
+    // Removing the adapter's folder (rmSync unlinks the symlinks) leaves the user's home alone.
+    removeDir(geminiFilesDir(req));
     expect(readFileSync(join(home, '.gemini', 'settings.json'), 'utf8')).toBe(before);
     expect(readFileSync(join(home, '.gemini', 'oauth_creds.json'), 'utf8')).toBe('{"token":"t"}');
     expect(existsSync(join(home, '.gemini', 'tmp', 'project', 'chats'))).toBe(true);
   });
 
-  it('a new run of the batch replaces the last run dir (bounded even when cleanup never ran)', () => {
+  it('runs with the same settings share one overlay', () => {
     const home = dir();
-    const req = request({ maxTurns: 3 });
-    buildGeminiInvocation(req, { GEMINI_CLI_HOME: home });
-    writeFileSync(join(geminiRunDir(req), 'stale'), 'x');
-    buildGeminiInvocation({ ...req, maxTurns: 4 }, { GEMINI_CLI_HOME: home });
-    expect(existsSync(join(geminiRunDir(req), 'stale'))).toBe(false);
-    expect(readSettings(join(geminiRunDir(req), 'home', '.gemini', 'settings.json'))).toEqual({ model: { maxSessionTurns: 4 } });
+    const files = join(dir(), 'gemini-files');
+    const homes = Array.from({ length: 5 }, () => prepareGeminiHome(files, home, { model: { maxSessionTurns: 3 } }));
+    expect(new Set(homes).size).toBe(1);
+    expect(readdirSync(files)).toEqual([basename(homes[0])]);
   });
 
   it('a user without ~/.gemini gets one with the folders gemini writes sessions to, nothing else', () => {
     const home = dir();
-    prepareGeminiHome(join(dir(), 'overlay'), home, { model: { maxSessionTurns: 2 } });
+    prepareGeminiHome(join(dir(), 'gemini-files'), home, { model: { maxSessionTurns: 2 } });
     expect(readdirSync(join(home, '.gemini')).sort()).toEqual(['history', 'tmp']);
   });
 });

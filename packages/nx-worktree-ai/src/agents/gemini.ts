@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { unsupportedLimits } from './argv';
 import { classifyInterrupted, classifyOutcome, crashed, maxTurns, notLoggedIn, reasonFromText, statusInText, type AgentFacts } from './failures';
 import { stderrSummary } from './format';
@@ -19,9 +20,13 @@ export const GEMINI_FACTS: AgentFacts = {
 /** gemini's documented exit codes (reference README). */
 export const GEMINI_EXIT = { auth: 41, input: 42, sandbox: 44, config: 52, turnLimit: 53, toolError: 54, untrusted: 55, cancelled: 130 } as const;
 
-/** The run's own files (policy, settings overlay) live beside the prompt file, outside the worktree. */
-export function geminiRunDir(request: Pick<AgentRunRequest, 'promptFile'>): string {
-  return `${request.promptFile}.gemini`;
+/**
+ * Where the adapter keeps gemini files of its own: beside the prompt file, in the folder of the
+ * worktrees (outside the workspace). Their names hash their content, so they are shared by the runs
+ * that need the same ones, written once, never removed while a run may use them, and bounded.
+ */
+export function geminiFilesDir(request: Pick<AgentRunRequest, 'promptFile'>): string {
+  return join(dirname(request.promptFile), 'gemini-files');
 }
 
 /**
@@ -35,11 +40,8 @@ export function geminiRunDir(request: Pick<AgentRunRequest, 'promptFile'>): stri
 export function buildGeminiInvocation(request: AgentRunRequest, env: NodeJS.ProcessEnv = process.env): AgentInvocation {
   const options = request.options as GeminiOptions;
   const approvalMode = options.approvalMode ?? 'auto_edit';
-  const runDir = geminiRunDir(request);
-  rmSync(runDir, { recursive: true, force: true });
-  mkdirSync(runDir, { recursive: true });
-  const policyFile = join(runDir, 'git-deny-policy.toml');
-  writeFileSync(policyFile, GEMINI_GIT_DENY_POLICY);
+  const filesDir = geminiFilesDir(request);
+  const policyFile = writeOnce(join(filesDir, `git-deny-${hash(GEMINI_GIT_DENY_POLICY)}.toml`), GEMINI_GIT_DENY_POLICY);
 
   const args = ['-o', 'stream-json', '--approval-mode', approvalMode, '--skip-trust', '--policy', policyFile];
   if (options.sandbox) args.push('--sandbox');
@@ -54,18 +56,25 @@ export function buildGeminiInvocation(request: AgentRunRequest, env: NodeJS.Proc
 
   const invocationEnv: Record<string, string> = {};
   const settings = runSettings(request, options);
-  if (settings) invocationEnv.GEMINI_CLI_HOME = prepareGeminiHome(join(runDir, 'home'), geminiUserHome(env), settings);
+  if (settings) invocationEnv.GEMINI_CLI_HOME = prepareGeminiHome(filesDir, geminiUserHome(env), settings);
 
   const warnings = unsupportedLimits('gemini', request, { maxTurns: true, maxBudgetUsd: false });
   if (approvalMode === 'yolo') warnings.push('gemini approves every tool call (yolo), shell commands included; only the git deny list still holds');
-  return {
-    bin: 'gemini',
-    args,
-    env: invocationEnv,
-    stdin: request.prompt,
-    warnings,
-    cleanup: () => removeRunDir(runDir),
-  };
+  return { bin: 'gemini', args, env: invocationEnv, stdin: request.prompt, warnings };
+}
+
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** Writes `file` unless it exists (atomically: a concurrent reader never sees half of it). Returns `file`. */
+function writeOnce(file: string, content: string): string {
+  if (existsSync(file)) return file;
+  mkdirSync(dirname(file), { recursive: true });
+  const staging = `${file}.${process.pid}-${randomBytes(4).toString('hex')}`;
+  writeFileSync(staging, content);
+  renameSync(staging, file);
+  return file;
 }
 
 /** settings.json entries of this run (batch `gemini.settings`, then maxTurns), or null when there are none. */
@@ -134,45 +143,48 @@ export function geminiUserHome(env: NodeJS.ProcessEnv): string {
 const GEMINI_STATE_DIRS = ['tmp', 'history'];
 
 /**
- * A GEMINI_CLI_HOME for one run that is the user's own, except for settings.json: `<dir>/.gemini`
- * holds a symlink to every entry of `<userHome>/.gemini` (credentials, sessions for --resume,
- * GEMINI.md, policies, ...) plus a settings.json that is the user's with `settings` merged over it,
- * and `<dir>/.agents` links the user's. gemini can only take maxSessionTurns from a settings file,
- * and its system settings files must be root-owned (it skips them otherwise), so this is how a batch
- * sets it without writing the user's settings. Files gemini creates at the top of .gemini during the
- * run (a first projects.json) stay in the overlay. Returns `dir`.
+ * A GEMINI_CLI_HOME that is the user's own except for settings.json: `<home>/.gemini` holds a
+ * symlink to every entry of `<userHome>/.gemini` (credentials, sessions for resuming, GEMINI.md,
+ * policies, ...) and a settings.json that is the user's with `settings` merged over it;
+ * `<home>/.agents` links the user's. gemini takes maxSessionTurns only from a settings file, and it
+ * skips system settings files unless they and every parent folder are owned by root, so this is how
+ * a batch sets it without writing the user's settings. The overlay is made once per user home and
+ * merged settings, under `dir`, named by their hash; each run adds links to entries the user's
+ * .gemini gained since. Files gemini creates at the top of .gemini (a first projects.json) stay in
+ * the overlay. Returns the overlay home.
  */
 export function prepareGeminiHome(dir: string, userHome: string, settings: Record<string, unknown>): string {
   const own = join(userHome, '.gemini');
-  const overlay = join(dir, '.gemini');
-  mkdirSync(overlay, { recursive: true });
   // Where gemini keeps sessions (tmp/<project>/chats) and shell history: created as gemini itself
-  // would on its first run, so what this run records outlives the overlay (--resume needs it).
+  // would on its first run, so what a run records outlives the overlay (resuming needs it).
   for (const kept of GEMINI_STATE_DIRS) mkdirSync(join(own, kept), { recursive: true });
-  const entries = readdirSync(own);
-  for (const name of entries) {
-    if (name === 'settings.json') continue;
-    link(join(own, name), join(overlay, name));
+  const merged = `${JSON.stringify(deepMerge(readSettings(join(own, 'settings.json')), settings), null, 2)}\n`;
+  const home = join(dir, `home-${hash(`${resolve(userHome)}\0${merged}`)}`);
+  if (!existsSync(join(home, '.gemini', 'settings.json'))) {
+    // Built aside and renamed into place: concurrent runs never see a half-made overlay.
+    const staging = `${home}.${process.pid}-${randomBytes(4).toString('hex')}`;
+    mkdirSync(join(staging, '.gemini'), { recursive: true });
+    writeFileSync(join(staging, '.gemini', 'settings.json'), merged);
+    try {
+      renameSync(staging, home);
+    } catch {
+      // another run made it first: use theirs
+      rmSync(staging, { recursive: true, force: true });
+    }
   }
+  for (const name of readdirSync(own)) if (name !== 'settings.json') link(join(own, name), join(home, '.gemini', name));
   const agents = join(userHome, '.agents');
-  if (existsSync(agents)) link(agents, join(dir, '.agents'));
-  const userSettings = readSettings(join(own, 'settings.json'));
-  writeFileSync(join(overlay, 'settings.json'), `${JSON.stringify(deepMerge(userSettings, settings), null, 2)}\n`);
-  return dir;
+  if (existsSync(agents)) link(agents, join(home, '.agents'));
+  return home;
 }
 
+/** A symlink to `target` at `path` unless something is there already (another run's link). */
 function link(target: string, path: string): void {
-  // Windows: a junction for folders needs no privilege.
-  symlinkSync(target, path, process.platform === 'win32' && statSync(target).isDirectory() ? 'junction' : undefined);
-}
-
-/** Removes the run's directory without ever following a symlink into the user's ~/.gemini. */
-export function removeRunDir(dir: string): void {
-  // rmSync unlinks symlinks (and junctions) instead of descending into them.
   try {
-    rmSync(dir, { recursive: true, force: true });
-  } catch {
-    // best effort: the next run of the batch removes it first
+    // Windows: a junction for folders needs no privilege.
+    symlinkSync(target, path, process.platform === 'win32' && statSync(target).isDirectory() ? 'junction' : undefined);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
 }
 

@@ -67,11 +67,6 @@ export interface AgentInvocation {
   stdin: string | null;
   /** Settings the CLI cannot honour (e.g. maxBudgetUsd without a budget flag): printed before the run. */
   warnings?: string[];
-  /**
-   * Removes what buildInvocation created for this run outside the worktree (gemini: its policy file and
-   * settings overlay beside the prompt file). Called once the process has ended; never throws.
-   */
-  cleanup?: () => void;
 }
 
 /** A failure class with a message that says what to do. */
