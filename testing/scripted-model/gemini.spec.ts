@@ -51,7 +51,9 @@ function runGemini(server: ScriptedServer, cwd: string, prompt: string, opts: Ru
   const started = Date.now();
   const home = opts.home ?? dir('scripted-gemini-home-');
   const args = ['-o', 'stream-json', '--approval-mode', opts.approvalMode ?? 'auto_edit', '--skip-trust', '-m', 'gemini-2.5-pro', ...(opts.args ?? [])];
-  const child = spawn(GEMINI, args, { cwd, env: { ...process.env, ...geminiTestEnv(server.url, home, opts.env) }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  // TMPDIR: gemini writes a report file there on every API error (gemini-client-error-*.json).
+  const env = { ...process.env, ...geminiTestEnv(server.url, home, opts.env), TMPDIR: dir('scripted-gemini-tmp-') };
+  const child = spawn(GEMINI, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   child.stdin.end(prompt);
   let stdout = '';
   let stderr = '';
