@@ -47,7 +47,10 @@ export type Step =
    * for the retryable ones (a sticky 5xx/429 then costs those 3 minutes too: set shouldRetry:false
    * or claudeTestEnv's maxRetries for a fast "model is down" test).
    */
-  | { error: { status: number; type?: string; message?: string; times?: number; retryAfterSeconds?: number; shouldRetry?: boolean } };
+  | { error: { status: number; type?: string; message?: string; times?: number; retryAfterSeconds?: number; shouldRetry?: boolean } }
+  /** No reply at all: the request stays open until the client gives up or the server closes (a
+   *  model API that hangs). The script does not move on. Pair it with a timeout on the CLI. */
+  | { hang: true };
 
 export interface ScriptRule {
   name: string;
@@ -154,10 +157,10 @@ export function rulesToJson(rules: ScriptRule[]): JsonScriptRule[] {
   }));
 }
 
-const STEP_KINDS = ['write', 'edit', 'read', 'bash', 'tool', 'text', 'error'] as const;
+const STEP_KINDS = ['write', 'edit', 'read', 'bash', 'tool', 'text', 'error', 'hang'] as const;
 type StepKind = (typeof STEP_KINDS)[number];
 
-function stepKind(step: Step, rule: string): StepKind {
+export function stepKind(step: Step, rule: string): StepKind {
   const kinds = STEP_KINDS.filter((k) => step && typeof step === 'object' && k in step);
   if (kinds.length !== 1) throw new Error(`scripted-model: rule ${rule}: a step needs exactly one of ${STEP_KINDS.join(', ')}: ${JSON.stringify(step)}`);
   return kinds[0];
@@ -407,6 +410,10 @@ export async function startAnthropicServer(opts: AnthropicServerOptions): Promis
       sendError(res, e.status, e.type ?? ERROR_TYPES[e.status] ?? 'api_error', e.message ?? `scripted-model: scripted error ${e.status}`, headers);
       return;
     }
+    if ('hang' in step) {
+      entry.reply = 'hang';
+      return;
+    }
     session.step++;
     if ('text' in step) {
       const content: ContentBlock[] = [{ type: 'text', text: step.text }];
@@ -537,7 +544,7 @@ function matches(match: string | RegExp, prompt: string): boolean {
 // Replies
 // ---------------------------------------------------------------------------------------------
 
-function toolCalls(step: Exclude<Step, { text: string } | { error: unknown }>, cwd: string | null): { blocks: ContentBlock[]; describe: string } | string {
+function toolCalls(step: Exclude<Step, { text: string } | { error: unknown } | { hang: true }>, cwd: string | null): { blocks: ContentBlock[]; describe: string } | string {
   const abs = (p: string): string | null => (isAbsolute(p) ? p : cwd ? resolvePath(cwd, p) : null);
   const noCwd = (p: string): string => `scripted-model: cannot resolve ${p}: no "Primary working directory" found in the request`;
   const call = (name: string, input: Record<string, unknown>): ContentBlock => ({ type: 'tool_use', id: toolId(), name, input });

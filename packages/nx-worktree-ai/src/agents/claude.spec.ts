@@ -295,6 +295,7 @@ describe('buildClaudeInvocation', () => {
     command: null,
     extraArgs: ['--append-system-prompt', 'be brief'],
     options: {},
+    resumeSessionId: null,
   };
 
   it('takes its settings from the batch\'s claude section, deny list kept, bypass only when asked', () => {
@@ -365,6 +366,14 @@ describe('buildClaudeInvocation', () => {
     expect(args).not.toContain('--max-turns');
     expect(args).not.toContain('--max-budget-usd');
     expect(args.at(-2)).toBe('--permission-mode');
+  });
+
+  it('continues a session with --resume (help: -r, --resume), before agentArgs', () => {
+    const args = buildClaudeInvocation({ ...request, resumeSessionId: 'eec12db7-49b2-44cd-a215-a80890154fd3' }).args;
+    expect(args.slice(args.indexOf('--resume'), args.indexOf('--resume') + 2)).toEqual(['--resume', 'eec12db7-49b2-44cd-a215-a80890154fd3']);
+    expect(help).toMatch(/-r, --resume/);
+    expect(args.slice(-2)).toEqual(request.extraArgs);
+    expect(buildClaudeInvocation(request).args).not.toContain('--resume');
   });
 
   it('adds no secrets to the environment', () => {

@@ -1,40 +1,23 @@
-import { formatUsd, oneLine, stderrSummary } from './format';
+import { classifyOutcome, type AgentFacts } from './failures';
+import { DENIED_GIT_COMMANDS } from './git-deny';
 import type { ClaudeOptions } from './options';
-import { classifyInterrupted, exitText } from './outcome';
-import { toolDetail, WRITE_TOOLS } from './tool-detail';
-import type { AgentAdapter, AgentEvent, AgentFailure, AgentInvocation, AgentOutcome, AgentResult, AgentRunRequest } from './types';
+import { genericToolDetail, toolDetail, WRITE_TOOLS } from './tool-detail';
+import type { AgentAdapter, AgentEvent, AgentFailure, AgentInvocation, AgentOutcome, AgentResult, AgentRunRequest, LineParser } from './types';
 
 /**
  * Bash commands Claude may not run, whatever the permission mode (deny rules hold even under
- * bypassPermissions). A worktree shares refs, stash, config and remotes with the user's repository,
- * so anything that publishes, rewrites history or touches shared state is refused; the executor
- * commits the batch's work itself.
+ * bypassPermissions): the shared git deny list (git-deny.ts) as `Bash(<command>:*)` rules.
  */
-export const CLAUDE_DENIED_TOOLS = [
-  'Bash(git push:*)',
-  'Bash(git reset --hard:*)',
-  'Bash(git rebase:*)',
-  'Bash(git commit --amend:*)',
-  'Bash(git filter-branch:*)',
-  'Bash(git filter-repo:*)',
-  'Bash(git update-ref:*)',
-  'Bash(git branch -d:*)',
-  'Bash(git branch -D:*)',
-  'Bash(git branch --delete:*)',
-  'Bash(git branch -f:*)',
-  'Bash(git branch -m:*)',
-  'Bash(git branch -M:*)',
-  'Bash(git tag -d:*)',
-  'Bash(git tag -f:*)',
-  'Bash(git stash:*)',
-  'Bash(git worktree:*)',
-  'Bash(git config:*)',
-  'Bash(git remote:*)',
-  'Bash(git gc:*)',
-  'Bash(git prune:*)',
-  'Bash(git reflog expire:*)',
-  'Bash(git reflog delete:*)',
-];
+export const CLAUDE_DENIED_TOOLS = DENIED_GIT_COMMANDS.map((command) => `Bash(${command}:*)`);
+
+/** How claude's failures are worded (failures.ts). */
+export const CLAUDE_FACTS: AgentFacts = {
+  agent: 'claude',
+  credential: 'ANTHROPIC_API_KEY (or run `claude /login`)',
+  writeTools: WRITE_TOOLS,
+  permissionAdvice:
+    'check the deny rules in .claude/settings.json and the permission mode in agentArgs (the default, acceptEdits, allows edits inside the worktree)',
+};
 
 export function buildClaudeInvocation(request: AgentRunRequest): AgentInvocation {
   const args = ['-p', '--output-format', 'stream-json', '--verbose'];
@@ -48,18 +31,27 @@ export function buildClaudeInvocation(request: AgentRunRequest): AgentInvocation
   if (request.model) args.push('--model', request.model);
   if (request.maxTurns !== null) args.push('--max-turns', String(request.maxTurns));
   if (request.maxBudgetUsd !== null) args.push('--max-budget-usd', String(request.maxBudgetUsd));
+  if (request.resumeSessionId) args.push('--resume', request.resumeSessionId);
   args.push(...request.extraArgs);
   // The prompt goes on stdin: no argv length limit, and a prompt starting with "-" is not an option.
   return { bin: 'claude', args, env: { DISABLE_AUTOUPDATER: '1' }, stdin: request.prompt };
 }
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
+
+/**
+ * A hook for CLIs that speak Claude's stream-json with extra event types (cursor's tool_call):
+ * returns the events for a line it handles, undefined to leave the line to the Claude parser.
+ */
+export type StreamJsonExtension = (event: Json, line: string, cwd: string | null) => AgentEvent[] | undefined;
 
 interface ParserState {
   /** From system/init: tool paths are shown relative to it. */
   cwd: string | null;
   /** An assistant message flagged authentication_failed (not-logged-in reports no HTTP status). */
   authFailed: boolean;
+  /** Lets a CLI with extra events complete the result (cursor's refused tool calls). */
+  onResult?: (result: AgentResult) => void;
 }
 
 const TOOL_RESULT_MAX = 2000;
@@ -78,18 +70,26 @@ function num(value: unknown): number | null {
 }
 
 /** A fresh stream-json line parser (stateful: cwd and auth errors seen so far). Never throws. */
-export function createClaudeParser(): (line: string) => AgentEvent[] {
-  const state: ParserState = { cwd: null, authFailed: false };
+export function createClaudeParser(): LineParser {
+  return createStreamJsonParser();
+}
+
+/**
+ * Claude's stream-json parser, shared by the CLIs that copy its schema (qwen, amp, cursor), with an
+ * optional extension for event types of their own. Never throws: a line it cannot read is unknown.
+ */
+export function createStreamJsonParser(extension?: StreamJsonExtension, onResult?: (result: AgentResult) => void): LineParser {
+  const state: ParserState = { cwd: null, authFailed: false, onResult };
   return (line) => {
     try {
-      return parseLine(line, state);
+      return parseLine(line, state, extension);
     } catch {
       return [{ kind: 'unknown', line }];
     }
   };
 }
 
-function parseLine(line: string, state: ParserState): AgentEvent[] {
+function parseLine(line: string, state: ParserState, extension?: StreamJsonExtension): AgentEvent[] {
   if (line.trim() === '') return [];
   let event: unknown;
   try {
@@ -98,6 +98,11 @@ function parseLine(line: string, state: ParserState): AgentEvent[] {
     return [{ kind: 'unknown', line }];
   }
   if (!isRecord(event)) return [{ kind: 'unknown', line }];
+  const extended = extension?.(event, line, state.cwd);
+  if (extended) {
+    if (event.type === 'system' && event.subtype === 'init') state.cwd = str(event.cwd);
+    return extended;
+  }
   switch (event.type) {
     case 'system':
       return parseSystem(event, line, state);
@@ -105,8 +110,11 @@ function parseLine(line: string, state: ParserState): AgentEvent[] {
       return parseAssistant(event, line, state);
     case 'user':
       return parseUser(event);
-    case 'result':
-      return [{ kind: 'result', result: parseResult(event, state) }];
+    case 'result': {
+      const result = parseResult(event, state);
+      state.onResult?.(result);
+      return [{ kind: 'result', result }];
+    }
     default:
       return [{ kind: 'unknown', line }];
   }
@@ -137,7 +145,9 @@ function parseAssistant(event: Json, line: string, state: ParserState): AgentEve
     if (block.type === 'text' && typeof block.text === 'string' && block.text.trim() !== '') {
       events.push({ kind: 'message', text: block.text });
     } else if (block.type === 'tool_use' && typeof block.name === 'string') {
-      events.push({ kind: 'tool-use', id: str(block.id), tool: block.name, detail: toolDetail(block.name, block.input, state.cwd) });
+      // Claude's own tools first; the CLIs that copy its schema (qwen, amp) name theirs differently.
+      const detail = toolDetail(block.name, block.input, state.cwd) ?? genericToolDetail(block.input, state.cwd);
+      events.push({ kind: 'tool-use', id: str(block.id), tool: block.name, detail });
     }
   }
   return events;
@@ -205,69 +215,14 @@ function errorReason(event: Json, status: number | null, message: string | null,
   if (subtype === 'error_max_budget_usd' || terminal === 'budget_exhausted') return 'max_budget';
   if (status === 401 || state.authFailed || (message !== null && AUTH_TEXT.test(message))) return 'auth';
   if (status === 429) return 'rate_limited';
+  if (status === 529 || status === 503) return 'overloaded';
   if (status !== null || terminal === 'api_error') return 'api_error';
   return terminal ?? subtype ?? 'error';
 }
 
 /** null = the batch's agent run succeeded. */
 export function classifyClaude(outcome: AgentOutcome): AgentFailure | null {
-  return classifyInterrupted('claude', outcome) ?? classifyResult(outcome) ?? classifyExit(outcome) ?? classifyDenials(outcome);
-}
-
-function classifyResult(outcome: AgentOutcome): AgentFailure | null {
-  const result = outcome.result;
-  if (result === null) {
-    if (outcome.exitCode === 0) {
-      return { kind: 'crashed', message: 'claude exited without a result event: is `--output-format` overridden in agentArgs?' };
-    }
-    return { kind: 'crashed', message: `claude ${exitText(outcome)} without a result: ${stderrSummary(outcome.stderrTail)}` };
-  }
-  if (!result.isError) return null;
-  const said = result.message ? `: ${oneLine(result.message, 200)}` : '';
-  const http = result.apiErrorStatus !== null ? `HTTP ${result.apiErrorStatus}` : null;
-  switch (result.reason) {
-    case 'auth':
-      return result.apiErrorStatus === 401
-        ? { kind: 'not-logged-in', message: `claude's credentials were rejected (${http}${said}): set a valid ANTHROPIC_API_KEY (or run \`claude /login\`)` }
-        : { kind: 'not-logged-in', message: 'claude is not logged in: set ANTHROPIC_API_KEY (or run `claude /login`)' };
-    case 'max_turns':
-      return { kind: 'max-turns', message: `claude hit its turn limit${details(result.message, result.turns !== null ? `${result.turns} turns` : null)}: raise \`maxTurns\` in the batch frontmatter, or make the batch smaller` };
-    case 'max_budget':
-      return { kind: 'budget', message: `claude hit its budget${details(result.message, result.costUsd !== null ? `spent ${formatUsd(result.costUsd)}` : null)}: raise \`maxBudgetUsd\` in the batch frontmatter, or make the batch smaller` };
-    case 'rate_limited':
-      return { kind: 'rate-limited', message: `claude was rate limited (${http}${said}): wait, or run fewer batches at once (--parallel)` };
-    case 'api_error':
-      return { kind: 'api-error', message: `claude failed with an API error (${http ?? 'no HTTP status'}${said}): ${apiErrorAdvice(result.apiErrorStatus)}` };
-    default:
-      return { kind: 'crashed', message: `claude reported an error (${result.reason ?? 'unknown'})${said}` };
-  }
-}
-
-function apiErrorAdvice(status: number | null): string {
-  if (status === 404) return 'check `model` in the batch frontmatter';
-  if (status !== null && status >= 400 && status < 500) return 'check the request settings (model, agentArgs)';
-  return 'usually temporary, run the batch again';
-}
-
-function classifyExit(outcome: AgentOutcome): AgentFailure | null {
-  if (outcome.exitCode === 0) return null;
-  return { kind: 'crashed', message: `claude ${exitText(outcome)} although it reported success: ${stderrSummary(outcome.stderrTail)}` };
-}
-
-function classifyDenials(outcome: AgentOutcome): AgentFailure | null {
-  const writes = (outcome.result?.permissionDenials ?? []).filter((tool) => WRITE_TOOLS.has(tool));
-  if (writes.length === 0) return null;
-  const tools = [...new Set(writes)].join(', ');
-  return {
-    kind: 'permission-denied',
-    message: `claude was refused ${tools}, so the batch did not do its work: check the deny rules in .claude/settings.json and the permission mode in agentArgs (the default, acceptEdits, allows edits inside the worktree)`,
-  };
-}
-
-/** " (a; b)" from the parts present, or "". */
-function details(...parts: (string | null)[]): string {
-  const present = parts.filter((p): p is string => p !== null && p !== '').map((p) => oneLine(p, 200));
-  return present.length === 0 ? '' : ` (${present.join('; ')})`;
+  return classifyOutcome(CLAUDE_FACTS, outcome);
 }
 
 export const claudeAdapter: AgentAdapter = {

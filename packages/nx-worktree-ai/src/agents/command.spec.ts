@@ -12,6 +12,7 @@ const request: AgentRunRequest = {
   command: ['my-agent', '--task', '{prompt}'],
   extraArgs: [],
   options: {},
+  resumeSessionId: null,
 };
 
 function outcome(extra: Partial<AgentOutcome>): AgentOutcome {

@@ -1,5 +1,5 @@
 import { stderrSummary } from './format';
-import { classifyInterrupted, exitText } from './outcome';
+import { classifyInterrupted, exitText, overloaded, rateLimited, reasonFromText } from './failures';
 import type { AgentAdapter, AgentEvent, AgentFailure, AgentInvocation, AgentOutcome, AgentRunRequest } from './types';
 
 const PLACEHOLDER = /\{(prompt|promptFile)\}/g;
@@ -25,12 +25,19 @@ export function createCommandParser(): (line: string) => AgentEvent[] {
   return (line) => (line.trim() === '' ? [] : [{ kind: 'message', text: line }]);
 }
 
-/** Success is exit code 0. */
+/**
+ * Success is exit code 0. A failing command whose stderr says it was rate limited or overloaded
+ * (a 429/529, "rate limit", "overloaded") is classified so, and the executor retries it.
+ */
 export function classifyCommand(outcome: AgentOutcome): AgentFailure | null {
   const interrupted = classifyInterrupted('the batch command', outcome);
   if (interrupted) return interrupted;
   if (outcome.exitCode === 0) return null;
-  return { kind: 'crashed', message: `the batch command ${exitText(outcome)}: ${stderrSummary(outcome.stderrTail)}` };
+  const said = `${exitText(outcome)}: ${stderrSummary(outcome.stderrTail)}`;
+  const reason = reasonFromText(outcome.stderrTail);
+  if (reason === 'rate_limited') return rateLimited('the batch command', said);
+  if (reason === 'overloaded') return overloaded('the batch command', said);
+  return { kind: 'crashed', message: `the batch command ${said}` };
 }
 
 export const commandAdapter: AgentAdapter = {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClaudeParser } from './claude';
 import { createCommandParser } from './command';
-import { createProgress } from './progress';
+import { createProgress, retryLine } from './progress';
 import type { AgentEvent, AgentResult } from './types';
 
 function progressOf(fixture: string): string[] {
@@ -98,5 +98,25 @@ describe('createProgress', () => {
     const parse = createCommandParser();
     const progress = createProgress('docs:readme');
     expect(['writing README.md', '', 'done'].flatMap(parse).map(progress)).toEqual(['[docs:readme] › writing README.md', '[docs:readme] › done']);
+  });
+});
+
+describe('retryLine and turn counting', () => {
+  it('formats the executor retry like the other progress lines', () => {
+    expect(retryLine('auth:login', 2, 3, 4100, { kind: 'rate-limited', message: '' })).toBe('[auth:login] retry 2/3 in 4.1s (rate limited)');
+    expect(retryLine('a:b', 3, 3, 65_000, { kind: 'overloaded', message: '' })).toBe('[a:b] retry 3/3 in 1m5s (overloaded)');
+    expect(retryLine('a:b', 2, 4, 250, { kind: 'overloaded', message: '' })).toBe('[a:b] retry 2/4 in 250ms (overloaded)');
+  });
+
+  it('counts model rounds for CLIs that report no turn count', () => {
+    const progress = createProgress('p:b');
+    const events: AgentEvent[] = [
+      { kind: 'message', text: 'a' },
+      { kind: 'tool-use', id: '1', tool: 'Write', detail: null },
+      { kind: 'tool-result', id: '1', ok: true, text: null },
+      { kind: 'message', text: 'b' },
+    ];
+    events.forEach(progress);
+    expect(progress.turns()).toBe(2);
   });
 });

@@ -1,5 +1,5 @@
-import { formatCount, formatUsd, oneLine } from './format';
-import type { AgentEvent, AgentResult } from './types';
+import { formatCount, formatDuration, formatUsd, oneLine } from './format';
+import type { AgentEvent, AgentFailure, AgentResult } from './types';
 
 const MESSAGE_MAX = 120;
 const FAILURE_MAX = 100;
@@ -16,7 +16,12 @@ const FAILURE_MAX = 100;
  * first one at all), which is how Claude counts num_turns. Returns null for events not worth a line.
  * `label` is "project:batch". Stateful: one formatter per run.
  */
-export function createProgress(label: string): (event: AgentEvent) => string | null {
+export type Progress = ((event: AgentEvent) => string | null) & {
+  /** Model rounds seen so far: the turn count of CLIs that report none (cursor). */
+  turns(): number;
+};
+
+export function createProgress(label: string): Progress {
   const prefix = `[${label}]`;
   let turn = 0;
   let inTurn = false;
@@ -28,7 +33,7 @@ export function createProgress(label: string): (event: AgentEvent) => string | n
     inTurn = true;
   }
 
-  return (event) => {
+  const format = (event: AgentEvent): string | null => {
     switch (event.kind) {
       case 'init':
         return [`${prefix} start`, event.model, event.sessionId ? `session ${event.sessionId.slice(0, 8)}` : null].filter(Boolean).join(' · ');
@@ -53,6 +58,17 @@ export function createProgress(label: string): (event: AgentEvent) => string | n
         return null;
     }
   };
+  return Object.assign(format, { turns: () => turn });
+}
+
+/**
+ * The executor's own retry of a rate-limited or overloaded run, in the same family:
+ *   [auth:login] retry 2/3 in 4.1s (rate limited)
+ * `attempt` is the attempt about to start, `attempts` the most there will be.
+ */
+export function retryLine(label: string, attempt: number, attempts: number, delayMs: number, failure: AgentFailure): string {
+  const cause = failure.kind === 'rate-limited' ? 'rate limited' : failure.kind === 'overloaded' ? 'overloaded' : failure.kind;
+  return `[${label}] retry ${attempt}/${attempts} in ${formatDuration(delayMs)} (${cause})`;
 }
 
 function retryCause(status: number | null, message: string | null): string {

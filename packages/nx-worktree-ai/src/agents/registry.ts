@@ -1,11 +1,25 @@
 import type { AgentName } from '../batch/spec';
+import { ampAdapter } from './amp';
 import { claudeAdapter } from './claude';
+import { codexAdapter } from './codex';
 import { commandAdapter } from './command';
+import { copilotAdapter } from './copilot';
+import { cursorAdapter } from './cursor';
+import { geminiAdapter } from './gemini';
+import { opencodeAdapter } from './opencode';
+import { qwenAdapter } from './qwen';
 import type { AgentAdapter } from './types';
 
 const ADAPTERS: Partial<Record<AgentName, AgentAdapter>> = {
   claude: claudeAdapter,
+  codex: codexAdapter,
+  gemini: geminiAdapter,
   command: commandAdapter,
+  opencode: opencodeAdapter,
+  copilot: copilotAdapter,
+  qwen: qwenAdapter,
+  cursor: cursorAdapter,
+  amp: ampAdapter,
 };
 
 /** Agents that can run today. */

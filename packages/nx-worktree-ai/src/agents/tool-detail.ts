@@ -60,3 +60,18 @@ export function toolDetail(tool: string, input: unknown, cwd: string | null): st
       return null;
   }
 }
+
+/**
+ * Short human detail of another CLI's tool call (opencode `filePath`, qwen `file_path`, copilot
+ * `path`, shells' `command`): the file when there is one, else the command, pattern, url or query.
+ */
+export function genericToolDetail(input: unknown, cwd: string | null): string | null {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return null;
+  const args = input as Record<string, unknown>;
+  const path = field(args, 'file_path', 'filePath', 'absolute_path', 'path', 'notebook_path', 'target_file');
+  if (path !== null) return relativeToCwd(path, cwd);
+  const command = field(args, 'command', 'cmd');
+  if (command !== null) return oneLine(command, COMMAND_MAX);
+  const rest = field(args, 'pattern', 'url', 'query', 'description');
+  return rest === null ? null : oneLine(rest, COMMAND_MAX);
+}

@@ -52,6 +52,11 @@ export interface AgentRunRequest {
   extraArgs: string[];
   /** The batch's section for this agent (agents/options.ts), already validated; {} when absent. */
   options: Record<string, unknown>;
+  /**
+   * Session to continue (executor option `resume`: the sessionId of the batch's last result.json),
+   * null for a fresh session. Adapters map it to their CLI's resume flag (claude `--resume <id>`).
+   */
+  resumeSessionId: string | null;
 }
 
 /** How to start the CLI: argv (no shell), extra env, and what to write to stdin before closing it. */
@@ -60,11 +65,14 @@ export interface AgentInvocation {
   args: string[];
   env: Record<string, string>;
   stdin: string | null;
+  /** Settings the CLI cannot honour (e.g. maxBudgetUsd without a budget flag): printed before the run. */
+  warnings?: string[];
 }
 
 /** A failure class with a message that says what to do. */
 export interface AgentFailure {
-  kind: 'not-installed' | 'not-logged-in' | 'rate-limited' | 'max-turns' | 'budget' | 'timeout' | 'api-error' | 'permission-denied' | 'crashed';
+  /** rate-limited and overloaded are retried by the executor (options retries, retryDelay); the rest are not. */
+  kind: 'not-installed' | 'not-logged-in' | 'rate-limited' | 'overloaded' | 'max-turns' | 'budget' | 'timeout' | 'api-error' | 'permission-denied' | 'crashed';
   message: string;
 }
 
@@ -82,6 +90,13 @@ export interface AgentOutcome {
   aborted?: boolean;
 }
 
+/**
+ * Parses one stdout line into zero or more events; never throws. `end`, when present, is called once
+ * after the process ended, for CLIs whose stream has no final result event (opencode): it returns the
+ * result assembled from what was seen.
+ */
+export type LineParser = ((line: string) => AgentEvent[]) & { end?: () => AgentEvent[] };
+
 /** One adapter per CLI. Stateless: `createParser` returns a fresh line parser per run. */
 export interface AgentAdapter {
   name: AgentName;
@@ -89,10 +104,17 @@ export interface AgentAdapter {
   bin: string;
   /** npm package that provides the binary, for the "not installed" message. */
   npmPackage: string | null;
+  /** How to install it when it is not an npm package (cursor), for the same message. */
+  install?: string;
   versionArgs: string[];
+  /**
+   * Checked before the worktree is made: a failure that is certain before the CLI starts (amp without
+   * AMP_API_KEY starts a browser login and hangs). `env` is the environment the CLI would get.
+   */
+  preflight?(env: NodeJS.ProcessEnv): AgentFailure | null;
   buildInvocation(request: AgentRunRequest): AgentInvocation;
-  /** Parses one stdout line into zero or more events; never throws. */
-  createParser(): (line: string) => AgentEvent[];
+  /** `cwd` is the worktree root, for CLIs whose events carry absolute paths but no cwd of their own. */
+  createParser(cwd?: string): LineParser;
   /** null = success. */
   classify(outcome: AgentOutcome): AgentFailure | null;
 }

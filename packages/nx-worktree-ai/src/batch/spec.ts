@@ -1,17 +1,21 @@
 import { z } from 'zod';
-import { claudeOptionsSchema } from '../agents/options';
+import { claudeOptionsSchema, codexOptionsSchema, copilotOptionsSchema, geminiOptionsSchema, qwenOptionsSchema } from '../agents/options';
+import { parseDuration } from './duration';
 
 /** Agents a batch can name. `command` runs any program (see agents/command.ts). */
-export const AGENT_NAMES = ['claude', 'codex', 'gemini', 'opencode', 'copilot', 'qwen', 'cursor', 'command'] as const;
+export const AGENT_NAMES = ['claude', 'codex', 'gemini', 'opencode', 'copilot', 'qwen', 'cursor', 'amp', 'command'] as const;
 export type AgentName = (typeof AGENT_NAMES)[number];
 
 export const APPLY_MODES = ['working-tree', 'commit', 'branch'] as const;
 export type ApplyMode = (typeof APPLY_MODES)[number];
 
-/** "20m", "90s", "1h30m", "1500ms" or a number of milliseconds. */
+/** "20m", "90s", "1h30m", "1500ms" or a number of milliseconds; never zero (a hard timeout always applies). */
 export const durationSchema = z.union([
   z.number().int().positive(),
-  z.string().regex(/^(\d+(ms|s|m|h))+$/, 'a duration such as 90s, 20m or 1h30m'),
+  z
+    .string()
+    .regex(/^(\d+(ms|s|m|h))+$/, 'a duration such as 90s, 20m or 1h30m')
+    .refine((value) => parseDuration(value) > 0, 'a duration above zero (the hard timeout cannot be turned off)'),
 ]);
 
 const globSchema = z
@@ -36,6 +40,10 @@ export const batchFrontmatterSchema = z
     command: z.array(z.string()).min(1).optional(),
     /** One optional section per agent with settings of its own (agents/options.ts). */
     claude: claudeOptionsSchema.optional(),
+    qwen: qwenOptionsSchema.optional(),
+    copilot: copilotOptionsSchema.optional(),
+    codex: codexOptionsSchema.optional(),
+    gemini: geminiOptionsSchema.optional(),
   })
   .strict();
 

@@ -284,7 +284,7 @@ describe('createNodes errors', () => {
     });
     const message = errorsByFile(e)['libs/auth/ai/bad.ai.md'];
     expect(message).toContain('libs/auth/ai/bad.ai.md: invalid batch file');
-    expect(message).toContain('key "agent": got "gpt"; expected one of "claude" | "codex" | "gemini" | "opencode" | "copilot" | "qwen" | "cursor" | "command"');
+    expect(message).toContain('key "agent": got "gpt"; expected one of "claude" | "codex" | "gemini" | "opencode" | "copilot" | "qwen" | "cursor" | "amp" | "command"');
     expect(message).toMatch(/unknown key "colour"; allowed keys: description, agent, model, outputs/);
     expect(e.errors.map(([f]) => f)).toEqual(['libs/auth/ai/bad.ai.md']);
     expect(e.partialResults.map(([f]) => f)).toEqual(['libs/auth/ai/good.ai.md']);

@@ -106,3 +106,19 @@ export async function removeWorktree(repo: RepoInfo, worktree: Worktree): Promis
   rmSync(worktree.dir, { recursive: true, force: true });
   await git(repo.root, ['worktree', 'prune']).catch(() => undefined);
 }
+
+/** A path as a gitignore pattern that matches only itself, from the worktree root. */
+function literalPattern(path: string): string {
+  return `/${path.replace(/[\\*?[\]!#]/g, (c) => `\\${c}`)}`;
+}
+
+/**
+ * Puts the worktree back to `commit` (the snapshot) between two attempts of a batch: tracked files
+ * restored and the batch branch reset (`git checkout -f -B`), everything else removed (`git clean
+ * -ffdx`), except what the plugin prepared (the node_modules link, copied files).
+ */
+export async function resetWorktree(worktree: Worktree, commit: string): Promise<void> {
+  await git(worktree.dir, ['checkout', '--quiet', '-f', '-B', worktree.branch, commit]);
+  const keep = worktree.prepared.flatMap((path) => ['-e', literalPattern(path)]);
+  await git(worktree.dir, ['clean', '-q', '-f', '-f', '-d', '-x', ...keep]);
+}

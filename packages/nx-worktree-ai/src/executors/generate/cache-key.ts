@@ -26,6 +26,8 @@ export function resultCacheKey(run: BatchRun, prompt: string, agentArgs: string[
     maxTurns: run.maxTurns,
     maxBudgetUsd: run.maxBudgetUsd,
     command: run.spec.frontmatter.command ?? null,
+    // The batch's section for its agent (claude: { permissionMode }, copilot: { allowTools }, ...).
+    agentOptions: (run.spec.frontmatter as Record<string, unknown>)[run.agent] ?? null,
     agentArgs,
     outputs: run.outputGlobs,
     prompt,

@@ -195,3 +195,152 @@ describe('nx-worktree-ai:generate with the command agent', () => {
     expect(readResult(root, 'auth', 'sparse').filesChanged).toEqual(['libs/auth/src/auth/seen.txt']);
   });
 });
+
+describe('nx-worktree-ai:generate: retries and resume', () => {
+  let root: string;
+  let worktreeDir: string;
+  let scratch: string;
+  let logs: string[];
+  let spies: jest.SpyInstance[];
+
+  beforeEach(() => {
+    root = gitRepo({ 'libs/auth/project.json': '{ "name": "auth" }\n', '.gitignore': '.nx-worktree-ai/\nnode_modules/\n.env\n' });
+    writeFiles(root, { 'node_modules/dep/index.js': 'module.exports = 1;\n', '.env': 'TOKEN=x\n' });
+    worktreeDir = tempDir('nxwa-wt-');
+    scratch = tempDir('nxwa-scratch-');
+    logs = [];
+    spies = (['info', 'error', 'warn', 'log'] as const).map((level) => jest.spyOn(console, level).mockImplementation((...args) => void logs.push(args.join(' '))));
+  });
+  afterEach(() => {
+    for (const spy of spies) spy.mockRestore();
+    removeDir(root);
+    removeDir(worktreeDir);
+    removeDir(scratch);
+  });
+
+  const run = (batch: string, extra: Record<string, unknown> = {}) =>
+    generateExecutor(
+      { batch: `libs/auth/ai/${batch}.ai.md`, worktreeDir, copyFiles: ['.env'], retryDelay: '1ms', ...extra },
+      context(root, 'auth', `ai-generate--${batch}`, { [batch]: `libs/auth/ai/${batch}.ai.md` }),
+    );
+
+  /** A command that counts its runs in a file and fails rate limited for the first `failures` of them. */
+  function flaky(failures: number, stderr = 'Error: 429 Too Many Requests: rate limit exceeded'): string {
+    const counter = join(scratch, 'runs');
+    return [
+      `const fs = require('fs');`,
+      `const n = (fs.existsSync(${JSON.stringify(counter)}) ? Number(fs.readFileSync(${JSON.stringify(counter)}, 'utf8')) : 0) + 1;`,
+      `fs.writeFileSync(${JSON.stringify(counter)}, String(n));`,
+      `fs.mkdirSync('libs/auth/src/auth', { recursive: true });`,
+      `if (!fs.existsSync('node_modules/dep/index.js') || !fs.existsSync('.env')) { console.error('prepared files gone'); process.exit(2); }`,
+      `if (fs.existsSync('libs/auth/src/auth/partial.ts') || fs.existsSync('stray.txt')) { console.error('worktree not reset'); process.exit(3); }`,
+      `if (n <= ${failures}) { fs.writeFileSync('libs/auth/src/auth/partial.ts', 'half'); fs.writeFileSync('stray.txt', 'x'); console.error(${JSON.stringify(stderr)}); process.exit(1); }`,
+      `fs.writeFileSync('libs/auth/src/auth/login.ts', 'export const login = ' + n + ';\\n');`,
+    ].join(' ');
+  }
+  const runs = () => Number(readFileSync(join(scratch, 'runs'), 'utf8'));
+
+  it('retries a rate-limited run from a clean worktree (prepared files kept) and says so', async () => {
+    writeFiles(root, { 'libs/auth/ai/flaky.ai.md': batchFile(['src/auth/**'], flaky(1)) });
+    await expect(run('flaky')).resolves.toEqual({ success: true });
+    expect(runs()).toBe(2);
+    expect(logs.filter((l) => l.includes(' retry '))).toEqual([expect.stringMatching(/^\[auth:flaky\] retry 2\/3 in \d+ms \(rate limited\)$/)]);
+    const result = readResult(root, 'auth', 'flaky');
+    expect(result).toMatchObject({ status: 'succeeded', filesChanged: ['libs/auth/src/auth/login.ts'] });
+    expect(readFileSync(join(root, 'libs/auth/src/auth/login.ts'), 'utf8')).toBe('export const login = 2;\n');
+    expect(existsSync(join(root, 'libs/auth/src/auth/partial.ts'))).toBe(false);
+    const transcript = readFileSync(join(root, '.nx-worktree-ai/auth/flaky/transcript.jsonl'), 'utf8');
+    expect(transcript).toContain('{"type":"nx-worktree-ai","event":"retry","attempt":2,"of":3,"after":"rate-limited"');
+  });
+
+  it('gives up after retries + 1 attempts and says how to try longer', async () => {
+    writeFiles(root, { 'libs/auth/ai/flaky.ai.md': batchFile(['src/auth/**'], flaky(9, 'API Error: 529 overloaded_error')) });
+    await expect(run('flaky', { retries: 1 })).resolves.toEqual({ success: false });
+    expect(runs()).toBe(2);
+    expect(logs.filter((l) => l.includes(' retry '))).toEqual([expect.stringMatching(/retry 2\/2 in \d+ms \(overloaded\)$/)]);
+    expect(readResult(root, 'auth', 'flaky').error).toMatch(
+      /^the batch command's model API is overloaded \(.*\): usually temporary, run the batch again later \(gave up after 2 attempts; the executor options retries and retryDelay set how long it tries\)$/,
+    );
+  });
+
+  it('does not retry other failures, nor when retries is 0', async () => {
+    writeFiles(root, { 'libs/auth/ai/flaky.ai.md': batchFile(['src/auth/**'], flaky(9, 'TypeError: boom')) });
+    await expect(run('flaky')).resolves.toEqual({ success: false });
+    expect(runs()).toBe(1);
+    writeFiles(root, { 'libs/auth/ai/limited.ai.md': batchFile(['src/auth/**'], flaky(99)) });
+    await expect(run('limited', { retries: 0 })).resolves.toEqual({ success: false });
+    expect(runs()).toBe(2);
+    expect(logs.some((l) => l.includes(' retry '))).toBe(false);
+  });
+
+  describe('resume', () => {
+    /** Stands in for claude: records its argv, remembers nothing, writes files, speaks stream-json. */
+    function fakeClaude(): string {
+      const file = join(scratch, 'claude');
+      writeFileSync(
+        file,
+        `#!/usr/bin/env node
+const fs = require('fs');
+const args = process.argv.slice(2);
+if (args[0] === '--version') { console.log('2.1.330 (Claude Code)'); process.exit(0); }
+fs.appendFileSync(${JSON.stringify(join(scratch, 'argv.jsonl'))}, JSON.stringify(args) + '\\n');
+const out = (o) => console.log(JSON.stringify(o));
+const resume = args.includes('--resume') ? args[args.indexOf('--resume') + 1] : null;
+out({ type: 'system', subtype: 'init', session_id: resume || 'sess-1', cwd: process.cwd(), model: 'fake' });
+fs.mkdirSync('libs/auth/src/auth', { recursive: true });
+if (!resume) {
+  fs.writeFileSync('libs/auth/src/auth/login.ts', 'export const login = 1;\\n');
+  out({ type: 'result', subtype: 'error_max_turns', is_error: true, num_turns: 2, session_id: 'sess-1', total_cost_usd: 0.01, usage: { input_tokens: 10, output_tokens: 5 } });
+  process.exit(1);
+}
+fs.writeFileSync('libs/auth/src/auth/logout.ts', 'export const loginWasThere = ' + fs.existsSync('libs/auth/src/auth/login.ts') + ';\\n');
+out({ type: 'result', subtype: 'success', is_error: false, num_turns: 1, session_id: resume, total_cost_usd: 0.002, usage: { input_tokens: 20, output_tokens: 7 } });
+`,
+        { mode: 0o755 },
+      );
+      return file;
+    }
+    const claudeBatch = '---\nagent: claude\noutputs: [src/auth/**]\nmaxTurns: 2\n---\nWrite login and logout.\n';
+
+    it("continues the last session with --resume <sessionId> and the last run's work restored", async () => {
+      writeFiles(root, { 'libs/auth/ai/session.ai.md': claudeBatch });
+      const agentBin = fakeClaude();
+      await expect(run('session', { agentBin })).resolves.toEqual({ success: false });
+      const first = readResult(root, 'auth', 'session');
+      expect(first).toMatchObject({ status: 'failed', sessionId: 'sess-1', turns: 2, costUsd: 0.01, filesChanged: ['libs/auth/src/auth/login.ts'] });
+      expect(first.error).toMatch(/^claude hit its turn limit/);
+      expect(existsSync(join(root, 'libs/auth/src/auth/login.ts'))).toBe(false);
+
+      await expect(run('session', { agentBin, resume: true })).resolves.toEqual({ success: true });
+      const argv = readFileSync(join(scratch, 'argv.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]);
+      expect(argv[0]).not.toContain('--resume');
+      expect(argv[1].slice(argv[1].indexOf('--resume'), argv[1].indexOf('--resume') + 2)).toEqual(['--resume', 'sess-1']);
+      expect(logs).toContain('[auth:session] resuming session sess-1 with its work restored (1 file(s))');
+      const second = readResult(root, 'auth', 'session');
+      expect(second).toMatchObject({ status: 'succeeded', sessionId: 'sess-1', turns: 1, costUsd: 0.002, tokens: { input: 20, output: 7 } });
+      expect(second.filesChanged).toEqual(['libs/auth/src/auth/login.ts', 'libs/auth/src/auth/logout.ts']);
+      expect(readFileSync(join(root, 'libs/auth/src/auth/logout.ts'), 'utf8')).toBe('export const loginWasThere = true;\n');
+      expect(readFileSync(join(root, 'libs/auth/src/auth/login.ts'), 'utf8')).toBe('export const login = 1;\n');
+    });
+
+    it('refuses to restore over files the user changed since, naming them', async () => {
+      writeFiles(root, { 'libs/auth/ai/session.ai.md': claudeBatch });
+      const agentBin = fakeClaude();
+      await run('session', { agentBin });
+      writeFiles(root, { 'libs/auth/src/auth/login.ts': 'my own login\n' });
+      await expect(run('session', { agentBin, resume: true })).resolves.toEqual({ success: false });
+      expect(readResult(root, 'auth', 'session').error).toMatch(/^resume: libs\/auth\/src\/auth\/login\.ts changed in the workspace since the last run of auth:session/);
+      expect(readFileSync(join(root, 'libs/auth/src/auth/login.ts'), 'utf8')).toBe('my own login\n');
+    });
+
+    it('says there is nothing to resume without an earlier session', async () => {
+      writeFiles(root, { 'libs/auth/ai/fresh.ai.md': claudeBatch });
+      await expect(run('fresh', { agentBin: fakeClaude(), resume: true })).resolves.toEqual({ success: false });
+      expect(logs.join('\n')).toContain('[auth:fresh] failed: resume: .nx-worktree-ai/auth/fresh/result.json does not exist or is not JSON: there is no earlier run of auth:fresh to continue; run it without --resume');
+      writeFiles(root, { 'libs/auth/ai/cmd.ai.md': batchFile(['src/**'], `console.log(1)`) });
+      await run('cmd');
+      await expect(run('cmd', { resume: true })).resolves.toEqual({ success: false });
+      expect(logs.join('\n')).toContain('recorded no session id');
+    });
+  });
+});

@@ -10,6 +10,8 @@ export interface InvocationPlace {
   promptFile: string;
   /** The worktree root: the agent's cwd. */
   cwd: string;
+  /** resume: the session to continue. */
+  resumeSessionId?: string | null;
 }
 
 /**
@@ -27,6 +29,7 @@ export function agentRunRequest(run: BatchRun, options: GenerateOptions, place: 
     command: run.spec.frontmatter.command ?? null,
     extraArgs: options.agentArgs,
     options: agentSection(run),
+    resumeSessionId: place.resumeSessionId ?? null,
   };
 }
 

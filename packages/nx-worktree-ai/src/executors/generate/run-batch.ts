@@ -1,12 +1,15 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { isRetryable, notInstalled } from '../../agents/failures';
 import { acquireSlot, type ReleaseSlot } from '../../utils/slots';
 import { phaseClock } from '../../utils/phases';
 import { getAdapter } from '../../agents/registry';
 import { agentVersion, resolveAgentBin } from '../../agents/resolve-bin';
-import { runAgentProcess } from '../../agents/process';
-import { createProgress } from '../../agents/progress';
+import { mergeEnv, runAgentProcess } from '../../agents/process';
+import { createProgress, retryLine } from '../../agents/progress';
 import type { AgentEvent, AgentFailure, AgentResult } from '../../agents/types';
+import { parseDuration } from '../../batch/duration';
 import { globMatcher } from '../../batch/paths';
 import { applyPlan, loadVersion, planIntegration, readWorkspaceFile, sameVersion, type PathChange } from '../../worktree/apply';
 import { keepUnintegratedBranch, KEY_TRAILER } from '../../worktree/branch';
@@ -17,12 +20,14 @@ import { defaultWorktreeBase, lockPath, readRepoInfo, type RepoInfo } from '../.
 import { lookupResult, storeResult, type CachedResult } from '../../worktree/result-cache';
 import { snapshotWorkspace } from '../../worktree/snapshot';
 import { listTree, writeTreeOf, type TreeFiles } from '../../worktree/tree';
-import { addWorktree, batchBranchName, prepareWorktree, removeWorktree, type Worktree } from '../../worktree/worktree';
+import { addWorktree, batchBranchName, prepareWorktree, removeWorktree, resetWorktree, type Worktree } from '../../worktree/worktree';
 import type { BatchRun } from './batch-run';
 import { resultCacheKey } from './cache-key';
 import { commitToHead } from './commit-to-head';
 import { agentRunRequest, promptFileOf } from './invocation';
 import { renderPrompt } from './prompt';
+import { carryOverWork, readLastSession, type LastSession } from './resume';
+import { addAttempt, backoffDelay, emptyTotals, type AttemptTotals } from './retry';
 import { ARTIFACTS, NO_TOKENS, serializeArtifacts, writeArtifacts, type BatchResult } from './result';
 import type { GenerateOptions } from './schema';
 
@@ -56,14 +61,19 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
   const cacheKey = resultCacheKey(run, prompt, options.agentArgs, snapshotFiles);
   clock.mark('snapshot');
 
-  const hit = options.resultCache ? await lookupResult(repo, cacheKey) : null;
+  // resume: continue the last session; a stored result would not be a continuation.
+  const last = options.resume ? lastSessionOrFail(ctx.root, run) : null;
+  const hit = options.resultCache && !last ? await lookupResult(repo, cacheKey) : null;
   if (hit) return replay(run, ctx, repo, { hit, snapshot, snapshotFiles, branch, cacheKey, startedAt });
 
   const adapter = getAdapter(run.agent);
   // The command agent names its program per batch (command[0]).
   const binName = adapter.bin || run.spec.frontmatter.command?.[0] || '';
   const bin = resolveAgentBin(binName, ctx.root, options.agentBin);
-  if (!bin) throw new BatchFailure(notInstalledMessage(binName, adapter.npmPackage), null);
+  if (!bin) throw new BatchFailure(notInstalled(binName, adapter.npmPackage, adapter.install).message, null);
+  // A failure that is certain before the CLI starts (amp without credentials would hang).
+  const preflight = adapter.preflight?.(mergeEnv({}));
+  if (preflight) throw new BatchFailure(preflight.message, null);
   const version = await agentVersion(bin, adapter.versionArgs);
   clock.mark('agentVersion');
 
@@ -106,10 +116,11 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
     clock.mark('prepare');
     const release = await takeAgentSlot(run, options, ctx, repo);
     clock.mark('slotWait');
-    const { agentResult, failure } = await runAgent(run, options, ctx, { bin, worktree, prompt, promptFile, transcript }).finally(release);
+    const input: AgentRunInput = { bin, worktree, prompt, promptFile, transcript, last, snapshot, snapshotFiles, repo };
+    const { totals, failure } = await runAttempts(run, options, ctx, input).finally(release);
     clock.mark('agent');
     rmSync(promptFile, { force: true });
-    Object.assign(base, metricsOf(agentResult, run));
+    Object.assign(base, { sessionId: totals.sessionId, turns: totals.turns, tokens: totals.tokens, costUsd: totals.costUsd });
 
     const change = await collectChanges(repo, worktree, snapshot);
     const commit = await withLock(lock, () =>
@@ -163,14 +174,67 @@ interface AgentRunInput {
   prompt: string;
   promptFile: string;
   transcript: string[];
+  /** resume: the session and work to continue. */
+  last: LastSession | null;
+  snapshot: string;
+  snapshotFiles: TreeFiles;
+  repo: RepoInfo;
 }
 
-async function runAgent(run: BatchRun, options: GenerateOptions, ctx: RunContext, input: AgentRunInput): Promise<{ agentResult: AgentResult | null; failure: AgentFailure | null }> {
+/**
+ * Runs the agent, and again (from a clean worktree, after a backoff with full jitter) while it
+ * fails rate limited or overloaded, at most `retries` more times. Usage is summed over attempts.
+ */
+async function runAttempts(run: BatchRun, options: GenerateOptions, ctx: RunContext, input: AgentRunInput): Promise<{ totals: AttemptTotals; failure: AgentFailure | null }> {
+  const attempts = options.retries + 1;
+  const baseDelayMs = parseDuration(options.retryDelay);
+  let totals = emptyTotals();
+  for (let attempt = 1; ; attempt++) {
+    if (attempt > 1) await resetWorktree(input.worktree, input.snapshot);
+    if (input.last) {
+      const restored = await carryOverWork(input.repo, input.worktree, input.snapshotFiles, input.last, run.label);
+      if (attempt === 1) {
+        const files = restored.length ? ` with its work restored (${restored.length} file(s))` : '';
+        ctx.log(`[${run.label}] resuming session ${input.last.sessionId}${files}`);
+      }
+    }
+    const { agentResult, failure, countedTurns } = await runAgent(run, options, ctx, input, attempt);
+    totals = addAttempt(totals, agentResult, countedTurns);
+    if (!isRetryable(failure) || attempt >= attempts) {
+      if (failure && isRetryable(failure) && attempts > 1) {
+        return { totals, failure: { ...failure, message: `${failure.message} (gave up after ${attempts} attempts; the executor options retries and retryDelay set how long it tries)` } };
+      }
+      return { totals, failure };
+    }
+    const wait = backoffDelay(attempt, baseDelayMs);
+    ctx.log(retryLine(run.label, attempt + 1, attempts, wait, failure!));
+    input.transcript.push(JSON.stringify({ type: 'nx-worktree-ai', event: 'retry', attempt: attempt + 1, of: attempts, after: failure!.kind, delayMs: wait }));
+    await delay(wait);
+  }
+}
+
+async function runAgent(
+  run: BatchRun,
+  options: GenerateOptions,
+  ctx: RunContext,
+  input: AgentRunInput,
+  attempt: number,
+): Promise<{ agentResult: AgentResult | null; failure: AgentFailure | null; countedTurns: number }> {
   const adapter = getAdapter(run.agent);
-  const invocation = adapter.buildInvocation(agentRunRequest(run, options, { prompt: input.prompt, promptFile: input.promptFile, cwd: input.worktree.dir }));
-  const parse = adapter.createParser();
+  const invocation = adapter.buildInvocation(
+    agentRunRequest(run, options, { prompt: input.prompt, promptFile: input.promptFile, cwd: input.worktree.dir, resumeSessionId: input.last?.sessionId ?? null }),
+  );
+  if (attempt === 1) for (const warning of invocation.warnings ?? []) ctx.log(`[${run.label}] warning: ${warning}`);
+  const parse = adapter.createParser(input.worktree.dir);
   const progress = createProgress(run.label);
   let agentResult: AgentResult | null = null;
+  const handle = (events: AgentEvent[]) => {
+    for (const event of events) {
+      if (event.kind === 'result') agentResult = event.result;
+      const text = progress(event);
+      if (text) ctx.log(text);
+    }
+  };
   const outcome = await runAgentProcess({
     bin: input.bin,
     args: invocation.args,
@@ -179,16 +243,12 @@ async function runAgent(run: BatchRun, options: GenerateOptions, ctx: RunContext
     cwd: input.worktree.dir,
     timeoutMs: run.timeoutMs,
     transcript: (line: string) => input.transcript.push(line),
-    onLine: (line: string) => {
-      for (const event of parse(line) as AgentEvent[]) {
-        if (event.kind === 'result') agentResult = event.result;
-        const text = progress(event);
-        if (text) ctx.log(text);
-      }
-    },
+    onLine: (line: string) => handle(parse(line)),
   });
+  // CLIs without a final result event (opencode) assemble it once the stream is over.
+  handle(parse.end?.() ?? []);
   const failure = adapter.classify({ ...outcome, result: agentResult });
-  return { agentResult, failure };
+  return { agentResult, failure, countedTurns: progress.turns() };
 }
 
 /** Worktrees of large workspaces check out only what the batch needs (option `sparse`). */
@@ -228,11 +288,6 @@ async function takeAgentSlot(run: BatchRun, options: GenerateOptions, ctx: RunCo
   return acquireSlot(join(repo.commonDir, 'nx-worktree-ai', 'slots'), run.agent, limit, () =>
     ctx.log(`[${run.label}] waiting for a ${run.agent} slot (at most ${limit} at once)`),
   );
-}
-
-function metricsOf(result: AgentResult | null, run: BatchRun): Partial<BatchResult> {
-  if (!result) return {};
-  return { sessionId: result.sessionId, turns: result.turns, tokens: result.tokens, costUsd: result.costUsd, model: run.model };
 }
 
 /** Scope guard: every changed path must match the batch's outputs. */
@@ -382,8 +437,10 @@ function joinLines(lines: string[]): string {
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
-function notInstalledMessage(bin: string, npmPackage: string | null): string {
-  const install = npmPackage ? `npm i -D ${npmPackage}` : `install ${bin}`;
-  return `the agent CLI "${bin}" was not found in node_modules/.bin or on PATH: ${install} (or set the executor option agentBin).`;
+function lastSessionOrFail(root: string, run: BatchRun): LastSession {
+  try {
+    return readLastSession(root, run);
+  } catch (error) {
+    throw new BatchFailure((error as Error).message, null);
+  }
 }
-

@@ -52,6 +52,20 @@ export const generateOptionsSchema = z
       .describe(
         'Print what a run would do (agent command, prompt, worktree, outputs guard, result-cache key and hit) without starting the agent, creating a worktree or writing any file. `--dry-run` on the command line.',
       ),
+    retries: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(2)
+      .describe('How often a run that failed rate limited or overloaded is retried (from a clean worktree), with exponential backoff and full jitter. 0: never.'),
+    retryDelay: durationSchema
+      .default('10s')
+      .describe('Base delay of the retry backoff: before retry n the executor waits a random time below retryDelay * 2^(n-1) (at most 5m).'),
+    resume: z
+      .boolean()
+      .default(false)
+      .describe("Continue the batch's last session (the sessionId in its result.json), with its last work restored in the worktree; skips the result-cache lookup."),
   })
   .strict();
 
