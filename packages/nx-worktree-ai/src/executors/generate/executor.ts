@@ -1,4 +1,5 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
+import { InvalidInputError, printable } from '../../batch/names';
 import { BatchFileError, describeIssues } from '../../batch/parse';
 import { resolveBatchRun } from './batch-run';
 import { BatchFailure, runBatch } from './run-batch';
@@ -9,10 +10,10 @@ import { generateOptionsSchema, type GenerateOptionsInput } from './schema';
  * brings the result back. The last line always says what happened and, on failure, what to do.
  */
 export default async function generateExecutor(rawOptions: GenerateOptionsInput, context: ExecutorContext): Promise<{ success: boolean }> {
-  const label = `${context.projectName ?? '?'}:${String(rawOptions?.batch ?? '?').split('/').pop()?.replace(/\.ai\.md$/, '')}`;
+  const label = printable(`${context.projectName ?? '?'}:${String(rawOptions?.batch ?? '?').split('/').pop()?.replace(/\.ai\.md$/, '')}`);
   const parsed = generateOptionsSchema.safeParse(rawOptions);
   if (!parsed.success) {
-    const where = `${context.projectName}:${context.targetName}`;
+    const where = printable(`${context.projectName}:${context.targetName}`);
     logger.error(`[${label}] invalid options of ${where}:\n${describeIssues(parsed.error.issues, rawOptions).map((l) => `  - ${l}`).join('\n')}`);
     return { success: false };
   }
@@ -23,6 +24,7 @@ export default async function generateExecutor(rawOptions: GenerateOptionsInput,
     return { success: true };
   } catch (error) {
     if (error instanceof BatchFileError) logger.error(error.message);
+    else if (error instanceof InvalidInputError) logger.error(`[${label}] refused before anything ran: ${printable(error.message)}`);
     else if (error instanceof BatchFailure) logger.error(`[${label}] failed: ${error.message}`);
     else logger.error(`[${label}] failed: ${(error as Error).stack ?? String(error)}`);
     return { success: false };
