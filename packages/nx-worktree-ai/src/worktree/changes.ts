@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { git, splitNul, PLUGIN_IDENTITY } from './git';
 import type { Worktree } from './worktree';
 import type { RepoInfo } from './repo';
+import { tempIndexPath } from './runs';
 
 export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'type-changed';
 
@@ -27,7 +26,7 @@ const STATUS: Record<string, ChangeStatus> = { A: 'added', M: 'modified', D: 'de
  * agent's deliverable) into a private index, so the worktree's own index is left as the agent left it.
  */
 export async function collectChanges(repo: RepoInfo, worktree: Worktree, snapshot: string): Promise<CollectedChange> {
-  const indexFile = join(repo.commonDir, 'nx-worktree-ai', 'tmp', `collect-${randomUUID()}.index`);
+  const indexFile = tempIndexPath(repo, 'collect');
   const env = { ...PLUGIN_IDENTITY, GIT_INDEX_FILE: indexFile };
   try {
     await git(worktree.dir, ['read-tree', snapshot], { env });

@@ -29,11 +29,22 @@ export function assertOutsideWorkspace(root: string, dir: string): void {
   }
 }
 
-/** Adds a worktree of `commit` on `branch` (created or reset to `commit`) in a fresh folder under `baseDir`. */
-export async function addWorktree(repo: RepoInfo, baseDir: string, name: string, branch: string, commit: string): Promise<Worktree> {
+/**
+ * Adds a worktree of `commit` on `branch` (created or reset to `commit`) in a fresh folder under `baseDir`.
+ * `beforeAdd` learns the folder before git creates it (the run registry records it first).
+ */
+export async function addWorktree(
+  repo: RepoInfo,
+  baseDir: string,
+  name: string,
+  branch: string,
+  commit: string,
+  beforeAdd?: (dir: string) => void,
+): Promise<Worktree> {
   assertOutsideWorkspace(repo.root, baseDir);
   mkdirSync(baseDir, { recursive: true });
   const dir = join(baseDir, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}-${randomBytes(3).toString('hex')}`);
+  beforeAdd?.(dir);
   await git(repo.root, ['worktree', 'prune']);
   await releaseBranchFromStaleWorktree(repo, branch, baseDir);
   await git(repo.root, ['worktree', 'add', '--quiet', '-B', branch, dir, commit]);

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FileVersion } from '../../worktree/apply';
 import { git, PLUGIN_IDENTITY } from '../../worktree/git';
 import type { RepoInfo } from '../../worktree/repo';
+import { tempIndexPath } from '../../worktree/runs';
 import { writeBlob } from '../../worktree/tree';
 
 /**
@@ -17,7 +16,7 @@ export async function commitToHead(repo: RepoInfo, writes: { path: string; file:
     entries.push(file ? `${file.mode} ${await writeBlob(repo.root, file.content)}\t${path}` : `0 ${'0'.repeat(40)}\t${path}`);
   }
   const indexInput = `${entries.join('\n')}\n`;
-  const tmpIndex = join(repo.commonDir, 'nx-worktree-ai', 'tmp', `commit-${randomUUID()}.index`);
+  const tmpIndex = tempIndexPath(repo, 'commit');
   try {
     await git(repo.root, ['read-tree', head], { env: { GIT_INDEX_FILE: tmpIndex } });
     await git(repo.root, ['update-index', '--index-info'], { env: { GIT_INDEX_FILE: tmpIndex }, input: indexInput });

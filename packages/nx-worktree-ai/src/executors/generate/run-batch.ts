@@ -5,7 +5,7 @@ import { runAgentProcess } from '../../agents/process';
 import { createProgress } from '../../agents/progress';
 import type { AgentEvent, AgentFailure, AgentResult } from '../../agents/types';
 import { globMatcher } from '../../batch/paths';
-import { applyPlan, loadVersion, planIntegration, readWorkspaceFile, sameVersion, type PathChange } from '../../worktree/apply';
+import { loadVersion, planIntegration, readWorkspaceFile, sameVersion, type PathChange } from '../../worktree/apply';
 import { keepUnintegratedBranch, KEY_TRAILER } from '../../worktree/branch';
 import { collectChanges, commitOnBranch, diffPatch, type CollectedChange } from '../../worktree/changes';
 import { git } from '../../worktree/git';
@@ -15,6 +15,9 @@ import { lookupResult, storeResult, type CachedResult } from '../../worktree/res
 import { snapshotWorkspace } from '../../worktree/snapshot';
 import { listTree, type TreeFiles } from '../../worktree/tree';
 import { addWorktree, batchBranchName, prepareWorktree, removeWorktree, type Worktree } from '../../worktree/worktree';
+import { releaseBranch } from '../../worktree/recover';
+import { beginRun, type RunLifecycle } from './run-lifecycle';
+import { RunInterrupted } from '../../utils/signal-guard';
 import type { BatchRun } from './batch-run';
 import { resultCacheKey } from './cache-key';
 import { commitToHead } from './commit-to-head';
@@ -45,13 +48,34 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
   const lock = lockPath(repo);
   const prompt = renderPrompt(run);
   const branch = await batchBranchName(repo, run.project, run.spec.name);
+  // Crash safety: clean up after dead runs, register this one, hold signals until it ends.
+  const life = await beginRun(repo, lock, { root: ctx.root, project: run.project, batch: run.spec.name, branch }, ctx.log);
+  try {
+    return await runBatchSteps(run, options, ctx, { startedAt, repo, lock, prompt, branch, life });
+  } catch (error) {
+    if (error instanceof RunInterrupted) throw new BatchFailure(error.message, null);
+    throw error;
+  } finally {
+    life.end();
+  }
+}
 
+interface RunState {
+  startedAt: Date;
+  repo: RepoInfo;
+  lock: string;
+  prompt: string;
+  branch: string;
+  life: RunLifecycle;
+}
+
+async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunContext, { startedAt, repo, lock, prompt, branch, life }: RunState): Promise<BatchResult> {
   const snapshot = await withLock(lock, () => snapshotWorkspace(repo, `nx-worktree-ai snapshot for ${run.label}`));
   const snapshotFiles = await listTree(repo.root, snapshot);
   const cacheKey = resultCacheKey(run, prompt, options.agentArgs, snapshotFiles);
 
   const hit = options.resultCache ? await lookupResult(repo, cacheKey) : null;
-  if (hit) return replay(run, ctx, repo, { hit, snapshot, snapshotFiles, branch, cacheKey, startedAt });
+  if (hit) return replay(run, ctx, repo, { hit, snapshot, snapshotFiles, branch, cacheKey, startedAt, life });
 
   const adapter = getAdapter(run.agent);
   // The command agent names its program per batch (command[0]).
@@ -61,10 +85,14 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
   const version = await agentVersion(bin, adapter.versionArgs);
 
   const baseDir = options.worktreeDir ?? defaultWorktreeBase(ctx.root);
+  life.checkpoint('before the agent started');
   const worktree = await withLock(lock, async () => {
+    await releaseBranch(repo, branch, baseDir, ctx.log);
     const kept = await keepUnintegratedBranch(repo, branch);
     if (kept) ctx.log(`[${run.label}] earlier unintegrated work on ${branch} kept as branch ${kept}`);
-    return addWorktree(repo, baseDir, `${run.project}--${run.spec.name}`, branch, snapshot);
+    return addWorktree(repo, baseDir, `${run.project}--${run.spec.name}`, branch, snapshot, (dir) =>
+      life.registration.update({ worktree: dir, snapshot, tempFiles: [`${dir}.prompt.md`] }),
+    );
   });
   ctx.log(`[${run.label}] ${run.agent}${version ? ` ${version}` : ''} · worktree ${worktree.dir} · branch ${branch}`);
 
@@ -90,9 +118,12 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
   let keepWorktree = options.keepWorktree;
   try {
     prepareWorktree(repo, worktree, options);
+    life.registration.update({ prepared: worktree.prepared });
     const promptFile = `${worktree.dir}.prompt.md`;
     writeFileSync(promptFile, prompt);
-    const { agentResult, failure } = await runAgent(run, options, ctx, { bin, worktree, prompt, promptFile, transcript });
+    life.checkpoint('before the agent started');
+    const { agentResult, failure } = await runAgent(run, options, ctx, { bin, worktree, prompt, promptFile, transcript, onStart: (pid) => life.agentStarted(pid) });
+    life.agentStarted(null);
     rmSync(promptFile, { force: true });
     Object.assign(base, metricsOf(agentResult, run));
 
@@ -113,13 +144,15 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
 
     const problem = failure ? failure.message : scopeViolation(run, change, branch);
     if (problem) {
-      keepWorktree ||= Boolean(failure);
+      // An interrupted run's work is on its branch: its worktree goes (keepWorktree keeps it).
+      keepWorktree ||= Boolean(failure) && !life.guard.received;
       const result = finish(base, 'failed', problem, startedAt);
       writeArtifacts(ctx.root, run.artifactDir, serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt }));
       throw new BatchFailure(problem, result);
     }
 
-    await withLock(lock, () => integrate(run, repo, ctx, { snapshotFiles, commit, change, branch }));
+    life.checkpoint('before integration', branch);
+    await withLock(lock, () => integrate(run, repo, ctx, { snapshotFiles, commit, change, branch, life }));
     const result = finish(base, 'succeeded', null, startedAt);
     const files = serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt });
     if (options.resultCache) await withLock(lock, () => storeResult(repo, cacheKey, commit, files));
@@ -144,6 +177,7 @@ interface AgentRunInput {
   prompt: string;
   promptFile: string;
   transcript: string[];
+  onStart?(pid: number): void;
 }
 
 async function runAgent(run: BatchRun, options: GenerateOptions, ctx: RunContext, input: AgentRunInput): Promise<{ agentResult: AgentResult | null; failure: AgentFailure | null }> {
@@ -170,6 +204,7 @@ async function runAgent(run: BatchRun, options: GenerateOptions, ctx: RunContext
     cwd: input.worktree.dir,
     timeoutMs: run.timeoutMs,
     transcript: (line: string) => input.transcript.push(line),
+    onStart: input.onStart,
     onLine: (line: string) => {
       for (const event of parse(line) as AgentEvent[]) {
         if (event.kind === 'result') agentResult = event.result;
@@ -210,6 +245,7 @@ interface IntegrateInput {
   commit: string;
   change: CollectedChange;
   branch: string;
+  life: RunLifecycle;
 }
 
 /** Step 8, under the workspace lock: all-or-nothing, 3-way against the snapshot. */
@@ -232,9 +268,10 @@ async function integrate(run: BatchRun, repo: RepoInfo, ctx: RunContext, input: 
       null,
     );
   }
-  applyPlan(ctx.root, plan);
+  input.life.apply(ctx.root, plan);
   if (plan.merged.length) ctx.log(`[${run.label}] merged with your edits made during the run: ${plan.merged.join(', ')}`);
   if (run.apply === 'commit') await commitToHead(repo, plan.writes, `${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'}`);
+  input.life.integrated();
 }
 
 interface ReplayInput {
@@ -244,6 +281,7 @@ interface ReplayInput {
   branch: string;
   cacheKey: string;
   startedAt: Date;
+  life: RunLifecycle;
 }
 
 /**
@@ -252,6 +290,7 @@ interface ReplayInput {
  */
 async function replay(run: BatchRun, ctx: RunContext, repo: RepoInfo, input: ReplayInput): Promise<BatchResult> {
   const original = JSON.parse(input.hit.artifacts[ARTIFACTS.result]?.toString('utf8') ?? '{}') as Partial<BatchResult>;
+  input.life.checkpoint('before the replay');
   await withLock(lockPath(repo), async () => {
     const kept = await keepUnintegratedBranch(repo, input.branch);
     if (kept) ctx.log(`[${run.label}] earlier unintegrated work on ${input.branch} kept as branch ${kept}`);
@@ -275,8 +314,9 @@ async function replay(run: BatchRun, ctx: RunContext, repo: RepoInfo, input: Rep
       await git(repo.root, ['update-ref', ref, input.snapshot]);
       ctx.log(`[${run.label}] replay replaced uncommitted edits in ${overwritten.join(', ')}; they are kept: git checkout ${ref} -- <path>`);
     }
-    applyPlan(ctx.root, { writes, conflicts: [], merged: [] });
+    input.life.apply(ctx.root, { writes, conflicts: [], merged: [] });
     if (run.apply === 'commit' && writes.length) await commitToHead(repo, writes, `${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'} (replayed)`);
+    input.life.integrated();
   });
   const result = finish(
     {
