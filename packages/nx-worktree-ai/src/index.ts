@@ -12,5 +12,7 @@ export { initGenerator } from './generators/init/generator';
 export type { InitGeneratorOptions } from './generators/init/schema';
 export { batchGenerator } from './generators/batch/generator';
 export type { BatchGeneratorOptions } from './generators/batch/schema';
+export { pruneGenerator } from './generators/prune/generator';
+export type { PruneGeneratorOptions } from './generators/prune/schema';
 export { parseBatchFile, BatchFileError } from './batch/parse';
 export type { BatchSpec, BatchFrontmatter } from './batch/spec';

@@ -5,8 +5,13 @@ type Json = Record<string, any>;
 const schemaOf = (path: string): Json => toNxJsonSchema(SCHEMA_FILES.find((f) => f.path === path)!);
 
 describe('generated JSON schemas (the same function scripts/build.mjs uses)', () => {
-  it('covers the executor and both generators, without $ref/$defs', () => {
-    expect(SCHEMA_FILES.map((f) => f.path)).toEqual(['executors/generate/schema.json', 'generators/init/schema.json', 'generators/batch/schema.json']);
+  it('covers the executor and every generator, without $ref/$defs', () => {
+    expect(SCHEMA_FILES.map((f) => f.path)).toEqual([
+      'executors/generate/schema.json',
+      'generators/init/schema.json',
+      'generators/batch/schema.json',
+      'generators/prune/schema.json',
+    ]);
     for (const file of SCHEMA_FILES) {
       const json = JSON.stringify(toNxJsonSchema(file));
       expect(json).not.toMatch(/"\$ref"|"\$defs"|"definitions"/);
@@ -60,5 +65,17 @@ describe('generated JSON schemas (the same function scripts/build.mjs uses)', ()
     const target = { options: { batch: 'libs/auth/ai/auth-module.ai.md' } };
     const combined = combineOptionsForExecutor({ model: 'opus', timeout: '20m', 'keep-worktree': 'true' }, '', target, schema as never, 'auth', '');
     expect(combined).toMatchObject({ batch: 'libs/auth/ai/auth-module.ai.md', model: 'opus', timeout: '20m', keepWorktree: true, resultCache: true });
+  });
+
+  it('prune generator: force, dryRun and olderThan, validated the way Nx does', () => {
+    const schema = schemaOf('generators/prune/schema.json');
+    expect(schema).toMatchObject({ $id: 'NxWorktreeAiPrune', title: 'nx-worktree-ai:prune', additionalProperties: false });
+    expect(Object.keys(schema.properties)).toEqual(['force', 'dryRun', 'olderThan']);
+    expect(schema.properties.force).toMatchObject({ type: 'boolean', default: false });
+    const opts: Json = { olderThan: '7d' };
+    setDefaults(opts, schema as never);
+    expect(opts).toEqual({ olderThan: '7d', force: false, dryRun: false });
+    expect(() => validateOptsAgainstSchema(opts, schema as never)).not.toThrow();
+    expect(() => validateOptsAgainstSchema({ olderThan: 'a week' }, schema as never)).toThrow(/olderThan/);
   });
 });

@@ -365,6 +365,7 @@ export async function pruneWorkspace(repo: RepoInfo, options: PruneOptions = {})
       .map((w) => w.branch)
       .filter((b): b is string => !!b),
   );
+  const salvagedInto = new Set(report.salvaged.map((x) => x.branch));
   const refs = await git(repo.root, ['for-each-ref', '--format=%(refname)%00%(objectname)%00%(committerdate:unix)', 'refs/heads/ai/', 'refs/heads/ai-kept/']);
   for (const line of refs.split('\n').filter(Boolean)) {
     const [ref, tip, date] = line.split('\0');
@@ -377,7 +378,8 @@ export async function pruneWorkspace(repo: RepoInfo, options: PruneOptions = {})
       report.branchesKept.push({ branch, reason: 'younger than olderThan' });
       continue;
     }
-    const integrated = await isIntegrated(repo, tip);
+    // A branch that receives salvaged work is not integrated (in a dry run it still looks like a bare snapshot).
+    const integrated = !salvagedInto.has(branch) && (await isIntegrated(repo, tip));
     if (!integrated && !options.force) {
       report.branchesKept.push({ branch, reason: `holds work found nowhere else: merge it (git merge ${branch}) or delete it with --force` });
       continue;
