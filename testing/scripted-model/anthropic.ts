@@ -47,7 +47,13 @@ export type Step =
    * for the retryable ones (a sticky 5xx/429 then costs those 3 minutes too: set shouldRetry:false
    * or claudeTestEnv's maxRetries for a fast "model is down" test).
    */
-  | { error: { status: number; type?: string; message?: string; times?: number; retryAfterSeconds?: number; shouldRetry?: boolean } };
+  | { error: { status: number; type?: string; message?: string; times?: number; retryAfterSeconds?: number; shouldRetry?: boolean } }
+  /**
+   * The model hangs: the request gets no answer at all (headers included) until the client gives
+   * up. Only the first `sessions` sessions of the rule that reach this step hang (default: every
+   * session); later ones go straight past it, so "the first run times out, the next one works".
+   */
+  | { hang: { sessions?: number } };
 
 export interface ScriptRule {
   name: string;
@@ -154,7 +160,7 @@ export function rulesToJson(rules: ScriptRule[]): JsonScriptRule[] {
   }));
 }
 
-const STEP_KINDS = ['write', 'edit', 'read', 'bash', 'tool', 'text', 'error'] as const;
+const STEP_KINDS = ['write', 'edit', 'read', 'bash', 'tool', 'text', 'error', 'hang'] as const;
 type StepKind = (typeof STEP_KINDS)[number];
 
 function stepKind(step: Step, rule: string): StepKind {
@@ -271,6 +277,8 @@ export async function startAnthropicServer(opts: AnthropicServerOptions): Promis
   let activeSessions = 0;
   let maxConcurrentSessions = 0;
   let closing = false;
+  /** `<rule>#<step>` -> sessions that hung there. */
+  const hangs = new Map<string, number>();
 
   /** Records an entry; onLog sees it once `settled` resolves (main entries: when the reply is
    *  finished, so step, status and reply are filled in). */
@@ -379,6 +387,17 @@ export async function startAnthropicServer(opts: AnthropicServerOptions): Promis
       return;
     }
     const steps = session.rule.steps;
+    while (session.step < steps.length && 'hang' in steps[session.step]) {
+      const key = `${session.rule.name}#${session.step}`;
+      const hung = hangs.get(key) ?? 0;
+      if (hung < ((steps[session.step] as { hang: { sessions?: number } }).hang.sessions ?? Infinity)) {
+        hangs.set(key, hung + 1);
+        entry.step = session.step;
+        entry.reply = 'hang';
+        return;
+      }
+      session.step++;
+    }
     const index = session.step;
     entry.step = index;
     if (index >= steps.length) {
@@ -389,6 +408,7 @@ export async function startAnthropicServer(opts: AnthropicServerOptions): Promis
       return;
     }
     const step = steps[index];
+    if ('hang' in step) return; // passed over above
     if ('error' in step) {
       const e = step.error;
       session.errorsServed++;
@@ -537,7 +557,7 @@ function matches(match: string | RegExp, prompt: string): boolean {
 // Replies
 // ---------------------------------------------------------------------------------------------
 
-function toolCalls(step: Exclude<Step, { text: string } | { error: unknown }>, cwd: string | null): { blocks: ContentBlock[]; describe: string } | string {
+function toolCalls(step: Exclude<Step, { text: string } | { error: unknown } | { hang: unknown }>, cwd: string | null): { blocks: ContentBlock[]; describe: string } | string {
   const abs = (p: string): string | null => (isAbsolute(p) ? p : cwd ? resolvePath(cwd, p) : null);
   const noCwd = (p: string): string => `scripted-model: cannot resolve ${p}: no "Primary working directory" found in the request`;
   const call = (name: string, input: Record<string, unknown>): ContentBlock => ({ type: 'tool_use', id: toolId(), name, input });
