@@ -2,6 +2,7 @@ import { git, gitRaw, PLUGIN_IDENTITY } from './git';
 import { SNAPSHOT_SUBJECT } from './snapshot';
 import { revParse } from './tree';
 import type { RepoInfo } from './repo';
+import { recordPluginWrites, refWrite } from './plugin-writes';
 import { CACHE_REF_PREFIX } from './result-cache';
 
 export const KEY_TRAILER = 'Nx-Worktree-Ai-Cache-Key';
@@ -16,7 +17,8 @@ export async function keepUnintegratedBranch(repo: RepoInfo, branch: string, now
   if (!tip || (await isIntegrated(repo, tip))) return null;
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
   const kept = `ai-kept/${branch.replace(/^ai\//, '')}/${stamp}`;
-  await git(repo.root, ['branch', kept, tip]);
+  recordPluginWrites(repo, [refWrite(`refs/heads/${kept}`, tip)]);
+  await git(repo.root, ['update-ref', `refs/heads/${kept}`, tip, '']);
   return kept;
 }
 

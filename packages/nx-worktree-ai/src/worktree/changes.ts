@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { git, splitNul, PLUGIN_IDENTITY } from './git';
 import type { Worktree } from './worktree';
 import type { RepoInfo } from './repo';
+import { recordPluginWrites, refWrite } from './plugin-writes';
 import { tempIndexPath } from './runs';
 
 export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'type-changed';
@@ -27,10 +28,13 @@ const STATUS: Record<string, ChangeStatus> = { A: 'added', M: 'modified', D: 'de
  */
 export async function collectChanges(repo: RepoInfo, worktree: Worktree, snapshot: string): Promise<CollectedChange> {
   const indexFile = tempIndexPath(repo, 'collect');
-  const env = { ...PLUGIN_IDENTITY, GIT_INDEX_FILE: indexFile };
+  // The git dir recorded at creation, never the worktree's `.git` file (the agent could have rewritten
+  // it), and no fsmonitor hook: nothing the agent wrote may make these commands run a program.
+  const location = worktree.gitDir ? { GIT_DIR: worktree.gitDir, GIT_WORK_TREE: worktree.dir } : {};
+  const env = { ...PLUGIN_IDENTITY, ...location, GIT_INDEX_FILE: indexFile };
   try {
     await git(worktree.dir, ['read-tree', snapshot], { env });
-    await git(worktree.dir, ['add', '-A'], { env });
+    await git(worktree.dir, ['-c', 'core.fsmonitor=false', 'add', '-A'], { env });
     // What the plugin put there (node_modules link, copied .env) is not the agent's change.
     if (worktree.prepared.length) {
       await git(worktree.dir, ['rm', '--cached', '-r', '-q', '--ignore-unmatch', '--', ...worktree.prepared.map((p) => `:(top,literal)${p}`)], { env });
@@ -87,6 +91,7 @@ export async function commitOnBranch(
     .map(([k, v]) => `${k}: ${v}`);
   const message = `${subject}\n\n${lines.join('\n')}\n`;
   const commit = await git(repo.root, ['commit-tree', tree, '-p', parent], { env: PLUGIN_IDENTITY, input: message });
+  recordPluginWrites(repo, [refWrite(`refs/heads/${branch}`, commit)]);
   await git(repo.root, ['update-ref', '-m', 'nx-worktree-ai: batch result', `refs/heads/${branch}`, commit]);
   return commit;
 }

@@ -5,6 +5,7 @@ import { isIntegrated } from './branch';
 import { git, PLUGIN_IDENTITY } from './git';
 import { recoverJournal } from './journal';
 import type { RepoInfo } from './repo';
+import { recordPluginWrites, refWrite } from './plugin-writes';
 import { groupMembers, listRuns, processStart, processState, runsDir, tempIndexPath, TEMP_INDEX_PATTERN, tmpDir, type ProcessRef, type RunRecord } from './runs';
 import { revParse } from './tree';
 
@@ -191,6 +192,7 @@ export async function salvageWorktree(
     if (dryRun) return { label, branch: target, commit: tree };
     const message = `${label}: unfinished work of an interrupted run\n\nNx-Worktree-Ai-Batch: ${label}\nNx-Worktree-Ai-Status: interrupted\n`;
     const commit = await git(repo.root, ['commit-tree', tree, '-p', head], { env: PLUGIN_IDENTITY, input: message });
+    recordPluginWrites(repo, [refWrite(`refs/heads/${target}`, commit)]);
     if (target === branch) await git(repo.root, ['update-ref', '-m', 'nx-worktree-ai: work of an interrupted run', `refs/heads/${branch}`, commit, head]);
     else await git(repo.root, ['update-ref', '-m', 'nx-worktree-ai: work of an interrupted run', `refs/heads/${target}`, commit, '']);
     return { label, branch: target, commit };
@@ -214,7 +216,7 @@ function isSymlink(path: string): boolean {
 async function removeWorktreeDir(repo: RepoInfo, dir: string): Promise<void> {
   // The node_modules link first, so nothing can follow it into the workspace's own node_modules.
   if (isSymlink(join(dir, 'node_modules'))) rmSync(join(dir, 'node_modules'), { force: true });
-  await git(repo.root, ['worktree', 'remove', '--force', '--force', dir]).catch(() => undefined);
+  await git(repo.root, ['worktree', 'remove', '--force', '--force', '--', dir]).catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -384,7 +386,10 @@ export async function pruneWorkspace(repo: RepoInfo, options: PruneOptions = {})
       report.branchesKept.push({ branch, reason: `holds work found nowhere else: merge it (git merge ${branch}) or delete it with --force` });
       continue;
     }
-    if (!dry) await git(repo.root, ['update-ref', '-d', ref, tip]);
+    if (!dry) {
+      recordPluginWrites(repo, [refWrite(ref, null)]);
+      await git(repo.root, ['update-ref', '-d', ref, tip]);
+    }
     report.branchesDeleted.push(branch);
     log(`nx-worktree-ai: ${dry ? 'would delete' : 'deleted'} branch ${branch} (${integrated ? 'integrated' : 'not integrated, --force'})`);
   }

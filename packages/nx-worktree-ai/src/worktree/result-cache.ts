@@ -1,6 +1,7 @@
 import { git, gitRaw, PLUGIN_IDENTITY } from './git';
 import { revParse } from './tree';
 import type { RepoInfo } from './repo';
+import { recordPluginWrites, refWrite } from './plugin-writes';
 
 /**
  * The result cache lives in git itself, so it survives `nx reset`, is shared by every clone that
@@ -39,6 +40,7 @@ export async function storeResult(repo: RepoInfo, key: string, resultCommit: str
     env: PLUGIN_IDENTITY,
     input: `nx-worktree-ai result ${key}\n`,
   });
+  recordPluginWrites(repo, [refWrite(`${CACHE_REF_PREFIX}${key}`, record)]);
   await git(repo.root, ['update-ref', `${CACHE_REF_PREFIX}${key}`, record]);
   return record;
 }

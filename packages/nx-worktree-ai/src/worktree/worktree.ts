@@ -3,12 +3,19 @@ import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { git } from './git';
 import type { RepoInfo } from './repo';
+import { recordPluginWrites, refWrite } from './plugin-writes';
 
 export interface Worktree {
   dir: string;
   branch: string;
   /** Paths (worktree-relative) the plugin put there itself: never part of the agent's change. */
   prepared: string[];
+  /**
+   * The worktree's git dir (`<common dir>/worktrees/<name>`), read when it was created. The plugin's
+   * later git commands in the worktree name it explicitly instead of trusting the `.git` file there,
+   * which the agent could rewrite to point them at a repository (and config) of its own.
+   */
+  gitDir?: string;
 }
 
 /** `ai/<project>/<batch>`; refused by git's own rules if the names make a bad ref. */
@@ -41,14 +48,18 @@ export async function addWorktree(
   commit: string,
   beforeAdd?: (dir: string) => void,
 ): Promise<Worktree> {
+  // Absolute, so neither git nor the agent ever sees a folder name that reads as an option.
+  baseDir = resolve(repo.root, baseDir);
   assertOutsideWorkspace(repo.root, baseDir);
   mkdirSync(baseDir, { recursive: true });
   const dir = join(baseDir, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}-${randomBytes(3).toString('hex')}`);
   beforeAdd?.(dir);
   await git(repo.root, ['worktree', 'prune']);
   await releaseBranchFromStaleWorktree(repo, branch, baseDir);
-  await git(repo.root, ['worktree', 'add', '--quiet', '-B', branch, dir, commit]);
-  return { dir, branch, prepared: [] };
+  recordPluginWrites(repo, [refWrite(`refs/heads/${branch}`, commit)]);
+  await git(repo.root, ['worktree', 'add', '--quiet', '-B', branch, '--', dir, commit]);
+  const gitDir = resolve(dir, await git(dir, ['rev-parse', '--git-dir']));
+  return { dir, branch, prepared: [], gitDir };
 }
 
 /**
@@ -62,7 +73,7 @@ async function releaseBranchFromStaleWorktree(repo: RepoInfo, branch: string, ba
     const path = /^worktree (.*)$/m.exec(block)?.[1];
     const holds = new RegExp(`^branch refs/heads/${branch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm').test(block);
     if (path && holds && !relative(resolve(baseDir), resolve(path)).startsWith('..')) {
-      await git(repo.root, ['worktree', 'remove', '--force', '--force', path]);
+      await git(repo.root, ['worktree', 'remove', '--force', '--force', '--', path]);
     }
   }
 }
@@ -95,7 +106,7 @@ export function prepareWorktree(repo: RepoInfo, worktree: Worktree, options: Pre
 /** Removes the worktree folder and its registration; the branch stays. Safe to call twice. */
 export async function removeWorktree(repo: RepoInfo, worktree: Worktree): Promise<void> {
   for (const rel of worktree.prepared) rmSync(join(worktree.dir, rel), { force: true, recursive: false });
-  await git(repo.root, ['worktree', 'remove', '--force', '--force', worktree.dir]).catch(() => undefined);
+  await git(repo.root, ['worktree', 'remove', '--force', '--force', '--', worktree.dir]).catch(() => undefined);
   rmSync(worktree.dir, { recursive: true, force: true });
   await git(repo.root, ['worktree', 'prune']).catch(() => undefined);
 }

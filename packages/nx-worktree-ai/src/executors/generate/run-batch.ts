@@ -14,6 +14,7 @@ import { defaultWorktreeBase, lockPath, readRepoInfo, type RepoInfo } from '../.
 import { lookupResult, storeResult, type CachedResult } from '../../worktree/result-cache';
 import { snapshotWorkspace } from '../../worktree/snapshot';
 import { listTree, type TreeFiles } from '../../worktree/tree';
+import { fileSig, recordPluginWrites, refWrite } from '../../worktree/plugin-writes';
 import { addWorktree, batchBranchName, prepareWorktree, removeWorktree, type Worktree } from '../../worktree/worktree';
 import { releaseBranch } from '../../worktree/recover';
 import { beginRun, type RunLifecycle } from './run-lifecycle';
@@ -268,6 +269,7 @@ async function integrate(run: BatchRun, repo: RepoInfo, ctx: RunContext, input: 
       null,
     );
   }
+  recordPluginWrites(repo, plan.writes.map((w) => ({ kind: 'file' as const, path: w.path, sig: fileSig(w.file) })));
   input.life.apply(ctx.root, plan);
   if (plan.merged.length) ctx.log(`[${run.label}] merged with your edits made during the run: ${plan.merged.join(', ')}`);
   if (run.apply === 'commit') await commitToHead(repo, plan.writes, `${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'}`);
@@ -294,6 +296,7 @@ async function replay(run: BatchRun, ctx: RunContext, repo: RepoInfo, input: Rep
   await withLock(lockPath(repo), async () => {
     const kept = await keepUnintegratedBranch(repo, input.branch);
     if (kept) ctx.log(`[${run.label}] earlier unintegrated work on ${input.branch} kept as branch ${kept}`);
+    recordPluginWrites(repo, [refWrite(`refs/heads/${input.branch}`, input.hit.commit)]);
     await git(repo.root, ['update-ref', '-m', 'nx-worktree-ai: replay', `refs/heads/${input.branch}`, input.hit.commit]);
     if (run.apply === 'branch') return;
     const isOutput = globMatcher(run.outputGlobs);
@@ -311,9 +314,11 @@ async function replay(run: BatchRun, ctx: RunContext, repo: RepoInfo, input: Rep
     }
     if (overwritten.length) {
       const ref = `refs/nx-worktree-ai/overwritten/${run.project}/${run.spec.name}`;
+      recordPluginWrites(repo, [refWrite(ref, input.snapshot)]);
       await git(repo.root, ['update-ref', ref, input.snapshot]);
       ctx.log(`[${run.label}] replay replaced uncommitted edits in ${overwritten.join(', ')}; they are kept: git checkout ${ref} -- <path>`);
     }
+    recordPluginWrites(repo, writes.map((w) => ({ kind: 'file' as const, path: w.path, sig: fileSig(w.file) })));
     input.life.apply(ctx.root, { writes, conflicts: [], merged: [] });
     if (run.apply === 'commit' && writes.length) await commitToHead(repo, writes, `${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'} (replayed)`);
     input.life.integrated();
