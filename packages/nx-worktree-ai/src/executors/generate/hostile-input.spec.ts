@@ -78,6 +78,7 @@ describe('hostile names and paths are refused before anything runs', () => {
     [{ batch: '--upload-pack=x.ai.md' }, /key "batch".*starts with "-"/],
     [{ model: '--dangerously-skip-permissions' }, /key "model".*starts with "-"/],
     [{ copyFiles: ['../../.ssh/id_rsa'] }, /key "copyFiles\.0".*contains "\.\."/],
+    [{ secretEnv: ['A;B'] }, /key "secretEnv\.0"/],
     [{ worktreeDir: '/tmp/x\u0007' }, /key "worktreeDir".*control character U\+0007/],
   ])('option %j', async (options, message) => {
     await expectRefused(runWith('a', options), message);

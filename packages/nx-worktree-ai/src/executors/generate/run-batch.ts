@@ -1,8 +1,10 @@
 import { rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { getAdapter } from '../../agents/registry';
 import { agentVersion, resolveAgentBin } from '../../agents/resolve-bin';
 import { runAgentProcess } from '../../agents/process';
 import { createProgress } from '../../agents/progress';
+import { bypassSettings, bypassWarning } from '../../agents/permissions';
 import type { AgentEvent, AgentFailure, AgentResult } from '../../agents/types';
 import { globMatcher } from '../../batch/paths';
 import { loadVersion, planIntegration, readWorkspaceFile, sameVersion, type PathChange } from '../../worktree/apply';
@@ -15,6 +17,9 @@ import { lookupResult, storeResult, type CachedResult } from '../../worktree/res
 import { snapshotWorkspace } from '../../worktree/snapshot';
 import { listTree, type TreeFiles } from '../../worktree/tree';
 import { fileSig, recordPluginWrites, refWrite } from '../../worktree/plugin-writes';
+import { captureBaseline, checkIntegrity, describeFindings, escapingSymlinks, reachedOutsideMessage, type IntegrityScope } from '../../worktree/integrity';
+import { noRedaction, redactFiles, type Redactor } from '../../utils/redact';
+import { conflictMessage } from './conflict-help';
 import { addWorktree, batchBranchName, prepareWorktree, removeWorktree, type Worktree } from '../../worktree/worktree';
 import { releaseBranch } from '../../worktree/recover';
 import { beginRun, type RunLifecycle } from './run-lifecycle';
@@ -39,7 +44,10 @@ export class BatchFailure extends Error {
 
 export interface RunContext {
   root: string;
+  /** Progress and log lines; the executor redacts them before they reach the terminal. */
   log: (line: string) => void;
+  /** Applied to the transcript, artifacts and commit messages (utils/redact.ts). */
+  redact?: Redactor;
 }
 
 /** DESIGN "what one batch run does", steps 2-9 (step 1, validation, happened in resolveBatchRun). */
@@ -71,6 +79,7 @@ interface RunState {
 }
 
 async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunContext, { startedAt, repo, lock, prompt, branch, life }: RunState): Promise<BatchResult> {
+  const redact = ctx.redact ?? noRedaction;
   const snapshot = await withLock(lock, () => snapshotWorkspace(repo, `nx-worktree-ai snapshot for ${run.label}`));
   const snapshotFiles = await listTree(repo.root, snapshot);
   const cacheKey = resultCacheKey(run, prompt, options.agentArgs, snapshotFiles);
@@ -122,47 +131,60 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
     life.registration.update({ prepared: worktree.prepared });
     const promptFile = `${worktree.dir}.prompt.md`;
     writeFileSync(promptFile, prompt);
+    for (const setting of bypassSettings({ agent: run.agent, section: agentSection(run), agentArgs: options.agentArgs })) ctx.log(bypassWarning(run.label, setting));
+    const scope: IntegrityScope = { repo, worktreeDir: worktree.dir, branch, baseDir: resolve(ctx.root, baseDir), isOutput: globMatcher(run.outputGlobs) };
+    const baseline = await withLock(lock, () => captureBaseline(scope));
     life.checkpoint('before the agent started');
     const { agentResult, failure } = await runAgent(run, options, ctx, { bin, worktree, prompt, promptFile, transcript, onStart: (pid) => life.agentStarted(pid) });
     life.agentStarted(null);
+    // "Nobody in": what changed outside the worktree while the agent ran (worktree/integrity.ts).
+    const observed = await withLock(lock, () => checkIntegrity(scope, baseline));
     rmSync(promptFile, { force: true });
     Object.assign(base, metricsOf(agentResult, run));
 
     const change = await collectChanges(repo, worktree, snapshot);
+    const changedPaths = change.files.filter((f) => f.status !== 'deleted').map((f) => f.path);
+    const symlinks = await escapingSymlinks(repo.root, await listTree(repo.root, change.tree), changedPaths);
+    const transcriptPath = join(run.artifactDir, ARTIFACTS.transcript);
+    const warnOnly = options.integrity === 'warn' && observed.length > 0;
+    if (warnOnly) ctx.log(`[${run.label}] warning: ${describeFindings(observed)} (integrity: warn, so the result is applied anyway; see ${transcriptPath})`);
+    const reached = [...(warnOnly ? [] : observed), ...symlinks];
+    const succeededStatus = reached.length ? 'failed' : 'succeeded';
     const commit = await withLock(lock, () =>
-      commitOnBranch(repo, branch, change.tree, snapshot, `${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'}`, {
+      commitOnBranch(repo, branch, change.tree, snapshot, redact(`${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'}`), {
         'Nx-Worktree-Ai-Batch': run.label,
         [KEY_TRAILER]: cacheKey,
-        'Nx-Worktree-Ai-Agent': `${run.agent} ${version}`,
-        'Nx-Worktree-Ai-Model': run.model,
-        'Nx-Worktree-Ai-Session': base.sessionId,
+        'Nx-Worktree-Ai-Agent': redact(`${run.agent} ${version}`),
+        'Nx-Worktree-Ai-Model': run.model && redact(run.model),
+        'Nx-Worktree-Ai-Session': base.sessionId && redact(base.sessionId),
         'Nx-Worktree-Ai-Cost-Usd': base.costUsd,
-        'Nx-Worktree-Ai-Status': failure ? 'failed' : 'succeeded',
+        'Nx-Worktree-Ai-Status': failure ? 'failed' : succeededStatus,
       }),
     );
     Object.assign(base, { commit, filesChanged: change.files.map((f) => f.path), insertions: change.insertions, deletions: change.deletions });
     const patch = await diffPatch(repo.root, snapshot, commit);
 
-    const problem = failure ? failure.message : scopeViolation(run, change, branch);
+    const outside = reached.length ? reachedOutsideMessage(reached, branch, transcriptPath, observed.length > 0 && !warnOnly) : null;
+    const problem = [outside, failure ? failure.message : scopeViolation(run, change, branch)].filter(Boolean).join(' Also: ');
     if (problem) {
       // An interrupted run's work is on its branch: its worktree goes (keepWorktree keeps it).
       keepWorktree ||= Boolean(failure) && !life.guard.received;
       const result = finish(base, 'failed', problem, startedAt);
-      writeArtifacts(ctx.root, run.artifactDir, serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt }));
+      writeArtifacts(ctx.root, run.artifactDir, redactFiles(serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt }), redact));
       throw new BatchFailure(problem, result);
     }
 
     life.checkpoint('before integration', branch);
     await withLock(lock, () => integrate(run, repo, ctx, { snapshotFiles, commit, change, branch, life }));
     const result = finish(base, 'succeeded', null, startedAt);
-    const files = serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt });
+    const files = redactFiles(serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt }), redact);
     if (options.resultCache) await withLock(lock, () => storeResult(repo, cacheKey, commit, files));
     writeArtifacts(ctx.root, run.artifactDir, files);
     return result;
   } catch (error) {
     if (!(error instanceof BatchFailure)) {
       const result = finish(base, 'failed', (error as Error).message, startedAt);
-      writeArtifacts(ctx.root, run.artifactDir, serializeArtifacts({ result, transcript: joinLines(transcript), patch: '', prompt }));
+      writeArtifacts(ctx.root, run.artifactDir, redactFiles(serializeArtifacts({ result, transcript: joinLines(transcript), patch: '', prompt }), redact));
       throw new BatchFailure((error as Error).message, result);
     }
     throw error;
@@ -204,7 +226,7 @@ async function runAgent(run: BatchRun, options: GenerateOptions, ctx: RunContext
     stdin: invocation.stdin,
     cwd: input.worktree.dir,
     timeoutMs: run.timeoutMs,
-    transcript: (line: string) => input.transcript.push(line),
+    transcript: (line: string) => input.transcript.push((ctx.redact ?? noRedaction)(line)),
     onStart: input.onStart,
     onLine: (line: string) => {
       for (const event of parse(line) as AgentEvent[]) {
@@ -263,16 +285,14 @@ async function integrate(run: BatchRun, repo: RepoInfo, ctx: RunContext, input: 
   }
   const plan = await planIntegration(repo.root, ctx.root, changes);
   if (plan.conflicts.length) {
-    throw new BatchFailure(
-      `the workspace changed during the run and ${plan.conflicts.length} file(s) conflict with the batch's result: ${plan.conflicts.join(', ')}. ` +
-        `Nothing was applied; the result is on branch ${input.branch}: merge it by hand (git merge ${input.branch}) or run the batch again.`,
-      null,
-    );
+    const target = process.env.NX_TASK_TARGET_TARGET || `ai-generate--${run.spec.name}`;
+    const rerun = `npx nx run ${run.project}:${target} --skip-nx-cache`;
+    throw new BatchFailure(conflictMessage({ root: ctx.root, branch: input.branch, commit: input.commit, changes, plan, rerun }), null);
   }
   recordPluginWrites(repo, plan.writes.map((w) => ({ kind: 'file' as const, path: w.path, sig: fileSig(w.file) })));
   input.life.apply(ctx.root, plan);
   if (plan.merged.length) ctx.log(`[${run.label}] merged with your edits made during the run: ${plan.merged.join(', ')}`);
-  if (run.apply === 'commit') await commitToHead(repo, plan.writes, `${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'}`);
+  if (run.apply === 'commit') await commitToHead(repo, plan.writes, (ctx.redact ?? noRedaction)(`${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'}`));
   input.life.integrated();
 }
 
@@ -318,9 +338,17 @@ async function replay(run: BatchRun, ctx: RunContext, repo: RepoInfo, input: Rep
       await git(repo.root, ['update-ref', ref, input.snapshot]);
       ctx.log(`[${run.label}] replay replaced uncommitted edits in ${overwritten.join(', ')}; they are kept: git checkout ${ref} -- <path>`);
     }
+    // A result from the cache may come from a remote: it must not plant a symlink that leads out.
+    const symlinks = await escapingSymlinks(repo.root, resultFiles, writes.filter((w) => w.file).map((w) => w.path));
+    if (symlinks.length) {
+      throw new BatchFailure(
+        `the stored result ${input.cacheKey} holds ${symlinks.join('; ')}. Nothing was applied. If the result-cache refs came from a remote you do not trust, delete them: git update-ref -d refs/nx-worktree-ai/cache/${input.cacheKey}`,
+        null,
+      );
+    }
     recordPluginWrites(repo, writes.map((w) => ({ kind: 'file' as const, path: w.path, sig: fileSig(w.file) })));
     input.life.apply(ctx.root, { writes, conflicts: [], merged: [] });
-    if (run.apply === 'commit' && writes.length) await commitToHead(repo, writes, `${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'} (replayed)`);
+    if (run.apply === 'commit' && writes.length) await commitToHead(repo, writes, (ctx.redact ?? noRedaction)(`${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'} (replayed)`));
     input.life.integrated();
   });
   const result = finish(
@@ -347,7 +375,7 @@ async function replay(run: BatchRun, ctx: RunContext, repo: RepoInfo, input: Rep
     input.startedAt,
   );
   const artifacts = { ...input.hit.artifacts, [ARTIFACTS.result]: `${JSON.stringify(result, null, 2)}\n` };
-  writeArtifacts(ctx.root, run.artifactDir, artifacts);
+  writeArtifacts(ctx.root, run.artifactDir, redactFiles(artifacts, ctx.redact ?? noRedaction));
   return result;
 }
 

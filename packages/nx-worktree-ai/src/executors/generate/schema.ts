@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hiddenCharProblem, relativePathProblem } from '../../batch/names';
+import { ENV_NAME, hiddenCharProblem, relativePathProblem } from '../../batch/names';
 import { AGENT_NAMES, APPLY_MODES, checkedString, durationSchema, modelSchema } from '../../batch/spec';
 
 const workspacePath = checkedString(relativePathProblem, 'a path relative to the workspace root, without ".." or a leading "/" or "-"');
@@ -28,6 +28,18 @@ export const generateOptionsSchema = z
     linkNodeModules: z.boolean().default(true).describe("Symlink the workspace's node_modules into the worktree."),
     copyFiles: z.array(workspacePath).default([]).describe('Ignored files to copy into the worktree, e.g. .env (workspace-relative).'),
     resultCache: z.boolean().default(true).describe('Replay a stored result when the prompt, agent settings and inputs are unchanged.'),
+    secretEnv: z
+      .array(z.string().regex(ENV_NAME, 'an environment variable name'))
+      .default([])
+      .describe(
+        'More environment variables whose values are secrets, redacted from transcripts, artifacts, commit messages and output (credential variables and *_KEY/_TOKEN/_SECRET/_PASSWORD are always redacted).',
+      ),
+    integrity: z
+      .enum(['fail', 'warn'])
+      .default('fail')
+      .describe(
+        'What a change outside the worktree made during the agent run (workspace files, shared git state, files beside the worktree) does: fail the batch (default) or only warn. See SECURITY.md.',
+      ),
   })
   .strict();
 
