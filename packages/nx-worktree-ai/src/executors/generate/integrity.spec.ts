@@ -196,7 +196,7 @@ describe('integrity: an agent that reaches outside its worktree fails its batch'
     expect(userState(t.root)).toEqual(before);
   });
 
-  it('does not blame an agent for another batch integrating (apply: commit moves HEAD's branch and the index) meanwhile', async () => {
+  it('does not blame an agent for another batch integrating (apply: commit moves the branch of HEAD and the index) meanwhile', async () => {
     // slow: waits until the test says go; fast: integrates its result while slow's agent runs.
     const signals = tempDir('nxwa-integrity-signals-');
     const started = join(signals, 'started');
