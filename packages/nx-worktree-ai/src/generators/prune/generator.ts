@@ -12,15 +12,15 @@ import { parseAge, pruneGeneratorSchema, type PruneGeneratorOptions } from './sc
  * is never deleted without `--force`; uncommitted changes in a worktree are committed to a branch
  * before the worktree goes.
  *
- * The generator changes no file of the Tree: it prints the plan (a dry run, under the workspace
- * lock) and does the work in its callback, which Nx skips under `--dry-run`.
+ * The generator changes no file of the Tree: the work is done in its callback, which Nx skips
+ * under `--dry-run`; a dry run (Nx's flag or the `dryRun` option) prints the plan instead.
  */
 export async function pruneGenerator(tree: Tree, rawOptions: PruneGeneratorOptions = {}): Promise<GeneratorCallback> {
   const options = parseOptions(pruneGeneratorSchema, rawOptions, 'nx-worktree-ai:prune');
   const repo = await readRepoInfo(tree.root);
-  const settings = { force: options.force, olderThanMs: options.olderThan ? parseAge(options.olderThan) : 0 };
-  const plan = await withLock(lockPath(repo), () => pruneWorkspace(repo, { ...settings, dryRun: true, log: (line) => logger.info(line) }));
-  if (options.dryRun) {
+  const settings = { force: options.force, olderThanMs: options.olderThan ? parseAge(options.olderThan) : 0, log: (line: string) => logger.info(line) };
+  if (options.dryRun || nxDryRun()) {
+    const plan = await withLock(lockPath(repo), () => pruneWorkspace(repo, { ...settings, dryRun: true }));
     logger.info(summarize(plan, true));
     return () => undefined;
   }
@@ -28,6 +28,16 @@ export async function pruneGenerator(tree: Tree, rawOptions: PruneGeneratorOptio
     const report = await withLock(lockPath(repo), () => pruneWorkspace(repo, settings));
     logger.info(summarize(report, false));
   };
+}
+
+/** `nx g ... --dry-run` (or -d): Nx keeps the flag to itself and skips the callback. */
+function nxDryRun(argv = process.argv.slice(2)): boolean {
+  let dry = false;
+  for (const arg of argv) {
+    if (/^(--dry-run|--dryRun|-d)(=true)?$/.test(arg)) dry = true;
+    else if (/^(--no-dry-run|--no-dryRun|--dry-run=false|--dryRun=false)$/.test(arg)) dry = false;
+  }
+  return dry;
 }
 
 export function summarize(r: RecoveryReport, dryRun: boolean): string {
