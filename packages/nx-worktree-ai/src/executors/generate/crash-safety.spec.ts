@@ -134,11 +134,11 @@ generateExecutor({ batch: 'libs/auth/ai/auth-module.ai.md', worktreeDir: ${JSON.
     expect({ head: after.head, index: after.index, files: after.files }).toEqual({ head: before.head, index: before.index, files: before.files });
   }, 60_000);
 
-  it('SIGINT during the agent: the agent group is stopped, nothing is applied, the worktree and the registry entry go, the work stays on the branch', async () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s during the agent: the agent group is stopped, nothing is applied, the worktree and the registry entry go, the work stays on the branch', async (signal) => {
     const before = userState(root);
     const { child: run, record, output, exited } = await startRun();
     const t0 = Date.now();
-    run.kill('SIGINT');
+    run.kill(signal);
     await exited;
     const elapsed = Date.now() - t0;
     expect(groupMembers(record.agent!.pid)).toEqual([]);
