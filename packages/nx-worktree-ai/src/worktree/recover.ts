@@ -87,7 +87,7 @@ export async function recoverStaleRuns(repo: RepoInfo, options: RecoverOptions =
     await recoverRun(repo, record, file, options, report);
   }
   sweepTempFiles(repo, dry, report);
-  if (!dry) await git(repo.root, ['worktree', 'prune']).catch(() => undefined);
+  if (!dry && report.worktreesRemoved.length) await git(repo.root, ['worktree', 'prune']).catch(() => undefined);
   return report;
 }
 
