@@ -1,11 +1,12 @@
 import { existsSync, lstatSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { readWorkspaceFile } from './apply';
 import { isIntegrated } from './branch';
 import { git, PLUGIN_IDENTITY } from './git';
 import { recoverJournal } from './journal';
 import type { RepoInfo } from './repo';
-import { recordPluginWrites, refWrite } from './plugin-writes';
+import { fileSig, recordPluginWrites, refWrite } from './plugin-writes';
 import { groupMembers, listRuns, processStart, processState, runsDir, tempIndexPath, TEMP_INDEX_PATTERN, tmpDir, type ProcessRef, type RunRecord } from './runs';
 import { revParse } from './tree';
 
@@ -105,6 +106,8 @@ async function recoverRun(repo: RepoInfo, record: RunRecord, file: string, optio
   }
   if (record.journal) {
     const undone = recoverJournal(record.journal, dry);
+    // The plugin's own writes, so the integrity check of a run going on meanwhile tells them apart.
+    if (!dry) recordPluginWrites(repo, undone.restored.map((path) => ({ kind: 'file' as const, path, sig: fileSig(readWorkspaceFile(record.workspace, path)) })));
     report.restored.push(...undone.restored);
     report.notRestored.push(...undone.skipped);
     if (undone.restored.length) log(`nx-worktree-ai:   ${dry ? 'would put' : 'put'} back ${undone.restored.length} file(s) of an integration cut short: ${undone.restored.join(', ')}`);
