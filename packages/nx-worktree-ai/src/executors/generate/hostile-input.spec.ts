@@ -6,6 +6,9 @@ import { git, gitRepo, removeDir, tempDir, writeFiles } from '../../../../../tes
 import { createNodes } from '../../plugin/create-nodes';
 import generateExecutor from './executor';
 
+// Real git and real processes; slow on a loaded machine.
+jest.setTimeout(120_000);
+
 /**
  * Hostile names and paths are refused before anything runs: no agent started, no branch, no
  * worktree, no artifact, no workspace change. The marker file proves the agent never ran.

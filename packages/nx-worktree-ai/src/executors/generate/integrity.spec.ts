@@ -63,6 +63,9 @@ function userState(root: string, ignoreRefs: RegExp = /^refs\/(heads\/ai(-kept)?
   };
 }
 
+// Real git and real processes; slow on a loaded machine.
+jest.setTimeout(120_000);
+
 describe('integrity: an agent that reaches outside its worktree fails its batch', () => {
   const t: Ctx = { root: '', worktreeDir: '', lines: [] };
   let spies: jest.SpyInstance[];
