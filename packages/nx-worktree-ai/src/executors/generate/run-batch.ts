@@ -125,6 +125,7 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
     deletions: null,
   };
   const transcript: string[] = [];
+  let patch = '';
   let keepWorktree = options.keepWorktree;
   try {
     prepareWorktree(repo, worktree, options);
@@ -162,7 +163,7 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
       }),
     );
     Object.assign(base, { commit, filesChanged: change.files.map((f) => f.path), insertions: change.insertions, deletions: change.deletions });
-    const patch = await diffPatch(repo.root, snapshot, commit);
+    patch = await diffPatch(repo.root, snapshot, commit);
 
     const outside = reached.length ? reachedOutsideMessage(reached, branch, transcriptPath, observed.length > 0 && !warnOnly) : null;
     const problem = [outside, failure ? failure.message : scopeViolation(run, change, branch)].filter(Boolean).join(' Also: ');
@@ -182,9 +183,10 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
     writeArtifacts(ctx.root, run.artifactDir, files);
     return result;
   } catch (error) {
-    if (!(error instanceof BatchFailure)) {
+    // Every failure leaves its result.json (a conflict at integration included), with the patch when there is one.
+    if (!(error instanceof BatchFailure) || !error.result) {
       const result = finish(base, 'failed', (error as Error).message, startedAt);
-      writeArtifacts(ctx.root, run.artifactDir, redactFiles(serializeArtifacts({ result, transcript: joinLines(transcript), patch: '', prompt }), redact));
+      writeArtifacts(ctx.root, run.artifactDir, redactFiles(serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt }), redact));
       throw new BatchFailure((error as Error).message, result);
     }
     throw error;
