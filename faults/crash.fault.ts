@@ -81,6 +81,10 @@ function report(fault: string, verdict: Verdict, detail: string): void {
 
 describe('faults: processes killed, hung, interrupted, crashed', () => {
   let env: FaultEnv | undefined;
+  beforeAll(() => {
+    // Agent processes are found by scanning /proc (cwd and command line of every process).
+    if (process.platform !== 'linux') throw new Error(`the fault suite needs Linux (/proc); this is ${process.platform}: run it in CI or a Linux container`);
+  });
   afterEach(async () => {
     await env?.close();
     env = undefined;
@@ -222,7 +226,7 @@ describe('faults: processes killed, hung, interrupted, crashed', () => {
       const before = snapshotWorkspaceState(e.ws);
       const nx = e.startNx(RUN_MANY(6));
       // Mid-run: one agent finished its script, others still working.
-      await waitFor('one agent finished and two still running', () => finishedAgents(e, e.server.requests).length >= 1 && claudeProcesses(e).length >= 2);
+      await waitFor('one agent finished and another still running', () => finishedAgents(e, e.server.requests).length >= 1 && claudeProcesses(e).length >= 1);
       const finishedAtCrash = finishedAgents(e, e.server.requests).map((b) => `${b.project}:${b.name}`);
       nx.signalGroup('SIGKILL');
       await nx.done;
