@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { git, gitRepo, removeDir, tempDir, writeFiles } from '../../../../../testing/temp';
+import { allGitObjects, filesBelow } from '../../../../../testing/leaks';
+import { git, gitRepo, removeDir, tempDir } from '../../../../../testing/temp';
 import generateExecutor from './executor';
 
 /**
@@ -14,23 +14,6 @@ import generateExecutor from './executor';
 const PLANTED = 'sk-planted-SECRET-0123456789abcdef';
 const DB_URL = 'postgres://admin:hunter2-db@db.internal/prod';
 const SHORT = 'abc12';
-
-export function filesBelow(dir: string): string[] {
-  let out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    out = statSync(path).isDirectory() ? out.concat(filesBelow(path)) : out.concat(path);
-  }
-  return out;
-}
-
-/** Every object in the repository, printed (blobs, trees, commits with their messages and trailers). */
-export function allGitObjects(root: string): string {
-  return execFileSync('git', ['cat-file', '--batch-all-objects', '--batch'], { cwd: root, maxBuffer: 256 * 1024 * 1024 }).toString('latin1');
-}
-
-// Real git and real processes; slow on a loaded machine.
-jest.setTimeout(120_000);
 
 describe('secrets stay out of transcripts, artifacts, git and terminal output', () => {
   let root: string;
