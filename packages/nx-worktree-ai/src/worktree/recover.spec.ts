@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { git as testGit, gitRepo, removeDir, tempDir } from '../../../../testing/temp';
@@ -84,6 +84,10 @@ describe('recoverStaleRuns', () => {
     writeFileSync(deadIndex, '');
     const liveIndex = tempIndexPath(repo, 'collect');
     writeFileSync(liveIndex, '');
+    // A ref lock a killed git left on the batch branch, a minute old.
+    const refLock = join(repo.commonDir, 'refs/heads/ai/auth/login.lock');
+    writeFileSync(refLock, '');
+    utimesSync(refLock, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     const file = writeRecord(repo, ownerPid, {
       worktree: wt.dir,
       snapshot,
@@ -110,6 +114,7 @@ describe('recoverStaleRuns', () => {
     expect(existsSync(file)).toBe(false);
     expect(existsSync(deadIndex)).toBe(false);
     expect(existsSync(liveIndex)).toBe(true);
+    expect(existsSync(refLock)).toBe(false);
   });
 
   it('leaves live runs alone, and runs of another host unless forced', async () => {

@@ -60,6 +60,8 @@ export function emptyReport(): RecoveryReport {
   return { runs: [], live: [], agentsKilled: [], worktreesRemoved: [], salvaged: [], restored: [], notRestored: [], tempFiles: [], branchesDeleted: [], branchesKept: [] };
 }
 
+const STALE_REF_LOCK_MS = 10_000;
+
 const describe = (r: RunRecord): RecoveredRun => ({
   id: r.id,
   label: `${r.project}:${r.batch}`,
@@ -112,6 +114,14 @@ async function recoverRun(repo: RepoInfo, record: RunRecord, file: string, optio
     report.notRestored.push(...undone.skipped);
     if (undone.restored.length) log(`nx-worktree-ai:   ${dry ? 'would put' : 'put'} back ${undone.restored.length} file(s) of an integration cut short: ${undone.restored.join(', ')}`);
     if (undone.skipped.length) log(`nx-worktree-ai:   left ${undone.skipped.join(', ')} as they are: changed since the interrupted integration`);
+  }
+  // A git ref lock on the batch branch (a git process killed during update-ref): git holds one for
+  // milliseconds, so one older than STALE_REF_LOCK_MS is a leftover; it would make the salvage
+  // below and the next `worktree add -B` fail with "cannot lock ref".
+  const refLock = join(repo.commonDir, 'refs', 'heads', `${record.branch}.lock`);
+  if (existsSync(refLock) && Date.now() - statSync(refLock).mtimeMs > STALE_REF_LOCK_MS) {
+    if (!dry) rmSync(refLock, { force: true });
+    report.tempFiles.push(refLock);
   }
   if (record.worktree) {
     let saved: Awaited<ReturnType<typeof salvageWorktree>>;
