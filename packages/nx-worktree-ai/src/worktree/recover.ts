@@ -128,11 +128,15 @@ async function recoverRun(repo: RepoInfo, record: RunRecord, file: string, optio
     try {
       saved = await salvageWorktree(repo, record.worktree, record.branch, `${record.project}:${record.batch}`, record.prepared, dry);
     } catch (error) {
-      // Never remove what could not be saved: the record stays, the next run or prune tries again.
-      log(`nx-worktree-ai:   could not save the work in ${record.worktree}, left it as it is: ${(error as Error).message}`);
-      report.live.push(run);
-      report.runs.pop();
-      return;
+      // Never remove what could not be saved (unless forced): the record stays, the next run or prune tries again.
+      if (!options.force) {
+        log(`nx-worktree-ai:   could not save the work in ${record.worktree}, left it as it is (prune --force removes it): ${(error as Error).message}`);
+        report.live.push(run);
+        report.runs.pop();
+        return;
+      }
+      log(`nx-worktree-ai:   could not save the work in ${record.worktree}; removing it anyway (--force): ${(error as Error).message}`);
+      saved = null;
     }
     if (saved) {
       report.salvaged.push(saved);
