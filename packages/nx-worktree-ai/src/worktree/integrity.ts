@@ -122,7 +122,8 @@ export function reachedOutsideMessage(findings: string[], branch: string, transc
 // Workspace
 
 async function workspaceState(root: string): Promise<Map<string, string>> {
-  const out = await git(root, ['status', '--porcelain=v1', '-z', '-uall', '--no-renames', '--ignore-submodules=all']);
+  // No fsmonitor: a hook planted in the config would otherwise run right here, as the plugin.
+  const out = await git(root, ['-c', 'core.fsmonitor=false', 'status', '--porcelain=v1', '-z', '-uall', '--no-renames', '--ignore-submodules=all']);
   const state = new Map<string, string>();
   for (const record of splitNul(out)) {
     const path = record.slice(3);
@@ -150,7 +151,10 @@ async function workspaceFindings(scope: IntegrityScope, baseline: IntegrityBasel
     scope.repo,
     unexplained.filter((u) => u.how !== 'deleted').map((u) => u.path),
   );
-  return unexplained.filter((u) => !produced.has(u.path)).map((u) => `${u.how} ${u.path} in the workspace`);
+  return unexplained
+    .filter((u) => !produced.has(u.path))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .map((u) => `${u.how} ${u.path} in the workspace`);
 }
 
 /**
