@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { applyPlan, readWorkspaceFile, sameVersion, type FileVersion, type IntegrationPlan } from './apply';
 import { writeJsonAtomic } from './runs';
 
@@ -28,6 +28,12 @@ export interface Journal {
   entries: JournalEntry[];
 }
 
+/**
+ * Test-only fault injection (faults/, crash-safety.spec): with `<name>=N` set, a journaled apply of
+ * more than N files writes N of them and then SIGKILLs its own process.
+ */
+export const FAULT_KILL_AFTER_WRITES = 'NX_WORKTREE_AI_FAULT_KILL_AFTER_WRITES';
+
 function hashVersion(file: FileVersion): string {
   return createHash('sha256').update(file.mode).update('\0').update(file.content).digest('hex');
 }
@@ -53,6 +59,13 @@ export function applyPlanJournaled(workspaceRoot: string, plan: IntegrationPlan,
     }),
   };
   writeJsonAtomic(journalFile, journal);
+  const fault = process.env[FAULT_KILL_AFTER_WRITES];
+  const killAfter = fault && /^\d+$/.test(fault) ? Number(fault) : -1;
+  if (killAfter >= 0 && killAfter < plan.writes.length) {
+    // Fault injection for the fault suite only: a SIGKILL in the middle of an integration.
+    applyPlan(workspaceRoot, { ...plan, writes: plan.writes.slice(0, killAfter) });
+    process.kill(process.pid, 'SIGKILL');
+  }
   applyPlan(workspaceRoot, plan);
   journal.state = 'applied';
   writeJsonAtomic(journalFile, journal);
@@ -93,10 +106,24 @@ export function recoverJournal(journalFile: string, dryRun = false): JournalReco
       report.skipped.push(entry.path);
       continue;
     }
-    if (!dryRun) applyPlan(root, { writes: [{ path: entry.path, file: before }], conflicts: [], merged: [] });
+    if (!dryRun) {
+      applyPlan(root, { writes: [{ path: entry.path, file: before }], conflicts: [], merged: [] });
+      if (!before) removeEmptyParents(root, entry.path);
+    }
     report.restored.push(entry.path);
   }
   report.completed = journal.state === 'applied';
   if (!dryRun) rmSync(journalFile, { force: true });
   return report;
+}
+
+/** Folders the interrupted integration created for a file that is gone again: removed while empty. */
+function removeEmptyParents(root: string, path: string): void {
+  for (let dir = dirname(path); dir !== '.' && dir !== '' && dir !== '/'; dir = dirname(dir)) {
+    try {
+      rmdirSync(join(root, dir));
+    } catch {
+      return; // not empty (or not there): stop
+    }
+  }
 }

@@ -6,6 +6,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { ExecutorContext } from '@nx/devkit';
 import { git, gitRepo, removeDir, tempDir } from '../../../../../testing/temp';
 import { readRepoInfo } from '../../worktree/repo';
+import { FAULT_KILL_AFTER_WRITES } from '../../worktree/journal';
+import { recoverStaleRuns } from '../../worktree/recover';
 import { groupMembers, listRuns, type RunRecord } from '../../worktree/runs';
 import generateExecutor from './executor';
 
@@ -73,8 +75,8 @@ describe('crash safety of a batch run (real processes, command agent)', () => {
     removeDir(scratch);
   });
 
-  /** Starts the executor in a child process; resolves once its agent runs and wrote its file. */
-  async function startRun(): Promise<{ child: ChildProcess; record: RunRecord; output: () => string; exited: Promise<number | null> }> {
+  /** Starts the executor in a child process. */
+  function spawnRun(env: Record<string, string> = {}): { child: ChildProcess; output: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
     const script = join(scratch, 'run.ts');
     writeFileSync(
       script,
@@ -85,19 +87,26 @@ generateExecutor({ batch: 'libs/auth/ai/auth-module.ai.md', worktreeDir: ${JSON.
 });
 `,
     );
-    child = spawn(process.execPath, ['--import', tsxLoader, script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const started = spawn(process.execPath, ['--import', tsxLoader, script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    child = started;
     let output = '';
-    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((done) => child!.on('close', (code) => done(code)));
+    started.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    started.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => started.on('close', (code, signal) => done({ code, signal })));
+    return { child: started, output: () => output, exited };
+  }
+
+  /** Starts the executor in a child process; resolves once its agent runs and wrote its file. */
+  async function startRun(): Promise<{ child: ChildProcess; record: RunRecord; output: () => string; exited: Promise<unknown> }> {
+    const { child: started, output, exited } = spawnRun();
     const repo = await readRepoInfo(root);
     for (let i = 0; i < 600; i++) {
       const record = listRuns(repo)[0]?.record;
       agentGroup = record?.agent?.pid;
-      if (record?.agent && record.worktree && existsSync(join(record.worktree, 'libs/auth/src/auth/partial.ts'))) return { child, record, output: () => output, exited };
+      if (record?.agent && record.worktree && existsSync(join(record.worktree, 'libs/auth/src/auth/partial.ts'))) return { child: started, record, output, exited };
       await delay(50);
     }
-    throw new Error(`the run never reached its agent:\n${output}`);
+    throw new Error(`the run never reached its agent:\n${output()}`);
   }
 
   it('SIGKILL of the run: the next run stops the orphaned agent, keeps its work on the branch, cleans up and succeeds', async () => {
@@ -153,5 +162,25 @@ generateExecutor({ batch: 'libs/auth/ai/auth-module.ai.md', worktreeDir: ${JSON.
     expect(git(root, 'show', 'ai/auth/auth-module:libs/auth/src/auth/partial.ts')).toBe('export const partial = 1;');
     const result = JSON.parse(readFileSync(join(root, '.nx-worktree-ai/auth/auth-module/result.json'), 'utf8'));
     expect(result).toMatchObject({ status: 'failed', error: expect.stringContaining('interrupted') });
+  }, 60_000);
+
+  it('SIGKILL in the middle of integration: recovery puts every file back, the work stays on the branch', async () => {
+    const three = `const fs = require('fs'); fs.mkdirSync('libs/auth/src/auth', { recursive: true }); for (const f of ['a', 'b', 'c']) fs.writeFileSync('libs/auth/src/auth/' + f + '.ts', 'export const ' + f + ' = 1;\\n');`;
+    writeFileSync(join(root, 'libs/auth/ai/auth-module.ai.md'), batchFile(three));
+    const before = userState(root);
+    const { exited, output } = spawnRun({ [FAULT_KILL_AFTER_WRITES]: '1' });
+    const { signal } = await exited;
+    expect({ signal, output: signal ? '' : output() }).toEqual({ signal: 'SIGKILL', output: '' });
+    // Killed mid-integration: one of the three files is in the workspace.
+    const written = ['a', 'b', 'c'].filter((f) => existsSync(join(root, `libs/auth/src/auth/${f}.ts`)));
+    expect(written).toHaveLength(1);
+
+    const repo = await readRepoInfo(root);
+    const report = await recoverStaleRuns(repo);
+    expect(report.restored).toEqual([`libs/auth/src/auth/${written[0]}.ts`]);
+    expect(userState(root)).toEqual(before);
+    expect(existsSync(join(root, 'libs/auth/src/auth'))).toBe(false);
+    expect(listRuns(repo)).toEqual([]);
+    expect(git(root, 'show', 'ai/auth/auth-module:libs/auth/src/auth/c.ts')).toBe('export const c = 1;');
   }, 60_000);
 });
