@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, posix, relative, resolve } from 'node:path';
 import { readWorkspaceFile } from './apply';
 import { git, gitRaw, splitNul } from './git';
-import { fileSig, pluginWritesSince, type PluginWrite } from './plugin-writes';
+import { fileSig, pluginWritesSince, recordPluginWrites, refWrite, type PluginWrite } from './plugin-writes';
 import type { RepoInfo } from './repo';
 import { readBlob, type TreeFiles } from './tree';
 
@@ -23,7 +23,8 @@ import { readBlob, type TreeFiles } from './tree';
  *   packed or loose), the HEAD of the main worktree and of every worktree that is not a batch's,
  *   the config (also each worktree's config.worktree and the user's global git config), hooks/,
  *   info/ and objects/info/alternates. Ref writes the plugin recorded are explained; the batch's own
- *   branch and worktree-private state (its HEAD, index, logs) are the agent's to use;
+ *   branch and worktree-private state (its HEAD, index, logs) are the agent's to use. A deleted ref
+ *   is put back (that loses nothing); everything else is only reported;
  * - around the worktree: the entries of the folder that holds the worktrees and prompt files (other
  *   batches' worktrees come and go there; anything else is not the plugin's), the worktree's own
  *   `.git` file (a rewritten one would point the plugin's later git commands at another repository),
@@ -92,7 +93,7 @@ export async function checkIntegrity(scope: IntegrityScope, baseline: IntegrityB
   const writes = pluginWritesSince(scope.repo, baseline.at);
   const findings: string[] = [];
   findings.push(...(await workspaceFindings(scope, baseline, writes)));
-  findings.push(...refFindings(scope, baseline.refs, await refState(scope.repo), writes));
+  findings.push(...(await refFindings(scope, baseline.refs, await refState(scope.repo), writes)));
   findings.push(...headFindings(scope, baseline, headState(scope.repo), writes));
   findings.push(...changedFiles(baseline.gitFiles, gitFileState(scope.repo)).map(([path, how]) => `${how} ${shownPath(scope.repo, path)}`));
   findings.push(...changedFiles(baseline.around, aroundState(scope)).map(([path, how]) => `${how} ${shownPath(scope.repo, path)} outside the worktree`));
@@ -191,7 +192,12 @@ async function refState(repo: RepoInfo): Promise<Map<string, string>> {
   return refs;
 }
 
-function refFindings(scope: IntegrityScope, before: Map<string, string>, after: Map<string, string>, writes: PluginWrite[]): string[] {
+/**
+ * Ref changes nobody recorded. A deleted ref is put back where it was (recreating a ref cannot lose
+ * anything; if the user deleted it meanwhile, they delete it again); a moved or created one is only
+ * reported: undoing it could drop the user's own commits.
+ */
+async function refFindings(scope: IntegrityScope, before: Map<string, string>, after: Map<string, string>, writes: PluginWrite[]): Promise<string[]> {
   const recorded = new Map<string, Set<string | null>>();
   for (const w of writes) if (w.kind === 'ref') recorded.set(w.ref, (recorded.get(w.ref) ?? new Set()).add(w.oid));
   const own = `refs/heads/${scope.branch}`;
@@ -201,10 +207,20 @@ function refFindings(scope: IntegrityScope, before: Map<string, string>, after: 
     if (was === now || ref === own || recorded.get(ref)?.has(now ?? null)) continue;
     const name = refLabel(ref);
     if (was === undefined) findings.push(`created ${name}`);
-    else if (now === undefined) findings.push(`deleted ${name}`);
+    else if (now === undefined) findings.push(`deleted ${name} (${await putBack(scope.repo, ref, was)})`);
     else findings.push(`moved ${name} (${was.slice(0, 10)} -> ${now.slice(0, 10)})`);
   }
   return findings;
+}
+
+async function putBack(repo: RepoInfo, ref: string, oid: string): Promise<string> {
+  try {
+    recordPluginWrites(repo, [refWrite(ref, oid)]);
+    await git(repo.root, ['update-ref', '-m', 'nx-worktree-ai: put back a ref deleted during an agent run', ref, oid, '']);
+    return `put back at ${oid.slice(0, 12)}`;
+  } catch {
+    return `it was at ${oid}: git update-ref ${ref} ${oid}`;
+  }
 }
 
 function refLabel(ref: string): string {

@@ -53,7 +53,8 @@ function userState(root: string, ignoreRefs: RegExp = /^refs\/(heads\/ai(-kept)?
     files,
     status: git(root, 'status', '--porcelain=v1', '-uall'),
     head: readFileSync(join(root, '.git/HEAD'), 'utf8'),
-    index: readFileSync(join(root, '.git/index')).toString('base64'),
+    // Staged entries (the raw index also holds stat data, which the test's own undo refreshes).
+    index: git(root, 'ls-files', '--stage'),
     refs: git(root, 'for-each-ref', '--format=%(refname) %(objectname)')
       .split('\n')
       .filter((l) => !ignoreRefs.test(l))
@@ -114,7 +115,8 @@ describe('integrity: an agent that reaches outside its worktree fails its batch'
     }
     // Nothing applied: not even the legitimate output.
     expect(existsSync(join(t.root, 'libs/auth/src/auth/login.ts'))).toBe(false);
-    if (!restore) expect(userState(t.root)).toEqual(before);
+    // After undoing what the test's hostile agent did and the plugin only reported: exactly as before.
+    expect(userState(t.root)).toEqual(before);
     // The work is kept on the branch.
     expect(git(t.root, 'show', `ai/auth/${name}:libs/auth/src/auth/login.ts`)).toBe('export const login = 1;');
     return result;
@@ -161,12 +163,11 @@ describe('integrity: an agent that reaches outside its worktree fails its batch'
       await expectCaught(
         'git-shared',
         script,
-        [/deleted branch feature/, /deleted tag v1/, /created branch evil/, /changed \.git\/config/, /switched the HEAD of the main worktree \(ref: refs\/heads\/main -> ref: refs\/heads\/evil\)/],
+        [/deleted branch feature \(put back at [0-9a-f]{12}\)/, /deleted tag v1 \(put back at [0-9a-f]{12}\)/, /created branch evil/, /changed \.git\/config/, /switched the HEAD of the main worktree \(ref: refs\/heads\/main -> ref: refs\/heads\/evil\)/],
         () => {
+          // What the plugin only reports; the deleted branch and tag it put back itself.
           git(t.root, 'checkout', '-q', 'main');
           git(t.root, 'branch', '-q', '-D', 'evil');
-          git(t.root, 'branch', 'feature');
-          git(t.root, 'tag', 'v1');
           git(t.root, 'config', '--unset', 'core.hooksPath');
         },
       );
