@@ -8,6 +8,8 @@
  *
  * Keep the workspaces for inspection: NX_WORKTREE_AI_FAULTS_KEEP=1.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { git, snapshotWorkspaceState, stripAnsi, tryReadResult, type NxResult, type WorkspaceState } from '../testing/workspace';
 import { AUTH_MODULE, DASHBOARD_SCAFFOLD, SAMPLE_PROJECTS, SIX_BATCHES, type FixtureBatch } from '../testing/fixtures/six-batches';
 import type { RequestLogEntry } from '../testing/scripted-model/anthropic';
@@ -244,6 +246,42 @@ describe('faults: processes killed, hung, interrupted, crashed', () => {
       detail =
         `crash with ${finishedAtCrash.length} agent(s) finished (${finishedAtCrash.join(', ')}), ${orphans} orphaned agent(s), ` +
         `${atCrash.worktrees.length} worktree(s) and ${atCrash.registry.length} registry entries left; second run recovered ${recovered} dead run(s) in ${(next.durationMs / 1000).toFixed(1)} s`;
+    } catch (error) {
+      verdict.problems.push(`the test itself failed: ${(error as Error).message}`);
+    } finally {
+      report(fault, verdict, detail);
+    }
+    expect(verdict.problems).toEqual([]);
+  });
+
+  test('kill -9 in the middle of integration', async () => {
+    const fault = 'kill -9 between two workspace writes of an integration';
+    const verdict: Verdict = { problems: [], dataLost: 0 };
+    let detail = '';
+    try {
+      env = await createFaultEnv({ projects: SAMPLE_PROJECTS, batches: [AUTH_MODULE], delayMs: 100, prefix: 'nxwa-fault-apply-' });
+      const e = env;
+      const before = snapshotWorkspaceState(e.ws);
+      const outputs = Object.keys(AUTH_MODULE.expectedFiles);
+      // The executor SIGKILLs itself after writing the first of the batch's files (test-only hook).
+      const first = await runNx(e, RUN_MANY(1), 240_000, { NX_WORKTREE_AI_FAULT_KILL_AFTER_WRITES: '1' });
+      const partial = outputs.filter((p) => existsSync(join(e.ws.root, p)));
+      if (first.code === 0) verdict.problems.push('the run killed during integration reported success');
+      if (partial.length !== 1) verdict.problems.push(`expected 1 of ${outputs.length} files written at the kill, found ${partial.length}`);
+
+      // Any later run undoes the half-done integration first; prune does the same alone.
+      const prune = await runNx(e, ['g', 'nx-worktree-ai:prune', '--no-interactive']);
+      if (prune.code !== 0 || !/file of an interrupted integration put back/.test(stripAnsi(prune.output))) verdict.problems.push(`prune (exit ${prune.code}):\n${tail(prune.output)}`);
+      const afterPrune = workspaceDiff(e, before, snapshotWorkspaceState(e.ws));
+      verdict.problems.push(...afterPrune.diffs.map((d) => `after prune: ${d}`));
+
+      const next = await runNx(e, RUN_MANY(1));
+      const after = checkAfterNextRun(e, before, next);
+      verdict.problems.push(...after.problems);
+      verdict.dataLost = after.dataLost + userFilesChanged(afterPrune.diffs);
+      detail =
+        `killed with ${partial.length} of ${outputs.length} files written (${partial.join(', ')}); prune put the workspace back byte for byte ` +
+        `in ${(prune.durationMs / 1000).toFixed(1)} s (the killed run held the workspace lock, stale after 10 s); the next run integrated all ${outputs.length}`;
     } catch (error) {
       verdict.problems.push(`the test itself failed: ${(error as Error).message}`);
     } finally {

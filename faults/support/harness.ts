@@ -145,8 +145,8 @@ function startNx(ws: Workspace, args: string[], env: Record<string, string>): Ru
 }
 
 /** Runs nx to the end (bounded), returning its result. */
-export async function runNx(env: FaultEnv, args: string[], timeoutMs = 240_000): Promise<NxResult> {
-  const nx = env.startNx(args);
+export async function runNx(env: FaultEnv, args: string[], timeoutMs = 240_000, extraEnv: Record<string, string> = {}): Promise<NxResult> {
+  const nx = env.startNx(args, extraEnv);
   const timer = setTimeout(() => nx.signalGroup('SIGKILL'), timeoutMs);
   try {
     return await nx.done;
