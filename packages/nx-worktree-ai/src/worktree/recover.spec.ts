@@ -191,7 +191,8 @@ describe('recoverStaleRuns', () => {
   });
 
   it('never overwrites a file changed after the interrupted integration', () => {
-    const journalFile = join(tempDir('nxwa-journal-'), 'j.json');
+    const journalFile = join(runsDir(repo), 'j.journal.json');
+    mkdirSync(runsDir(repo), { recursive: true });
     writeFileSync(join(root, 'a.txt'), 'edited by the user meanwhile\n');
     writeJsonAtomic(journalFile, {
       version: 1,
