@@ -32,7 +32,7 @@ const contextSchema = checkedString(contextEntryProblem, 'a path or glob relativ
 
 const dependsOnSchema = z
   .string()
-  .regex(/^([A-Za-z0-9@._+\/-]+:)?[A-Za-z0-9._-]+$/, 'a batch name or project:batch')
+  .min(1)
   .superRefine((value, ctx) => {
     const colon = value.lastIndexOf(':');
     const project = colon >= 0 ? value.slice(0, colon) : null;
