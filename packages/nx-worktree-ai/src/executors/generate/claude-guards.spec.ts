@@ -58,7 +58,7 @@ function rules(ws: () => string): ScriptRule[] {
           .replace('GIT_TAG_MAIN', `git -C ${ws()} tag evil-tag`)
           .replace('ECHO_MAIN', `echo owned >> ${ws()}/README.md`)
           .replace('ABS_PWNED', `${ws()}/PWNED.txt`);
-      if ('bash' in s) return { bash: sub(s.bash) };
+      if ('bash' in s && typeof s.bash === 'string') return { bash: sub(s.bash) };
       if ('write' in s) return { write: { ...s.write, path: sub(s.write.path) } };
       return s;
     }),

@@ -119,7 +119,7 @@ describe('hostile names and paths are refused before anything runs', () => {
       const files = ['libs/x/ai/b.ai.md', 'libs/y/ai/c.ai.md'];
       let error: AggregateCreateNodesError | undefined;
       try {
-        await createNodes[1](files, {}, { workspaceRoot: ws, nxJsonConfiguration: {}, configFiles: files });
+        await createNodes[1](files, {}, { workspaceRoot: ws, nxJsonConfiguration: {} });
       } catch (e) {
         error = e as AggregateCreateNodesError;
       }
