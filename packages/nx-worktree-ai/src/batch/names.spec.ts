@@ -1,5 +1,5 @@
 import { BatchFileError, parseBatchFile } from './parse';
-import { batchNameProblem, contextEntryProblem, globProblem, modelProblem, printable, projectNameProblem, relativePathProblem } from './names';
+import { batchNameProblem, contextEntryProblem, globProblem, modelProblem, printable, projectNameProblem, relativePathProblem, treePathProblem } from './names';
 
 const ok = (problem: string | null) => expect(problem).toBeNull();
 
@@ -103,5 +103,25 @@ describe('the batch file refuses hostile values (same parser for plugin and exec
   it('refuses batch names that would be bad branch names', () => {
     expect(problems('a..b', 'outputs: [src/**]')).toMatch(/batch name "a\.\.b".*contains "\.\."/);
     expect(problems('x.lock', 'outputs: [src/**]')).toMatch(/\.lock/);
+  });
+});
+
+describe('treePathProblem (paths the plugin writes into the workspace)', () => {
+  it.each(['libs/a/src/x.ts', 'a/.gitignore', 'a/.github/workflows/ci.yml', '.env.example'])('accepts %s', (p) => expect(treePathProblem(p)).toBeNull());
+  it.each([
+    ['libs/a/../../x', /"\.\." part/],
+    ['.git/hooks/pre-commit', /\.git part/],
+    ['libs/a/.GIT/config', /\.git part/],
+    ['/etc/passwd', /absolute/],
+    ['a//b', /"" part/],
+    ['a/./b', /"\." part/],
+    ['a\\b', /backslash/],
+    ['a\nb', /control character/],
+  ])('refuses %j', (p, message) => expect(treePathProblem(p)).toMatch(message));
+
+  it('refuses output globs naming .git', () => {
+    expect(globProblem('.git/**')).toMatch(/\.git folder/);
+    expect(globProblem('src/{.git,x}/**')).toMatch(/\.git folder/);
+    expect(globProblem('.github/**')).toBeNull();
   });
 });

@@ -55,6 +55,24 @@ function isAbsoluteAnywhere(path: string, glob = false): boolean {
   return path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.startsWith(glob ? '\\\\' : '\\');
 }
 
+/**
+ * A path from a git tree that the plugin itself writes into the workspace: no empty, `.` or `..`
+ * part, no `.git` part (any case), not absolute, no backslash or control character. Git refuses to
+ * check such paths out; a result from a poisoned cache could still carry them.
+ */
+export function treePathProblem(path: string): string | null {
+  if (!path) return 'is empty';
+  const hidden = hiddenCharProblem(path);
+  if (hidden) return hidden;
+  if (path.includes('\\')) return 'contains a backslash';
+  if (isAbsoluteAnywhere(path)) return 'is absolute';
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.' || part === '..') return `has a "${part}" part`;
+    if (part.toLowerCase() === '.git') return 'has a .git part';
+  }
+  return null;
+}
+
 /** A path relative to the workspace (or project) root that must stay below it. */
 export function relativePathProblem(path: string): string | null {
   if (!path) return 'is empty';
@@ -78,6 +96,7 @@ export function globProblem(glob: string): string | null {
   for (const expansion of expandBraces(glob) ?? [glob]) {
     if (isAbsoluteAnywhere(expansion, true)) return `is absolute${expansion !== glob ? ` (as ${expansion})` : ''} (it must be relative to the project root)`;
     if (expansion.split('/').includes('..')) return `contains ".."${expansion !== glob ? ` (as ${expansion})` : ''} (it must stay inside the project)`;
+    if (expansion.split('/').some((part) => part.toLowerCase() === '.git')) return 'names a .git folder (git state is never a batch output)';
   }
   return null;
 }

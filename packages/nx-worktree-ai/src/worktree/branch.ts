@@ -16,7 +16,9 @@ export async function keepUnintegratedBranch(repo: RepoInfo, branch: string, now
   const tip = await revParse(repo.root, `refs/heads/${branch}`);
   if (!tip || (await isIntegrated(repo, tip))) return null;
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  const kept = `ai-kept/${branch.replace(/^ai\//, '')}/${stamp}`;
+  // Two keeps within one second get -2, -3, ...: a kept branch is never overwritten.
+  let kept = `ai-kept/${branch.replace(/^ai\//, '')}/${stamp}`;
+  for (let n = 2; await revParse(repo.root, `refs/heads/${kept}`); n++) kept = `ai-kept/${branch.replace(/^ai\//, '')}/${stamp}-${n}`;
   recordPluginWrites(repo, [refWrite(`refs/heads/${kept}`, tip)]);
   await git(repo.root, ['update-ref', `refs/heads/${kept}`, tip, '']);
   return kept;

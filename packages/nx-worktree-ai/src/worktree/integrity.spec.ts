@@ -1,4 +1,5 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { applyPlan } from './apply';
 import { join } from 'node:path';
 import { git, gitRepo, removeDir, tempDir } from '../../../../testing/temp';
 import { captureBaseline, checkIntegrity, describeFindings, symlinkEscape, type IntegrityScope } from './integrity';
@@ -121,5 +122,29 @@ describe('checkIntegrity on a real repository', () => {
     const findings = await checkIntegrity(scope, baseline);
     removeDir(elsewhere);
     expect(findings).toEqual(['created branch moved', `switched the HEAD of the worktree ${userWt} (ref: refs/heads/user-branch -> ref: refs/heads/moved)`]);
+  });
+});
+
+describe('applyPlan refuses paths that leave the workspace or reach into .git', () => {
+  it('writes nothing when one path is bad', () => {
+    const dir = gitRepo({ 'a.txt': 'a\n' });
+    try {
+      const v = (t: string) => ({ mode: '100644', content: Buffer.from(t) });
+      expect(() =>
+        applyPlan(dir, {
+          writes: [
+            { path: 'a.txt', file: v('changed\n') },
+            { path: 'x/../../escape.txt', file: v('x') },
+          ],
+          conflicts: [],
+          merged: [],
+        }),
+      ).toThrow(/refusing to write "x\/\.\.\/\.\.\/escape\.txt" into the workspace/);
+      expect(() => applyPlan(dir, { writes: [{ path: '.git/hooks/pre-commit', file: v('#!/bin/sh\n') }], conflicts: [], merged: [] })).toThrow(/\.git part/);
+      expect(readFileSync(join(dir, 'a.txt'), 'utf8')).toBe('a\n');
+      expect(existsSync(join(dir, '.git/hooks/pre-commit'))).toBe(false);
+    } finally {
+      removeDir(dir);
+    }
   });
 });

@@ -23,7 +23,8 @@ export async function lookupResult(repo: RepoInfo, key: string): Promise<CachedR
   const record = await revParse(repo.root, `${CACHE_REF_PREFIX}${key}`);
   if (!record) return null;
   const commit = await git(repo.root, ['rev-parse', `${record}^1`]);
-  const names = (await git(repo.root, ['ls-tree', '--name-only', '-z', record])).split('\0').filter(Boolean);
+  // Only plain file names: a record fetched from a remote is not trusted to name paths.
+  const names = (await git(repo.root, ['ls-tree', '--name-only', '-z', record])).split('\0').filter((n) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(n));
   const artifacts: Record<string, Buffer> = {};
   for (const name of names) artifacts[name] = (await gitRaw(repo.root, ['cat-file', 'blob', `${record}:${name}`])).stdout;
   return { record, commit, artifacts };

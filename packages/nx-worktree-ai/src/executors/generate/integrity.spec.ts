@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ExecutorContext } from '@nx/devkit';
@@ -224,6 +225,54 @@ describe('integrity: an agent that reaches outside its worktree fails its batch'
     expect({ slowOutcome, error: readResult(t.root, 'slow').error }).toEqual({ slowOutcome: { success: true }, error: null });
     expect(readResult(t.root, 'slow').status).toBe('succeeded');
     expect(readFileSync(join(t.root, 'libs/auth/src/auth/login.ts'), 'utf8')).toBe('export const login = 1;\n');
+  });
+
+  it('refuses a poisoned result-cache entry: an escaping symlink or a .git path is never written', async () => {
+    addBatch('cached', OUTPUT);
+    await expect(run('cached')).resolves.toEqual({ success: true });
+    const key = readResult(t.root, 'cached').cacheKey!;
+    const ref = `refs/nx-worktree-ai/cache/${key}`;
+    const record = git(t.root, 'rev-parse', ref);
+    const result = git(t.root, 'rev-parse', `${ref}^1`);
+    /** A result commit with one more entry, behind a record with the same artifacts: what a hostile remote could serve. */
+    const sh = (args: string[], input?: string) => execFileSync('git', args, { cwd: t.root, input }).toString().trim();
+    /** `tree` with `entry` (mode, type, oid) at `path`, built with mktree, which (unlike the index) takes any name, .git included. */
+    const graft = (tree: string, path: string[], entry: string): string => {
+      const lines = sh(['ls-tree', tree]).split('\n').filter(Boolean);
+      const [name, ...rest] = path;
+      const kept = lines.filter((l) => l.split('\t')[1] !== name);
+      if (!rest.length) return sh(['mktree'], `${[...kept, `${entry}\t${name}`].join('\n')}\n`);
+      const sub = lines.find((l) => l.split('\t')[1] === name)?.split(/\s/)[2] ?? sh(['mktree'], '');
+      return sh(['mktree'], `${[...kept, `040000 tree ${graft(sub, rest, entry)}\t${name}`].join('\n')}\n`);
+    };
+    /** A result commit with one more entry, behind a record with the same artifacts: what a hostile remote could serve. */
+    const poison = (path: string, mode: string, content: string) => {
+      const oid = sh(['hash-object', '-w', '--stdin'], content);
+      const tree = graft(sh(['rev-parse', `${result}^{tree}`]), path.split('/'), `${mode} blob ${oid}`);
+      const bad = git(t.root, 'commit-tree', tree, '-p', `${result}^`, '-m', 'poisoned');
+      const badRecord = git(t.root, 'commit-tree', `${record}^{tree}`, '-p', bad, '-m', 'poisoned record');
+      git(t.root, 'update-ref', ref, badRecord);
+      expect(sh(['ls-tree', '-r', '--name-only', bad])).toContain(path);
+    };
+    const before = userState(t.root, /^refs\/(heads\/ai(-kept)?\/|nx-worktree-ai\/)/);
+    rmSync(join(t.root, 'libs/auth/src/auth/login.ts'));
+
+    poison('libs/auth/src/auth/passwd', '120000', '/etc/passwd');
+    await expect(run('cached')).resolves.toEqual({ success: false });
+    expect(t.lines.join('\n')).toMatch(/the stored result \w+ holds created the symlink libs\/auth\/src\/auth\/passwd -> \/etc\/passwd .*Nothing was applied/);
+    expect(existsSync(join(t.root, 'libs/auth/src/auth/passwd'))).toBe(false);
+    expect(existsSync(join(t.root, 'libs/auth/src/auth/login.ts'))).toBe(false);
+
+    git(t.root, 'update-ref', ref, record);
+    poison('libs/auth/src/auth/.git/config', '100644', '[core]\n\tfsmonitor = touch owned\n');
+    await expect(run('cached')).resolves.toEqual({ success: false });
+    expect(t.lines.join('\n')).toMatch(/the stored result \w+ holds the path "libs\/auth\/src\/auth\/\.git\/config" \(it has a \.git part\)\. Nothing was applied/);
+    // Neither poisoned result reached the batch branch.
+    expect(git(t.root, 'rev-parse', 'ai/auth/cached')).toBe(result);
+    expect(existsSync(join(t.root, 'libs/auth/src/auth/.git'))).toBe(false);
+    expect(existsSync(join(t.root, 'libs/auth/src/auth/login.ts'))).toBe(false);
+    writeFileSync(join(t.root, 'libs/auth/src/auth/login.ts'), 'export const login = 1;\n');
+    expect(userState(t.root, /^refs\/(heads\/ai(-kept)?\/|nx-worktree-ai\/)/)).toEqual(before);
   });
 
   it('integrity: warn applies the result and says what it saw', async () => {

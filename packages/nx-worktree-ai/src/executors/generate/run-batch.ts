@@ -7,6 +7,7 @@ import { createProgress } from '../../agents/progress';
 import { bypassSettings, bypassWarning } from '../../agents/permissions';
 import type { AgentEvent, AgentFailure, AgentResult } from '../../agents/types';
 import { globMatcher } from '../../batch/paths';
+import { treePathProblem } from '../../batch/names';
 import { loadVersion, planIntegration, readWorkspaceFile, sameVersion, type PathChange } from '../../worktree/apply';
 import { keepUnintegratedBranch, KEY_TRAILER } from '../../worktree/branch';
 import { collectChanges, commitOnBranch, diffPatch, type CollectedChange } from '../../worktree/changes';
@@ -316,13 +317,26 @@ async function replay(run: BatchRun, ctx: RunContext, repo: RepoInfo, input: Rep
   const original = JSON.parse(input.hit.artifacts[ARTIFACTS.result]?.toString('utf8') ?? '{}') as Partial<BatchResult>;
   input.life.checkpoint('before the replay');
   await withLock(lockPath(repo), async () => {
+    const isOutput = globMatcher(run.outputGlobs);
+    const resultFiles = await listTree(repo.root, input.hit.commit);
+    // A stored result may come from a remote: before it goes anywhere (the branch included), it must
+    // hold no symlink leading out and no path that climbs out or into .git among what would be written.
+    const outputPaths = [...resultFiles.keys()].filter(isOutput);
+    const poisoned = [
+      ...outputPaths.flatMap((p) => (treePathProblem(p) ? [`the path ${JSON.stringify(p)} (it ${treePathProblem(p)})`] : [])),
+      ...(await escapingSymlinks(repo.root, resultFiles, outputPaths)),
+    ];
+    if (poisoned.length) {
+      throw new BatchFailure(
+        `the stored result ${input.cacheKey} holds ${poisoned.join('; ')}. Nothing was applied. If the result-cache refs came from a remote you do not trust, delete them: git update-ref -d refs/nx-worktree-ai/cache/${input.cacheKey}`,
+        null,
+      );
+    }
     const kept = await keepUnintegratedBranch(repo, input.branch);
     if (kept) ctx.log(`[${run.label}] earlier unintegrated work on ${input.branch} kept as branch ${kept}`);
     recordPluginWrites(repo, [refWrite(`refs/heads/${input.branch}`, input.hit.commit)]);
     await git(repo.root, ['update-ref', '-m', 'nx-worktree-ai: replay', `refs/heads/${input.branch}`, input.hit.commit]);
     if (run.apply === 'branch') return;
-    const isOutput = globMatcher(run.outputGlobs);
-    const resultFiles = await listTree(repo.root, input.hit.commit);
     const headFiles = await listTree(repo.root, repo.head);
     const paths = new Set([...resultFiles.keys(), ...input.snapshotFiles.keys()].filter(isOutput));
     const writes: { path: string; file: Awaited<ReturnType<typeof loadVersion>> }[] = [];
@@ -339,14 +353,6 @@ async function replay(run: BatchRun, ctx: RunContext, repo: RepoInfo, input: Rep
       recordPluginWrites(repo, [refWrite(ref, input.snapshot)]);
       await git(repo.root, ['update-ref', ref, input.snapshot]);
       ctx.log(`[${run.label}] replay replaced uncommitted edits in ${overwritten.join(', ')}; they are kept: git checkout ${ref} -- <path>`);
-    }
-    // A result from the cache may come from a remote: it must not plant a symlink that leads out.
-    const symlinks = await escapingSymlinks(repo.root, resultFiles, writes.filter((w) => w.file).map((w) => w.path));
-    if (symlinks.length) {
-      throw new BatchFailure(
-        `the stored result ${input.cacheKey} holds ${symlinks.join('; ')}. Nothing was applied. If the result-cache refs came from a remote you do not trust, delete them: git update-ref -d refs/nx-worktree-ai/cache/${input.cacheKey}`,
-        null,
-      );
     }
     recordPluginWrites(repo, writes.map((w) => ({ kind: 'file' as const, path: w.path, sig: fileSig(w.file) })));
     input.life.apply(ctx.root, { writes, conflicts: [], merged: [] });
