@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { git, splitNul, PLUGIN_IDENTITY } from './git';
+import { git, GitError, splitNul, PLUGIN_IDENTITY } from './git';
 import type { Worktree } from './worktree';
 import type { RepoInfo } from './repo';
 import { recordPluginWrites, refWrite } from './plugin-writes';
@@ -34,7 +34,7 @@ export async function collectChanges(repo: RepoInfo, worktree: Worktree, snapsho
   const env = { ...PLUGIN_IDENTITY, ...location, GIT_INDEX_FILE: indexFile };
   try {
     await git(worktree.dir, ['read-tree', snapshot], { env });
-    await git(worktree.dir, ['-c', 'core.fsmonitor=false', 'add', '-A'], { env });
+    await addAll(worktree.dir, env);
     // What the plugin put there (node_modules link, copied .env) is not the agent's change.
     if (worktree.prepared.length) {
       await git(worktree.dir, ['rm', '--cached', '-r', '-q', '--ignore-unmatch', '--', ...worktree.prepared.map((p) => `:(top,literal)${p}`)], { env });
@@ -45,6 +45,25 @@ export async function collectChanges(repo: RepoInfo, worktree: Worktree, snapsho
     return { tree, files, insertions, deletions };
   } finally {
     rmSync(indexFile, { force: true });
+  }
+}
+
+/**
+ * `git add -A` of a worktree into the index named by `env`, without fsmonitor. A nested repository
+ * without a commit (an agent that ran `git init` in a subfolder) makes `git add` fail outright;
+ * such folders are left out, so the rest of the work is still collected. Returns what was left out.
+ */
+export async function addAll(cwd: string, env: Record<string, string | undefined>): Promise<string[]> {
+  const skipped: string[] = [];
+  for (;;) {
+    try {
+      await git(cwd, ['-c', 'core.fsmonitor=false', 'add', '-A', '--', '.', ...skipped.map((p) => `:(exclude,literal)${p}`)], { env });
+      return skipped;
+    } catch (error) {
+      const nested = error instanceof GitError ? /error: '(.+?)\/?' does not have a commit checked out/.exec(error.stderr)?.[1] : undefined;
+      if (!nested || skipped.includes(nested) || skipped.length >= 100) throw error;
+      skipped.push(nested);
+    }
   }
 }
 

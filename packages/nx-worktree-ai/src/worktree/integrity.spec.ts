@@ -5,6 +5,8 @@ import { git, gitRepo, removeDir, tempDir } from '../../../../testing/temp';
 import { captureBaseline, checkIntegrity, describeFindings, symlinkEscape, type IntegrityScope } from './integrity';
 import { fileSig, recordPluginWrites, refWrite } from './plugin-writes';
 import { readRepoInfo } from './repo';
+import { salvageWorktree } from './recover';
+import { worktreeGitDir } from './worktree';
 
 describe('symlinkEscape', () => {
   it.each([
@@ -145,6 +147,32 @@ describe('applyPlan refuses paths that leave the workspace or reach into .git', 
       expect(existsSync(join(dir, '.git/hooks/pre-commit'))).toBe(false);
     } finally {
       removeDir(dir);
+    }
+  });
+});
+
+describe("the plugin's own git commands in a worktree ignore a rewritten .git file", () => {
+  it('salvages the work through the registered git dir, running no planted fsmonitor', async () => {
+    const root = gitRepo({ 'a.txt': 'a\n' });
+    const base = tempDir('nxwa-integrity-salvage-');
+    try {
+      const wt = join(base, 'a--x-abcdef');
+      git(root, 'worktree', 'add', '-q', '-b', 'ai/a/x', wt);
+      const repo = await readRepoInfo(root);
+      expect(worktreeGitDir(repo, wt)).toBe(join(repo.commonDir, 'worktrees', 'a--x-abcdef'));
+      // The agent's work, and a .git file pointing at a repository of its own whose config runs a command.
+      writeFileSync(join(wt, 'work.txt'), 'work\n');
+      const evil = join(wt, 'evil');
+      git(base, 'init', '-q', evil);
+      git(evil, 'config', 'core.fsmonitor', `touch ${join(base, 'fsmonitor-ran')}`);
+      writeFileSync(join(wt, '.git'), `gitdir: ${join(evil, '.git')}\n`);
+      const saved = await salvageWorktree(repo, wt, 'ai/a/x', 'a:x', []);
+      expect(saved?.branch).toBe('ai/a/x');
+      expect(git(root, 'show', 'ai/a/x:work.txt')).toBe('work');
+      expect(existsSync(join(base, 'fsmonitor-ran'))).toBe(false);
+    } finally {
+      removeDir(root);
+      removeDir(base);
     }
   });
 });

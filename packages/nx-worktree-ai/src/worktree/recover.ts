@@ -6,6 +6,8 @@ import { isIntegrated } from './branch';
 import { git, PLUGIN_IDENTITY } from './git';
 import { recoverJournal } from './journal';
 import type { RepoInfo } from './repo';
+import { worktreeGitDir } from './worktree';
+import { addAll } from './changes';
 import { fileSig, recordPluginWrites, refWrite } from './plugin-writes';
 import { groupMembers, listRuns, processStart, processState, runsDir, tempIndexPath, TEMP_INDEX_PATTERN, tmpDir, type ProcessRef, type RunRecord } from './runs';
 import { revParse } from './tree';
@@ -187,22 +189,26 @@ export async function salvageWorktree(
   dryRun = false,
 ): Promise<{ label: string; branch: string; commit: string } | null> {
   if (!existsSync(dir)) return null;
+  // The git dir as the repository registered it, not the worktree's `.git` file (an agent may have
+  // rewritten it to point these commands at a repository and config of its own), and no fsmonitor.
+  const gitDir = worktreeGitDir(repo, dir);
+  const location = gitDir ? { GIT_DIR: gitDir, GIT_WORK_TREE: dir } : {};
   let head: string;
   try {
-    head = await git(dir, ['rev-parse', '--verify', 'HEAD^{commit}']);
+    head = await git(dir, ['rev-parse', '--verify', 'HEAD^{commit}'], { env: location });
   } catch {
     return null;
   }
   const leaveOut = new Set(prepared);
   if (isSymlink(join(dir, 'node_modules'))) leaveOut.add('node_modules');
   const indexFile = tempIndexPath(repo, 'salvage');
-  const env = { ...PLUGIN_IDENTITY, GIT_INDEX_FILE: indexFile };
+  const env = { ...PLUGIN_IDENTITY, ...location, GIT_INDEX_FILE: indexFile };
   try {
     await git(dir, ['read-tree', head], { env });
-    await git(dir, ['add', '-A'], { env });
+    await addAll(dir, env);
     if (leaveOut.size) await git(dir, ['rm', '--cached', '-r', '-q', '--ignore-unmatch', '--', ...[...leaveOut].map((p) => `:(top,literal)${p}`)], { env });
     const tree = await git(dir, ['write-tree'], { env });
-    if (tree === (await git(dir, ['rev-parse', `${head}^{tree}`]))) return null;
+    if (tree === (await git(dir, ['rev-parse', `${head}^{tree}`], { env: location }))) return null;
     const keptName = `ai-kept/${(branch ?? `ai/${label.replace(':', '/')}`).replace(/^ai\//, '')}/${stamp()}-interrupted`;
     const tip = branch ? await revParse(repo.root, `refs/heads/${branch}`) : null;
     const target = branch && tip === head ? branch : keptName;

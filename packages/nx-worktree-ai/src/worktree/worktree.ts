@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, lstatSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { git } from './git';
@@ -101,6 +101,29 @@ export function prepareWorktree(repo: RepoInfo, worktree: Worktree, options: Pre
     copyFileSync(from, to);
     worktree.prepared.push(rel.split('\\').join('/'));
   }
+}
+
+/**
+ * The git dir of the linked worktree at `dir`, found from the repository's side
+ * (`<common dir>/worktrees/<name>/gitdir` names `<dir>/.git`), never from the `.git` file in `dir`,
+ * which an agent could have rewritten. null when `dir` is not a registered worktree.
+ */
+export function worktreeGitDir(repo: RepoInfo, dir: string): string | null {
+  const admin = join(repo.commonDir, 'worktrees');
+  let names: string[];
+  try {
+    names = readdirSync(admin);
+  } catch {
+    return null;
+  }
+  for (const name of names) {
+    try {
+      if (resolve(dirname(readFileSync(join(admin, name, 'gitdir'), 'utf8').trim())) === resolve(dir)) return join(admin, name);
+    } catch {
+      // not a complete registration
+    }
+  }
+  return null;
 }
 
 /** Removes the worktree folder and its registration; the branch stays. Safe to call twice. */

@@ -275,6 +275,13 @@ describe('integrity: an agent that reaches outside its worktree fails its batch'
     expect(userState(t.root, /^refs\/(heads\/ai(-kept)?\/|nx-worktree-ai\/)/)).toEqual(before);
   });
 
+  it("still collects an agent's work when it ran git init in a subfolder (a nested repository without a commit)", async () => {
+    addBatch('nested', `${OUTPUT} cp.execFileSync('git', ['init', '-q', 'libs/auth/src/auth/sub']); fs.writeFileSync('libs/auth/src/auth/sub/x.ts', 'x');`);
+    await expect(run('nested')).resolves.toEqual({ success: true });
+    expect(readFileSync(join(t.root, 'libs/auth/src/auth/login.ts'), 'utf8')).toBe('export const login = 1;\n');
+    expect(git(t.root, 'show', 'ai/auth/nested:libs/auth/src/auth/login.ts')).toBe('export const login = 1;');
+  });
+
   it('integrity: warn applies the result and says what it saw', async () => {
     const notes = join(t.root, 'notes.txt');
     addBatch('warned', `${OUTPUT} fs.appendFileSync(${JSON.stringify(notes)}, 'agent was here\\n');`);
