@@ -1,4 +1,4 @@
-/** One jest config, two projects: fast unit/integration tests beside the code, e2e against the packed tarball. */
+/** One jest config, three projects: fast unit/integration tests beside the code; fault injection and e2e against the packed tarball. */
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] };
 
 module.exports = {
@@ -10,6 +10,17 @@ module.exports = {
       roots: ['<rootDir>/packages', '<rootDir>/testing', '<rootDir>/tools'],
       testMatch: ['**/*.spec.ts'],
       testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+    },
+    {
+      // Fault injection against the packed tarball: processes killed, hung, interrupted, crashed, ...
+      // Prints the fault table at the end (faults/support/global-teardown.ts).
+      displayName: 'faults',
+      testEnvironment: 'node',
+      transform,
+      roots: ['<rootDir>/faults'],
+      testMatch: ['**/*.fault.ts'],
+      globalSetup: '<rootDir>/faults/support/global-setup.ts',
+      globalTeardown: '<rootDir>/faults/support/global-teardown.ts',
     },
     {
       displayName: 'e2e',

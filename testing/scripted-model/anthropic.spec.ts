@@ -325,6 +325,25 @@ describe('scripted Anthropic server over plain HTTP', () => {
     }
   });
 
+  it('a hang step answers nothing to the first `sessions` sessions and is skipped by later ones', async () => {
+    const server = await startAnthropicServer({ rules: [{ name: 'h', match: 'go', steps: [{ hang: { sessions: 1 } }, { text: 'after the hang' }] }] });
+    try {
+      const hung = post(server.url, mainBody('go'), 's1').then(
+        () => 'answered',
+        () => 'aborted',
+      );
+      const second = (await (await post(server.url, mainBody('go'), 's2')).json()) as { content: Array<{ text: string }> };
+      expect(second.content[0].text).toBe('after the hang');
+      expect(await Promise.race([hung, new Promise((r) => setTimeout(() => r('still waiting'), 300))])).toBe('still waiting');
+      expect(server.mainRequests().map((r) => [r.session, r.step, r.reply])).toEqual([
+        ['s1', 0, 'hang'],
+        ['s2', 1, 'text'],
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('loads rules from JSON and rejects malformed ones', () => {
     const [rule] = rulesFromJson([{ name: 'r', match: { regex: '^batch (\\w+)', flags: 'm' }, steps: [{ text: 'x' }] }]);
     expect(rule.match).toEqual(/^batch (\w+)/m);

@@ -48,9 +48,13 @@ export type Step =
    * or claudeTestEnv's maxRetries for a fast "model is down" test).
    */
   | { error: { status: number; type?: string; message?: string; times?: number; retryAfterSeconds?: number; shouldRetry?: boolean } }
-  /** No reply at all: the request stays open until the client gives up or the server closes (a
-   *  model API that hangs). The script does not move on. Pair it with a timeout on the CLI. */
-  | { hang: true };
+  /**
+   * The model hangs: the request gets no answer at all (headers included) until the client gives
+   * up or the server closes. The script does not move on. `true`: every session of the rule hangs;
+   * `{ sessions: n }`: only the first n sessions that reach this step hang, later ones go straight
+   * past it ("the first run times out, the next one works"). Pair it with a timeout on the CLI.
+   */
+  | { hang: true | { sessions?: number } };
 
 export interface ScriptRule {
   name: string;
@@ -274,6 +278,8 @@ export async function startAnthropicServer(opts: AnthropicServerOptions): Promis
   let activeSessions = 0;
   let maxConcurrentSessions = 0;
   let closing = false;
+  /** `<rule>#<step>` -> sessions that hung there. */
+  const hangs = new Map<string, number>();
 
   /** Records an entry; onLog sees it once `settled` resolves (main entries: when the reply is
    *  finished, so step, status and reply are filled in). */
@@ -382,6 +388,18 @@ export async function startAnthropicServer(opts: AnthropicServerOptions): Promis
       return;
     }
     const steps = session.rule.steps;
+    while (session.step < steps.length && 'hang' in steps[session.step]) {
+      const key = `${session.rule.name}#${session.step}`;
+      const hung = hangs.get(key) ?? 0;
+      const hang = (steps[session.step] as { hang: true | { sessions?: number } }).hang;
+      if (hung < (hang === true ? Infinity : (hang.sessions ?? Infinity))) {
+        hangs.set(key, hung + 1);
+        entry.step = session.step;
+        entry.reply = 'hang';
+        return;
+      }
+      session.step++;
+    }
     const index = session.step;
     entry.step = index;
     if (index >= steps.length) {
@@ -392,6 +410,7 @@ export async function startAnthropicServer(opts: AnthropicServerOptions): Promis
       return;
     }
     const step = steps[index];
+    if ('hang' in step) return; // passed over above
     if ('error' in step) {
       const e = step.error;
       session.errorsServed++;
@@ -408,10 +427,6 @@ export async function startAnthropicServer(opts: AnthropicServerOptions): Promis
       const shouldRetry = e.shouldRetry ?? (RETRYABLE(e.status) ? undefined : false);
       if (shouldRetry !== undefined) headers['x-should-retry'] = String(shouldRetry);
       sendError(res, e.status, e.type ?? ERROR_TYPES[e.status] ?? 'api_error', e.message ?? `scripted-model: scripted error ${e.status}`, headers);
-      return;
-    }
-    if ('hang' in step) {
-      entry.reply = 'hang';
       return;
     }
     session.step++;
@@ -544,7 +559,7 @@ function matches(match: string | RegExp, prompt: string): boolean {
 // Replies
 // ---------------------------------------------------------------------------------------------
 
-function toolCalls(step: Exclude<Step, { text: string } | { error: unknown } | { hang: true }>, cwd: string | null): { blocks: ContentBlock[]; describe: string } | string {
+function toolCalls(step: Exclude<Step, { text: string } | { error: unknown } | { hang: unknown }>, cwd: string | null): { blocks: ContentBlock[]; describe: string } | string {
   const abs = (p: string): string | null => (isAbsolute(p) ? p : cwd ? resolvePath(cwd, p) : null);
   const noCwd = (p: string): string => `scripted-model: cannot resolve ${p}: no "Primary working directory" found in the request`;
   const call = (name: string, input: Record<string, unknown>): ContentBlock => ({ type: 'tool_use', id: toolId(), name, input });

@@ -13,7 +13,7 @@ import { stepKind, type AnthropicServer, type RequestLogEntry, type ScriptRule, 
 export type ScriptedServer = AnthropicServer;
 
 /** A step that makes the model call a tool (everything but text, error and hang). */
-export type ToolStep = Exclude<Step, { text: string } | { error: unknown } | { hang: true }>;
+export type ToolStep = Exclude<Step, { text: string } | { error: unknown } | { hang: unknown }>;
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse, raw: string, tracker: Tracker) => Promise<void>;
 

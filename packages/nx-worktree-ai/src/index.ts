@@ -14,5 +14,7 @@ export { batchGenerator } from './generators/batch/generator';
 export type { BatchGeneratorOptions } from './generators/batch/schema';
 export { planGenerator } from './generators/plan/generator';
 export type { PlanGeneratorOptions } from './generators/plan/schema';
+export { pruneGenerator } from './generators/prune/generator';
+export type { PruneGeneratorOptions } from './generators/prune/schema';
 export { parseBatchFile, BatchFileError } from './batch/parse';
 export type { BatchSpec, BatchFrontmatter } from './batch/spec';

@@ -18,6 +18,8 @@ export interface AgentProcessOptions {
   /** Every raw stdout line, for the transcript. */
   transcript?(line: string): void;
   signal?: AbortSignal;
+  /** Called once the program runs, with its pid (= its process group id); the run registry records it. */
+  onStart?(pid: number): void;
   /** Between SIGTERM and SIGKILL of the group. Default 3000. */
   killGraceMs?: number;
   maxLineChars?: number;
@@ -138,6 +140,11 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
     });
     if (child.pid === undefined) return;
     untrack = trackGroup(child.pid, onProcessSignal);
+    try {
+      options.onStart?.(child.pid);
+    } catch {
+      // bookkeeping only: never a reason to lose the run
+    }
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.timeoutMs) {
       timeoutTimer = setTimeout(() => {

@@ -1,5 +1,6 @@
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { batchNameProblem, relativePathProblem } from './names';
 import { BATCH_FILE_SUFFIX, batchFrontmatterSchema, batchNameFromFile, type BatchSpec } from './spec';
 
 /** A batch file that cannot be used, with the file, the key and what is allowed. */
@@ -14,7 +15,6 @@ export class BatchFileError extends Error {
 }
 
 const FRONTMATTER = /^---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
-const BATCH_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** Splits `---\n<yaml>\n---\n<prompt>`; the prompt is kept verbatim. */
 export function splitFrontmatter(file: string, text: string): { yaml: string; prompt: string } {
@@ -31,11 +31,14 @@ export function splitFrontmatter(file: string, text: string): { yaml: string; pr
 export function parseBatchFile(file: string, text: string, projectRoot: string): BatchSpec {
   if (!file.endsWith(BATCH_FILE_SUFFIX)) throw new BatchFileError(file, [`a batch file name must end with ${BATCH_FILE_SUFFIX}`]);
   const name = batchNameFromFile(file);
-  if (!BATCH_NAME.test(name)) {
+  const nameProblem = batchNameProblem(name);
+  if (nameProblem) {
     throw new BatchFileError(file, [
-      `batch name "${name}" (from the file name) must start with a letter or digit and use only letters, digits, ".", "_" and "-"`,
+      `batch name ${JSON.stringify(name)} (from the file name) ${nameProblem}; a batch name starts with a letter or digit and uses only letters, digits, ".", "_" and "-"`,
     ]);
   }
+  const pathProblem = relativePathProblem(file);
+  if (pathProblem) throw new BatchFileError(JSON.stringify(file), [`the path of the batch file ${pathProblem}`]);
   const { yaml, prompt } = splitFrontmatter(file, text);
   const doc = parseDocument(yaml, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length) {

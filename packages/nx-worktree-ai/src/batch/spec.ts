@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { claudeOptionsSchema, codexOptionsSchema, copilotOptionsSchema, geminiOptionsSchema, qwenOptionsSchema } from '../agents/options';
 import { parseDuration } from './duration';
+import { batchNameProblem, contextEntryProblem, globProblem, modelProblem, projectNameProblem } from './names';
 
 /** Agents a batch can name. `command` runs any program (see agents/command.ts). */
 export const AGENT_NAMES = ['claude', 'codex', 'gemini', 'opencode', 'copilot', 'qwen', 'cursor', 'amp', 'command'] as const;
@@ -18,20 +19,43 @@ export const durationSchema = z.union([
     .refine((value) => parseDuration(value) > 0, 'a duration above zero (the hard timeout cannot be turned off)'),
 ]);
 
-const globSchema = z
+/** A string refused with "<what is allowed> (<problem>)" when `problem` finds one (batch/names.ts). */
+export function checkedString(problem: (value: string) => string | null, allowed: string) {
+  return z
+    .string()
+    .min(1)
+    .superRefine((value, ctx) => {
+      const found = problem(value);
+      if (found) ctx.addIssue({ code: 'custom', message: `${allowed} (this one ${found})` });
+    });
+}
+
+const globSchema = checkedString(globProblem, 'a glob relative to the project root, without "..", a leading "/" or "-", or control characters');
+
+const contextSchema = checkedString(contextEntryProblem, 'a path or glob relative to the project root, or "{workspaceRoot}/<path>", without ".." or a leading "/"');
+
+const dependsOnSchema = z
   .string()
   .min(1)
-  .refine((g) => !g.startsWith('/') && !g.split('/').includes('..'), 'a glob relative to the project root, without ".." or a leading "/"');
+  .superRefine((value, ctx) => {
+    const colon = value.lastIndexOf(':');
+    const project = colon >= 0 ? value.slice(0, colon) : null;
+    const found = (project !== null ? projectNameProblem(project) : null) ?? batchNameProblem(value.slice(colon + 1));
+    if (found) ctx.addIssue({ code: 'custom', message: `a batch name or project:batch (this one ${found})` });
+  });
+
+/** A model name, passed as the value of --model. */
+export const modelSchema = checkedString(modelProblem, 'a model name, e.g. sonnet');
 
 /** The frontmatter of a `<name>.ai.md` batch file. Unknown keys are errors. */
 export const batchFrontmatterSchema = z
   .object({
     description: z.string().optional(),
     agent: z.enum(AGENT_NAMES).default('claude'),
-    model: z.string().min(1).optional(),
+    model: modelSchema.optional(),
     outputs: z.array(globSchema).min(1),
-    context: z.array(z.string().min(1)).default([]),
-    dependsOn: z.array(z.string().regex(/^([A-Za-z0-9@._\/-]+:)?[A-Za-z0-9._-]+$/, 'a batch name or project:batch')).default([]),
+    context: z.array(contextSchema).default([]),
+    dependsOn: z.array(dependsOnSchema).default([]),
     apply: z.enum(APPLY_MODES).default('working-tree'),
     timeout: durationSchema.optional(),
     maxTurns: z.number().int().positive().optional(),

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { BatchFileError, parseBatchFile } from '../batch/parse';
+import { projectNameProblem } from '../batch/names';
 import { batchNameFromFile, type BatchSpec } from '../batch/spec';
 import { globMayCover, globsMayOverlap, joinRootGlob } from '../batch/globs';
 import { diskFiles, ProjectLocator, rootContains, type WorkspaceFiles } from './project-root';
@@ -53,11 +54,20 @@ export function analyzeBatches(files: readonly string[], workspaceRoot: string, 
       );
       continue;
     }
+    const project = locator.nameOf(root);
+    const nameProblem = projectNameProblem(project);
+    if (nameProblem) {
+      report(
+        file,
+        `project name ${JSON.stringify(project)} (of ${root}) ${nameProblem}; it becomes part of git branch names and folder names, so rename the project (letters, digits, "@", ".", "_", "-", and "/" after an npm scope)`,
+      );
+      continue;
+    }
     const batch: InferredBatch = {
       file,
       name: batchNameFromFile(file),
       root,
-      project: locator.nameOf(root),
+      project,
       pathInProject: root === '.' ? file : file.slice(root.length + 1),
       dependsOn: [],
     };

@@ -400,7 +400,7 @@ describe('createNodes errors', () => {
     expect(errors['libs/auth/ai/b.ai.md']).toContain('key "outputs": got "{projectRoot}/src/**"; expected a glob relative to the project root');
     expect(errors['libs/auth/ai/b.ai.md']).toContain('key "outputs": "ai" covers the batch file itself (ai/b.ai.md)');
     expect(errors['libs/auth/ai/c.ai.md']).toContain(
-      'key "context": got "../other/x.ts"; expected a path or glob relative to the project root, or "{workspaceRoot}/<path>"',
+      'key "context.0": got "../other/x.ts"; expected a path or glob relative to the project root, or "{workspaceRoot}/<path>"',
     );
   });
 });

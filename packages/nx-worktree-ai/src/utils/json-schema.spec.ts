@@ -13,7 +13,7 @@ describe('generated JSON schemas (the same function scripts/build.mjs uses)', ()
       ...Object.values(generatorsJson.generators).map((g) => g.schema),
     ].map((schema) => schema.replace(/^\.\/dist\//, ''));
     expect(SCHEMA_FILES.map((f) => f.path).sort()).toEqual(manifests.sort());
-    expect(manifests).toEqual(expect.arrayContaining(['executors/generate/schema.json', 'generators/init/schema.json', 'generators/batch/schema.json', 'generators/plan/schema.json']));
+    expect(manifests).toEqual(expect.arrayContaining(['executors/generate/schema.json', 'generators/init/schema.json', 'generators/batch/schema.json', 'generators/plan/schema.json', 'generators/prune/schema.json']));
     for (const file of SCHEMA_FILES) {
       const json = JSON.stringify(toNxJsonSchema(file));
       expect(json).not.toMatch(/"\$ref"|"\$defs"|"definitions"/);
@@ -88,5 +88,17 @@ describe('generated JSON schemas (the same function scripts/build.mjs uses)', ()
     expect(opts).toMatchObject({ file: 'plan.md', format: 'auto', directory: 'ai', deleteRemoved: false });
     const prompts = getPromptsForSchema({}, structuredClone(schema) as never, { projects: { auth: {} } } as never);
     expect(prompts.map((p) => p.name)).toEqual(['file']);
+  });
+
+  it('prune generator: force, dryRun and olderThan, validated the way Nx does', () => {
+    const schema = schemaOf('generators/prune/schema.json');
+    expect(schema).toMatchObject({ $id: 'NxWorktreeAiPrune', title: 'nx-worktree-ai:prune', additionalProperties: false });
+    expect(Object.keys(schema.properties)).toEqual(['force', 'dryRun', 'olderThan']);
+    expect(schema.properties.force).toMatchObject({ type: 'boolean', default: false });
+    const opts: Json = { olderThan: '7d' };
+    setDefaults(opts, schema as never);
+    expect(opts).toEqual({ olderThan: '7d', force: false, dryRun: false });
+    expect(() => validateOptsAgainstSchema(opts, schema as never)).not.toThrow();
+    expect(() => validateOptsAgainstSchema({ olderThan: 'a week' }, schema as never)).toThrow(/olderThan/);
   });
 });

@@ -5,6 +5,7 @@ import { generateOptionsSchema } from '../executors/generate/schema';
 import { batchGeneratorSchema } from '../generators/batch/schema';
 import { initGeneratorSchema } from '../generators/init/schema';
 import { planGeneratorSchema } from '../generators/plan/schema';
+import { pruneGeneratorSchema } from '../generators/prune/schema';
 
 /**
  * The schema.json files Nx reads (executors.json / generators.json point at them) are generated
@@ -71,6 +72,20 @@ export const SCHEMA_FILES: SchemaFile[] = [
         command: "nx g nx-worktree-ai:plan ~/.claude/plans/feature.md --project web --outputs 'src/{name}/**' --dry-run",
         description: 'A cast-parallel manifest: every agent becomes a batch of the web project writing src/<batch name>/**; show the files only',
       },
+    ],
+  },
+  {
+    path: 'generators/prune/schema.json',
+    kind: 'generator',
+    $id: 'NxWorktreeAiPrune',
+    title: 'nx-worktree-ai:prune',
+    description:
+      'Cleans what interrupted or crashed runs left (agent processes, worktrees, temp files, registry entries, half-done integrations), ' +
+      'worktrees kept by failed runs, and batch branches whose work is integrated. Work found nowhere else is kept unless --force.',
+    schema: pruneGeneratorSchema,
+    examples: [
+      { command: 'nx g nx-worktree-ai:prune --dry-run', description: 'Show what would be cleaned' },
+      { command: 'nx g nx-worktree-ai:prune --olderThan 7d', description: 'Only kept worktrees and branches at least a week old' },
     ],
   },
 ];

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { treePathProblem } from '../batch/names';
 import { gitRaw } from './git';
 import { readBlob, type TreeEntry } from './tree';
 
@@ -95,6 +96,11 @@ async function mergeText(repoRoot: string, base: FileVersion | null, ours: FileV
  * if any step fails, every path already written is put back as it was.
  */
 export function applyPlan(workspaceRoot: string, plan: IntegrationPlan): void {
+  // Before the first write: a path that could leave the workspace or reach into .git is refused.
+  for (const { path } of plan.writes) {
+    const problem = treePathProblem(path);
+    if (problem) throw new Error(`refusing to write ${JSON.stringify(path)} into the workspace: the path ${problem}`);
+  }
   const undo: { path: string; before: FileVersion | null }[] = [];
   try {
     for (const write of plan.writes) {

@@ -1,6 +1,8 @@
-import { git, gitRaw } from './git';
+import { git, gitRaw, PLUGIN_IDENTITY } from './git';
+import { SNAPSHOT_SUBJECT } from './snapshot';
 import { revParse } from './tree';
 import type { RepoInfo } from './repo';
+import { recordPluginWrites, refWrite } from './plugin-writes';
 import { recordHoldsCommit } from './result-cache';
 
 export const KEY_TRAILER = 'Nx-Worktree-Ai-Cache-Key';
@@ -12,13 +14,26 @@ export const KEY_TRAILER = 'Nx-Worktree-Ai-Cache-Key';
  */
 export async function keepUnintegratedBranch(repo: RepoInfo, branch: string, now = new Date()): Promise<string | null> {
   const tip = await revParse(repo.root, `refs/heads/${branch}`);
-  if (!tip || (await isAncestor(repo, tip, repo.head))) return null;
-  const key = (await git(repo.root, ['log', '-1', `--format=%(trailers:key=${KEY_TRAILER},valueonly)`, tip])).trim();
-  if (key && (await recordHoldsCommit(repo, key, tip))) return null;
+  if (!tip || (await isIntegrated(repo, tip))) return null;
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  const kept = `ai-kept/${branch.replace(/^ai\//, '')}/${stamp}`;
-  await git(repo.root, ['branch', kept, tip]);
+  // Two keeps within one second get -2, -3, ...: a kept branch is never overwritten.
+  let kept = `ai-kept/${branch.replace(/^ai\//, '')}/${stamp}`;
+  for (let n = 2; await revParse(repo.root, `refs/heads/${kept}`); n++) kept = `ai-kept/${branch.replace(/^ai\//, '')}/${stamp}-${n}`;
+  recordPluginWrites(repo, [refWrite(`refs/heads/${kept}`, tip)]);
+  await git(repo.root, ['update-ref', `refs/heads/${kept}`, tip, '']);
   return kept;
+}
+
+/**
+ * Whether a batch branch's tip holds nothing that would be lost with the branch: HEAD contains it,
+ * the result cache holds every file it changed, or it is a bare snapshot (a run that ended
+ * before its agent's work was committed: the snapshot is the user's own workspace).
+ */
+export async function isIntegrated(repo: RepoInfo, tip: string): Promise<boolean> {
+  if (await isAncestor(repo, tip, repo.head)) return true;
+  const [subject, key] = (await git(repo.root, ['log', '-1', `--format=%s%x00%(trailers:key=${KEY_TRAILER},valueonly)`, tip])).split('\0');
+  if (key?.trim() && (await recordHoldsCommit(repo, key.trim(), tip))) return true;
+  return subject.startsWith(SNAPSHOT_SUBJECT) && (await git(repo.root, ['log', '-1', '--format=%cn', tip])) === PLUGIN_IDENTITY.GIT_COMMITTER_NAME;
 }
 
 async function isAncestor(repo: RepoInfo, commit: string, of: string): Promise<boolean> {

@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
-import { git, splitNul, PLUGIN_IDENTITY } from './git';
+import { join } from 'node:path';
+import { git, GitError, splitNul, PLUGIN_IDENTITY } from './git';
 import type { Worktree } from './worktree';
 import { writtenOutsideCone } from './sparse';
 import type { RepoInfo } from './repo';
+import { recordPluginWrites, refWrite } from './plugin-writes';
+import { tempIndexPath } from './runs';
 
 export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'type-changed';
 
@@ -28,20 +29,23 @@ const STATUS: Record<string, ChangeStatus> = { A: 'added', M: 'modified', D: 'de
  * agent's deliverable) into a private index, so the worktree's own index is left as the agent left it.
  */
 export async function collectChanges(repo: RepoInfo, worktree: Worktree, snapshot: string): Promise<CollectedChange> {
-  const indexFile = join(repo.commonDir, 'nx-worktree-ai', 'tmp', `collect-${randomUUID()}.index`);
-  const env = { ...PLUGIN_IDENTITY, GIT_INDEX_FILE: indexFile };
+  const indexFile = tempIndexPath(repo, 'collect');
+  // The git dir recorded at creation, never the worktree's `.git` file (the agent could have rewritten
+  // it), and no fsmonitor hook: nothing the agent wrote may make these commands run a program.
+  const location: Record<string, string> = worktree.gitDir ? { GIT_DIR: worktree.gitDir, GIT_WORK_TREE: worktree.dir } : {};
+  const env = { ...PLUGIN_IDENTITY, ...location, GIT_INDEX_FILE: indexFile };
   try {
     // Start from the worktree's own index: its stat data spares hashing every file again, and in a
     // sparse worktree it carries the skip-worktree bits. `add -A` then makes it the working tree.
-    const own = await git(worktree.dir, ['rev-parse', '--path-format=absolute', '--git-path', 'index']);
-    if (existsSync(own)) copyFileSync(own, indexFile);
+    const own = worktree.gitDir ? join(worktree.gitDir, 'index') : null;
+    if (own && existsSync(own)) copyFileSync(own, indexFile);
     else await git(worktree.dir, ['read-tree', snapshot], { env });
-    await git(worktree.dir, ['add', '-A'], { env });
+    await addAll(worktree.dir, env);
     if (worktree.cone) {
       const written = await writtenOutsideCone(worktree.dir, env);
       if (written.length) {
         await git(worktree.dir, ['update-index', '-z', '--no-skip-worktree', '--stdin'], { env, input: `${written.join('\0')}\0` });
-        await git(worktree.dir, ['add', '-A'], { env });
+        await addAll(worktree.dir, env);
       }
     }
     // What the plugin put there (node_modules, copied .env, what setupCommand made) is not the agent's change.
@@ -61,6 +65,25 @@ export async function collectChanges(repo: RepoInfo, worktree: Worktree, snapsho
 export async function changedSinceCheckout(worktree: Worktree): Promise<string[]> {
   const out = await git(worktree.dir, ['status', '--porcelain=v1', '-z', '-uall', '--no-renames']);
   return splitNul(out).map((entry) => entry.slice(3));
+}
+
+/**
+ * `git add -A` of a worktree into the index named by `env`, without fsmonitor. A nested repository
+ * without a commit (an agent that ran `git init` in a subfolder) makes `git add` fail outright;
+ * such folders are left out, so the rest of the work is still collected. Returns what was left out.
+ */
+export async function addAll(cwd: string, env: Record<string, string | undefined>): Promise<string[]> {
+  const skipped: string[] = [];
+  for (;;) {
+    try {
+      await git(cwd, ['-c', 'core.fsmonitor=false', 'add', '-A', '--', '.', ...skipped.map((p) => `:(exclude,literal)${p}`)], { env });
+      return skipped;
+    } catch (error) {
+      const nested = error instanceof GitError ? /error: '(.+?)\/?' does not have a commit checked out/.exec(error.stderr)?.[1] : undefined;
+      if (!nested || skipped.includes(nested) || skipped.length >= 100) throw error;
+      skipped.push(nested);
+    }
+  }
 }
 
 export async function diffTrees(repoRoot: string, from: string, to: string): Promise<FileChange[]> {
@@ -106,6 +129,7 @@ export async function commitOnBranch(
     .map(([k, v]) => `${k}: ${v}`);
   const message = `${subject}\n\n${lines.join('\n')}\n`;
   const commit = await git(repo.root, ['commit-tree', tree, '-p', parent], { env: PLUGIN_IDENTITY, input: message });
+  recordPluginWrites(repo, [refWrite(`refs/heads/${branch}`, commit)]);
   await git(repo.root, ['update-ref', '-m', 'nx-worktree-ai: batch result', `refs/heads/${branch}`, commit]);
   return commit;
 }

@@ -1,6 +1,7 @@
 import { git, gitRaw, PLUGIN_IDENTITY } from './git';
 import type { RepoInfo } from './repo';
 import { listTree, revParse, writeBlob, writeTreeOf, type TreeFiles } from './tree';
+import { recordPluginWrites, refWrite } from './plugin-writes';
 
 /**
  * The result cache lives in git itself, so it survives `nx reset`, costs one lookup, and travels
@@ -28,7 +29,8 @@ export async function lookupResult(repo: RepoInfo, key: string): Promise<CachedR
   const artifacts: Record<string, Buffer> = {};
   for (const [path, entry] of await listTree(repo.root, record)) {
     if (path.startsWith(OUTPUTS)) outputs.set(path.slice(OUTPUTS.length), entry);
-    else artifacts[path] = (await gitRaw(repo.root, ['cat-file', 'blob', entry.oid])).stdout;
+    // Only plain file names: a record fetched from a remote is not trusted to name paths.
+    else if (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(path)) artifacts[path] = (await gitRaw(repo.root, ['cat-file', 'blob', entry.oid])).stdout;
   }
   return { record, outputs, artifacts };
 }
@@ -39,6 +41,7 @@ export async function storeResult(repo: RepoInfo, key: string, outputs: TreeFile
   for (const [path, entry] of outputs) files.set(`${OUTPUTS}${path}`, entry);
   const tree = await writeTreeOf(repo, files);
   const record = await git(repo.root, ['commit-tree', tree], { env: PLUGIN_IDENTITY, input: `nx-worktree-ai result ${key}\n` });
+  recordPluginWrites(repo, [refWrite(`${CACHE_REF_PREFIX}${key}`, record)]);
   await git(repo.root, ['update-ref', `${CACHE_REF_PREFIX}${key}`, record]);
   return record;
 }

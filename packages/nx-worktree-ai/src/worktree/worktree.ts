@@ -1,9 +1,10 @@
-import { constants, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { constants, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { git } from './git';
 import type { RepoInfo } from './repo';
 import { checkoutCone } from './sparse';
+import { recordPluginWrites, refWrite } from './plugin-writes';
 
 export interface Worktree {
   dir: string;
@@ -12,6 +13,12 @@ export interface Worktree {
   prepared: string[];
   /** Folders checked out in a sparse worktree (plus top-level files); null for a full checkout. */
   cone: string[] | null;
+  /**
+   * The worktree's git dir (`<common dir>/worktrees/<name>`), read when it was created. The plugin's
+   * later git commands in the worktree name it explicitly instead of trusting the `.git` file there,
+   * which the agent could rewrite to point them at a repository (and config) of its own.
+   */
+  gitDir?: string;
 }
 
 /** `ai/<project>/<batch>`; refused by git's own rules if the names make a bad ref. */
@@ -35,20 +42,34 @@ export function assertOutsideWorkspace(root: string, dir: string): void {
 /**
  * Adds a worktree of `commit` on `branch` (created or reset to `commit`) in a fresh folder under
  * `baseDir`; with a `cone`, only those folders (and top-level files) are checked out.
+ * `beforeAdd` learns the folder before git creates it (the run registry records it first).
  */
-export async function addWorktree(repo: RepoInfo, baseDir: string, name: string, branch: string, commit: string, cone: string[] | null = null): Promise<Worktree> {
+export async function addWorktree(
+  repo: RepoInfo,
+  baseDir: string,
+  name: string,
+  branch: string,
+  commit: string,
+  cone: string[] | null = null,
+  beforeAdd?: (dir: string) => void,
+): Promise<Worktree> {
+  // Absolute, so neither git nor the agent ever sees a folder name that reads as an option.
+  baseDir = resolve(repo.root, baseDir);
   assertOutsideWorkspace(repo.root, baseDir);
   mkdirSync(baseDir, { recursive: true });
   const dir = join(baseDir, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}-${randomBytes(3).toString('hex')}`);
+  beforeAdd?.(dir);
   await git(repo.root, ['worktree', 'prune']);
   await releaseBranchFromStaleWorktree(repo, branch, baseDir);
+  recordPluginWrites(repo, [refWrite(`refs/heads/${branch}`, commit)]);
   if (cone) {
-    await git(repo.root, ['worktree', 'add', '--quiet', '--no-checkout', '-B', branch, dir, commit]);
+    await git(repo.root, ['worktree', 'add', '--quiet', '--no-checkout', '-B', branch, '--', dir, commit]);
     await checkoutCone(dir, commit, cone);
   } else {
-    await git(repo.root, ['worktree', 'add', '--quiet', '-B', branch, dir, commit]);
+    await git(repo.root, ['worktree', 'add', '--quiet', '-B', branch, '--', dir, commit]);
   }
-  return { dir, branch, prepared: [], cone };
+  const gitDir = resolve(dir, await git(dir, ['rev-parse', '--git-dir']));
+  return { dir, branch, prepared: [], cone, gitDir };
 }
 
 /**
@@ -62,7 +83,7 @@ async function releaseBranchFromStaleWorktree(repo: RepoInfo, branch: string, ba
     const path = /^worktree (.*)$/m.exec(block)?.[1];
     const holds = new RegExp(`^branch refs/heads/${branch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm').test(block);
     if (path && holds && !relative(resolve(baseDir), resolve(path)).startsWith('..')) {
-      await git(repo.root, ['worktree', 'remove', '--force', '--force', path]);
+      await git(repo.root, ['worktree', 'remove', '--force', '--force', '--', path]);
     }
   }
 }
@@ -98,11 +119,34 @@ export function prepareWorktree(repo: RepoInfo, worktree: Worktree, options: Pre
   }
 }
 
+/**
+ * The git dir of the linked worktree at `dir`, found from the repository's side
+ * (`<common dir>/worktrees/<name>/gitdir` names `<dir>/.git`), never from the `.git` file in `dir`,
+ * which an agent could have rewritten. null when `dir` is not a registered worktree.
+ */
+export function worktreeGitDir(repo: RepoInfo, dir: string): string | null {
+  const admin = join(repo.commonDir, 'worktrees');
+  let names: string[];
+  try {
+    names = readdirSync(admin);
+  } catch {
+    return null;
+  }
+  for (const name of names) {
+    try {
+      if (resolve(dirname(readFileSync(join(admin, name, 'gitdir'), 'utf8').trim())) === resolve(dir)) return join(admin, name);
+    } catch {
+      // not a complete registration
+    }
+  }
+  return null;
+}
+
 /** Removes the worktree folder and its registration; the branch stays. Safe to call twice. */
 export async function removeWorktree(repo: RepoInfo, worktree: Worktree): Promise<void> {
   // rm does not follow the node_modules symlink: only the link (or the worktree's own copy) goes.
   for (const rel of worktree.prepared) rmSync(join(worktree.dir, rel), { force: true, recursive: true });
-  await git(repo.root, ['worktree', 'remove', '--force', '--force', worktree.dir]).catch(() => undefined);
+  await git(repo.root, ['worktree', 'remove', '--force', '--force', '--', worktree.dir]).catch(() => undefined);
   rmSync(worktree.dir, { recursive: true, force: true });
   await git(repo.root, ['worktree', 'prune']).catch(() => undefined);
 }

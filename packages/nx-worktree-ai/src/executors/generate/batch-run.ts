@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
+import { assertValid, projectNameProblem, relativePathProblem } from '../../batch/names';
 import { parseBatchFile } from '../../batch/parse';
 import { parseDuration } from '../../batch/duration';
 import { contextGlob, underProject } from '../../batch/paths';
@@ -37,6 +38,9 @@ export interface BatchRun {
 export function resolveBatchRun(options: GenerateOptions, context: ExecutorContext): BatchRun {
   const project = context.projectName;
   if (!project) throw new Error('nx-worktree-ai:generate must run as a task of a project (nx run <project>:<target>).');
+  // Names become branch names, ref names and folder names: refuse anything that could escape or inject.
+  assertValid('project name', project, projectNameProblem(project));
+  assertValid('option "batch"', options.batch, relativePathProblem(options.batch));
   const projectRoot = context.projectsConfigurations.projects[project]?.root ?? '.';
   const spec = readBatch(context.root, options.batch, projectRoot);
   const fm = spec.frontmatter;

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FileVersion } from '../../worktree/apply';
 import { git, PLUGIN_IDENTITY } from '../../worktree/git';
 import type { RepoInfo } from '../../worktree/repo';
+import { recordPluginWrites, refWrite } from '../../worktree/plugin-writes';
+import { tempIndexPath } from '../../worktree/runs';
 import { writeBlob } from '../../worktree/tree';
 
 /**
@@ -17,13 +17,16 @@ export async function commitToHead(repo: RepoInfo, writes: { path: string; file:
     entries.push(file ? `${file.mode} ${await writeBlob(repo.root, file.content)}\t${path}` : `0 ${'0'.repeat(40)}\t${path}`);
   }
   const indexInput = `${entries.join('\n')}\n`;
-  const tmpIndex = join(repo.commonDir, 'nx-worktree-ai', 'tmp', `commit-${randomUUID()}.index`);
+  const tmpIndex = tempIndexPath(repo, 'commit');
   try {
     await git(repo.root, ['read-tree', head], { env: { GIT_INDEX_FILE: tmpIndex } });
     await git(repo.root, ['update-index', '--index-info'], { env: { GIT_INDEX_FILE: tmpIndex }, input: indexInput });
     const tree = await git(repo.root, ['write-tree'], { env: { GIT_INDEX_FILE: tmpIndex } });
     const identity = (await hasUserIdentity(repo)) ? {} : PLUGIN_IDENTITY;
     const commit = await git(repo.root, ['commit-tree', tree, '-p', head], { env: identity, input: `${message}\n` });
+    // The branch HEAD is on (or HEAD itself when detached) moves: recorded for the integrity checks of concurrent runs.
+    const target = await git(repo.root, ['symbolic-ref', '-q', 'HEAD']).catch(() => 'HEAD');
+    recordPluginWrites(repo, [refWrite(target, commit)]);
     await git(repo.root, ['update-ref', '-m', `nx-worktree-ai: ${message}`, 'HEAD', commit, head]);
     await git(repo.root, ['update-index', '--index-info'], { input: indexInput });
     return commit;

@@ -151,7 +151,9 @@ describe('nx-worktree-ai:generate with the command agent', () => {
   });
 
   it('caps concurrent agent sessions across batches with agentConcurrency', async () => {
-    const log = join(worktreeDir, 'sessions.log');
+    // Not beside the worktrees: the integrity check treats new files there as the agent's doing.
+    const logDir = tempDir('nxwa-sessions-');
+    const log = join(logDir, 'sessions.log');
     const names = ['c1', 'c2', 'c3', 'c4'];
     const session = (name: string) =>
       `const fs = require('fs'); fs.appendFileSync(${JSON.stringify(log)}, '+\\n'); setTimeout(() => { fs.mkdirSync('libs/auth/${name}', { recursive: true }); fs.writeFileSync('libs/auth/${name}/x.ts', '1'); fs.appendFileSync(${JSON.stringify(log)}, '-\\n'); }, 400);`;
@@ -166,6 +168,7 @@ describe('nx-worktree-ai:generate with the command agent', () => {
     }
     expect(max).toBe(2);
     for (const n of names) expect(readFileSync(join(root, `libs/auth/${n}/x.ts`), 'utf8')).toBe('1');
+    removeDir(logDir);
   }, 60_000);
 
   it('runs setupCommand in the worktree before the agent; a failing setup fails the batch with a result.json', async () => {

@@ -1,5 +1,7 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
+import { InvalidInputError, printable } from '../../batch/names';
 import { BatchFileError, describeIssues } from '../../batch/parse';
+import { createRedactor } from '../../utils/redact';
 import { resolveBatchRun, type BatchRun } from './batch-run';
 import { formatDryRun, planDryRun } from './dry-run';
 import { BatchFailure, runBatch } from './run-batch';
@@ -10,23 +12,27 @@ import { generateOptionsSchema, type GenerateOptions, type GenerateOptionsInput 
  * brings the result back. The last line always says what happened and, on failure, what to do.
  */
 export default async function generateExecutor(rawOptions: GenerateOptionsInput, context: ExecutorContext): Promise<{ success: boolean }> {
-  const label = `${context.projectName ?? '?'}:${String(rawOptions?.batch ?? '?').split('/').pop()?.replace(/\.ai\.md$/, '')}`;
+  const label = printable(`${context.projectName ?? '?'}:${String(rawOptions?.batch ?? '?').split('/').pop()?.replace(/\.ai\.md$/, '')}`);
   const parsed = generateOptionsSchema.safeParse(rawOptions);
   if (!parsed.success) {
-    const where = `${context.projectName}:${context.targetName}`;
-    logger.error(`[${label}] invalid options of ${where}:\n${describeIssues(parsed.error.issues, rawOptions).map((l) => `  - ${l}`).join('\n')}`);
+    const where = printable(`${context.projectName}:${context.targetName}`);
+    const redact = createRedactor(process.env);
+    logger.error(redact(`[${label}] invalid options of ${where}:\n${describeIssues(parsed.error.issues, rawOptions).map((l) => `  - ${l}`).join('\n')}`));
     return { success: false };
   }
+  // Every line this task prints goes through one redaction (utils/redact.ts): Nx caches terminal output.
+  const redact = createRedactor(process.env, parsed.data.secretEnv);
   try {
     const run = resolveBatchRun(parsed.data, context);
     if (parsed.data.dryRun) return await dryRun(run, parsed.data, context);
-    const result = await runBatch(run, parsed.data, { root: context.root, log: (line) => logger.info(line) });
-    logger.info(summaryLine(run.label, result));
+    const result = await runBatch(run, parsed.data, { root: context.root, log: (line) => logger.info(redact(line)), redact });
+    logger.info(redact(summaryLine(run.label, result)));
     return { success: true };
   } catch (error) {
-    if (error instanceof BatchFileError) logger.error(error.message);
-    else if (error instanceof BatchFailure) logger.error(`[${label}] failed: ${error.message}`);
-    else logger.error(`[${label}] failed: ${(error as Error).stack ?? String(error)}`);
+    if (error instanceof BatchFileError) logger.error(redact(error.message));
+    else if (error instanceof InvalidInputError) logger.error(redact(`[${label}] refused before anything ran: ${printable(error.message)}`));
+    else if (error instanceof BatchFailure) logger.error(redact(`[${label}] failed: ${error.message}`));
+    else logger.error(redact(`[${label}] failed: ${(error as Error).stack ?? String(error)}`));
     return { success: false };
   }
 }

@@ -1,5 +1,5 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isRetryable, notInstalled } from '../../agents/failures';
 import { acquireSlot, type ReleaseSlot } from '../../utils/slots';
@@ -8,10 +8,12 @@ import { getAdapter } from '../../agents/registry';
 import { agentVersion, resolveAgentBin } from '../../agents/resolve-bin';
 import { mergeEnv, runAgentProcess } from '../../agents/process';
 import { createProgress, retryLine } from '../../agents/progress';
+import { bypassSettings, bypassWarning } from '../../agents/permissions';
 import type { AgentEvent, AgentFailure, AgentResult } from '../../agents/types';
 import { parseDuration } from '../../batch/duration';
 import { globMatcher } from '../../batch/paths';
-import { applyPlan, loadVersion, planIntegration, readWorkspaceFile, sameVersion, type PathChange } from '../../worktree/apply';
+import { treePathProblem } from '../../batch/names';
+import { loadVersion, planIntegration, readWorkspaceFile, sameVersion, type PathChange } from '../../worktree/apply';
 import { keepUnintegratedBranch, KEY_TRAILER } from '../../worktree/branch';
 import { changedSinceCheckout, collectChanges, commitOnBranch, diffPatch, type CollectedChange } from '../../worktree/changes';
 import { git } from '../../worktree/git';
@@ -20,11 +22,18 @@ import { defaultWorktreeBase, lockPath, readRepoInfo, type RepoInfo } from '../.
 import { lookupResult, storeResult, type CachedResult } from '../../worktree/result-cache';
 import { snapshotWorkspace } from '../../worktree/snapshot';
 import { listTree, writeTreeOf, type TreeFiles } from '../../worktree/tree';
+import { fileSig, recordPluginWrites, refWrite } from '../../worktree/plugin-writes';
+import { captureBaseline, checkIntegrity, describeFindings, escapingSymlinks, reachedOutsideMessage, type IntegrityScope } from '../../worktree/integrity';
+import { noRedaction, redactFiles, type Redactor } from '../../utils/redact';
+import { conflictMessage } from './conflict-help';
 import { addWorktree, batchBranchName, prepareWorktree, removeWorktree, resetWorktree, type Worktree } from '../../worktree/worktree';
+import { releaseBranch } from '../../worktree/recover';
+import { beginRun, type RunLifecycle } from './run-lifecycle';
+import { RunInterrupted } from '../../utils/signal-guard';
 import type { BatchRun } from './batch-run';
 import { resultCacheKey } from './cache-key';
 import { commitToHead } from './commit-to-head';
-import { agentRunRequest, promptFileOf } from './invocation';
+import { agentRunRequest, agentSection, promptFileOf } from './invocation';
 import { renderPrompt } from './prompt';
 import { carryOverWork, readLastSession, type LastSession } from './resume';
 import { addAttempt, backoffDelay, emptyTotals, type AttemptTotals } from './retry';
@@ -44,7 +53,10 @@ export class BatchFailure extends Error {
 
 export interface RunContext {
   root: string;
+  /** Progress and log lines; the executor redacts them before they reach the terminal. */
   log: (line: string) => void;
+  /** Applied to the transcript, artifacts and commit messages (utils/redact.ts). */
+  redact?: Redactor;
 }
 
 /** DESIGN "what one batch run does", steps 2-9 (step 1, validation, happened in resolveBatchRun). */
@@ -55,7 +67,30 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
   const lock = lockPath(repo);
   const prompt = renderPrompt(run);
   const branch = await batchBranchName(repo, run.project, run.spec.name);
+  // Crash safety: clean up after dead runs, register this one, hold signals until it ends.
+  const life = await beginRun(repo, lock, { root: ctx.root, project: run.project, batch: run.spec.name, branch }, ctx.log);
+  try {
+    return await runBatchSteps(run, options, ctx, { startedAt, clock, repo, lock, prompt, branch, life });
+  } catch (error) {
+    if (error instanceof RunInterrupted) throw new BatchFailure(error.message, null);
+    throw error;
+  } finally {
+    life.end();
+  }
+}
 
+interface RunState {
+  startedAt: Date;
+  clock: ReturnType<typeof phaseClock>;
+  repo: RepoInfo;
+  lock: string;
+  prompt: string;
+  branch: string;
+  life: RunLifecycle;
+}
+
+async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunContext, { startedAt, clock, repo, lock, prompt, branch, life }: RunState): Promise<BatchResult> {
+  const redact = ctx.redact ?? noRedaction;
   const snapshot = await withLock(lock, () => snapshotWorkspace(repo, `nx-worktree-ai snapshot for ${run.label}`));
   const snapshotFiles = await listTree(repo.root, snapshot);
   const cacheKey = resultCacheKey(run, prompt, options.agentArgs, snapshotFiles);
@@ -64,7 +99,7 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
   // resume: continue the last session; a stored result would not be a continuation.
   const last = options.resume ? lastSessionOrFail(ctx.root, run) : null;
   const hit = options.resultCache && !last ? await lookupResult(repo, cacheKey) : null;
-  if (hit) return replay(run, ctx, repo, { hit, snapshot, snapshotFiles, branch, cacheKey, startedAt });
+  if (hit) return replay(run, ctx, repo, { hit, snapshot, snapshotFiles, branch, cacheKey, startedAt, life });
 
   const adapter = getAdapter(run.agent);
   // The command agent names its program per batch (command[0]).
@@ -78,10 +113,14 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
   clock.mark('agentVersion');
 
   const baseDir = options.worktreeDir ?? defaultWorktreeBase(ctx.root);
+  life.checkpoint('before the agent started');
   const worktree = await withLock(lock, async () => {
+    await releaseBranch(repo, branch, baseDir, ctx.log);
     const kept = await keepUnintegratedBranch(repo, branch);
     if (kept) ctx.log(`[${run.label}] earlier unintegrated work on ${branch} kept as branch ${kept}`);
-    return addWorktree(repo, baseDir, `${run.project}--${run.spec.name}`, branch, snapshot, chooseCone(run, options, snapshotFiles.size));
+    return addWorktree(repo, baseDir, `${run.project}--${run.spec.name}`, branch, snapshot, chooseCone(run, options, snapshotFiles.size), (dir) =>
+      life.registration.update({ worktree: dir, snapshot, tempFiles: [promptFileOf(dir)] }),
+    );
   });
   clock.mark('worktree');
   const sparse = worktree.cone ? ` (sparse: ${worktree.cone.join(', ')})` : '';
@@ -111,54 +150,71 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
   try {
     prepareWorktree(repo, worktree, options);
     if (options.setupCommand) await runSetupCommand(run, options.setupCommand, worktree, ctx);
+    life.registration.update({ prepared: worktree.prepared });
     const promptFile = promptFileOf(worktree.dir);
     writeFileSync(promptFile, prompt);
+    for (const setting of bypassSettings({ agent: run.agent, section: agentSection(run), agentArgs: options.agentArgs })) ctx.log(bypassWarning(run.label, setting));
+    const scope: IntegrityScope = { repo, worktreeDir: worktree.dir, branch, baseDir: resolve(ctx.root, baseDir), isOutput: globMatcher(run.outputGlobs) };
+    const baseline = await withLock(lock, () => captureBaseline(scope));
     clock.mark('prepare');
     const release = await takeAgentSlot(run, options, ctx, repo);
     clock.mark('slotWait');
-    const input: AgentRunInput = { bin, worktree, prompt, promptFile, transcript, last, snapshot, snapshotFiles, repo };
+    life.checkpoint('before the agent started');
+    const input: AgentRunInput = { bin, worktree, prompt, promptFile, transcript, last, snapshot, snapshotFiles, repo, onStart: (pid) => life.agentStarted(pid) };
     const { totals, failure } = await runAttempts(run, options, ctx, input).finally(release);
     clock.mark('agent');
+    life.agentStarted(null);
+    // "Nobody in": what changed outside the worktree while the agent ran (worktree/integrity.ts).
+    const observed = await withLock(lock, () => checkIntegrity(scope, baseline));
     rmSync(promptFile, { force: true });
     Object.assign(base, { sessionId: totals.sessionId, turns: totals.turns, tokens: totals.tokens, costUsd: totals.costUsd });
 
     const change = await collectChanges(repo, worktree, snapshot);
+    const changedPaths = change.files.filter((f) => f.status !== 'deleted').map((f) => f.path);
+    const symlinks = await escapingSymlinks(repo.root, await listTree(repo.root, change.tree), changedPaths);
+    const transcriptPath = join(run.artifactDir, ARTIFACTS.transcript);
+    const warnOnly = options.integrity === 'warn' && observed.length > 0;
+    if (warnOnly) ctx.log(`[${run.label}] warning: ${describeFindings(observed)} (integrity: warn, so the result is applied anyway; see ${transcriptPath})`);
+    const reached = [...(warnOnly ? [] : observed), ...symlinks];
+    const succeededStatus = reached.length ? 'failed' : 'succeeded';
     const commit = await withLock(lock, () =>
-      commitOnBranch(repo, branch, change.tree, snapshot, `${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'}`, {
+      commitOnBranch(repo, branch, change.tree, snapshot, redact(`${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'}`), {
         'Nx-Worktree-Ai-Batch': run.label,
         [KEY_TRAILER]: cacheKey,
-        'Nx-Worktree-Ai-Agent': `${run.agent} ${version}`,
-        'Nx-Worktree-Ai-Model': run.model,
-        'Nx-Worktree-Ai-Session': base.sessionId,
+        'Nx-Worktree-Ai-Agent': redact(`${run.agent} ${version}`),
+        'Nx-Worktree-Ai-Model': run.model && redact(run.model),
+        'Nx-Worktree-Ai-Session': base.sessionId && redact(base.sessionId),
         'Nx-Worktree-Ai-Cost-Usd': base.costUsd,
-        'Nx-Worktree-Ai-Status': failure ? 'failed' : 'succeeded',
+        'Nx-Worktree-Ai-Status': failure ? 'failed' : succeededStatus,
       }),
     );
     Object.assign(base, { commit, filesChanged: change.files.map((f) => f.path), insertions: change.insertions, deletions: change.deletions });
     patch = await diffPatch(repo.root, snapshot, commit);
 
-    const problem = failure ? failure.message : scopeViolation(run, change, branch);
+    const outside = reached.length ? reachedOutsideMessage(reached, branch, transcriptPath, observed.length > 0 && !warnOnly) : null;
+    const problem = [outside, failure ? failure.message : scopeViolation(run, change, branch)].filter(Boolean).join(' Also: ');
     if (problem) {
       const result = finish(base, 'failed', problem, startedAt);
-      writeArtifacts(ctx.root, run.artifactDir, serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt }));
+      writeArtifacts(ctx.root, run.artifactDir, redactFiles(serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt }), redact));
       throw new BatchFailure(problem, result);
     }
 
+    life.checkpoint('before integration', branch);
     const resultFiles = await listTree(repo.root, commit);
     clock.mark('collect');
-    await withLock(lock, () => integrate(run, repo, ctx, { snapshotFiles, resultFiles, change, branch }));
+    await withLock(lock, () => integrate(run, repo, ctx, { snapshotFiles, commit, resultFiles, change, branch, life }));
     const result = finish(base, 'succeeded', null, startedAt);
-    const files = serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt });
+    const files = redactFiles(serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt }), redact);
     clock.mark('integrate');
     if (options.resultCache) await withLock(lock, () => storeResult(repo, cacheKey, onlyOutputs(resultFiles, run), files));
     writeArtifacts(ctx.root, run.artifactDir, files);
     return result;
   } catch (error) {
     if (error instanceof BatchFailure && error.result) throw error;
-    // Every failure leaves a result.json (a conflict, a failed setup command, a git error...).
+    // Every failure leaves a result.json (a conflict, a failed setup command, a git error...), with the patch when there is one.
     const message = (error as Error).message;
     const result = finish(base, 'failed', message, startedAt);
-    writeArtifacts(ctx.root, run.artifactDir, serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt }));
+    writeArtifacts(ctx.root, run.artifactDir, redactFiles(serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt }), redact));
     throw new BatchFailure(message, result);
   } finally {
     if (keepWorktree) ctx.log(`[${run.label}] worktree kept at ${worktree.dir}`);
@@ -179,6 +235,7 @@ interface AgentRunInput {
   snapshot: string;
   snapshotFiles: TreeFiles;
   repo: RepoInfo;
+  onStart?(pid: number): void;
 }
 
 /**
@@ -242,7 +299,8 @@ async function runAgent(
     stdin: invocation.stdin,
     cwd: input.worktree.dir,
     timeoutMs: run.timeoutMs,
-    transcript: (line: string) => input.transcript.push(line),
+    transcript: (line: string) => input.transcript.push((ctx.redact ?? noRedaction)(line)),
+    onStart: input.onStart,
     onLine: (line: string) => handle(parse(line)),
   });
   // CLIs without a final result event (opencode) assemble it once the stream is over.
@@ -304,9 +362,12 @@ function scopeViolation(run: BatchRun, change: CollectedChange, branch: string):
 
 interface IntegrateInput {
   snapshotFiles: TreeFiles;
+  /** The batch's commit on its branch, and its files. */
+  commit: string;
   resultFiles: TreeFiles;
   change: CollectedChange;
   branch: string;
+  life: RunLifecycle;
 }
 
 /** Step 8, under the workspace lock: all-or-nothing, 3-way against the snapshot. */
@@ -323,15 +384,15 @@ async function integrate(run: BatchRun, repo: RepoInfo, ctx: RunContext, input: 
   }
   const plan = await planIntegration(repo.root, ctx.root, changes);
   if (plan.conflicts.length) {
-    throw new BatchFailure(
-      `the workspace changed during the run and ${plan.conflicts.length} file(s) conflict with the batch's result: ${plan.conflicts.join(', ')}. ` +
-        `Nothing was applied; the result is on branch ${input.branch}: merge it by hand (git merge ${input.branch}) or run the batch again.`,
-      null,
-    );
+    const target = process.env.NX_TASK_TARGET_TARGET || `ai-generate--${run.spec.name}`;
+    const rerun = `npx nx run ${run.project}:${target} --skip-nx-cache`;
+    throw new BatchFailure(conflictMessage({ root: ctx.root, branch: input.branch, commit: input.commit, changes, plan, rerun }), null);
   }
-  applyPlan(ctx.root, plan);
+  recordPluginWrites(repo, plan.writes.map((w) => ({ kind: 'file' as const, path: w.path, sig: fileSig(w.file) })));
+  input.life.apply(ctx.root, plan);
   if (plan.merged.length) ctx.log(`[${run.label}] merged with your edits made during the run: ${plan.merged.join(', ')}`);
-  if (run.apply === 'commit') await commitToHead(repo, plan.writes, `${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'}`);
+  if (run.apply === 'commit') await commitToHead(repo, plan.writes, (ctx.redact ?? noRedaction)(`${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'}`));
+  input.life.integrated();
 }
 
 interface ReplayInput {
@@ -341,6 +402,7 @@ interface ReplayInput {
   branch: string;
   cacheKey: string;
   startedAt: Date;
+  life: RunLifecycle;
 }
 
 /** timings.json: milliseconds per phase, and the executor process's peak memory. */
@@ -367,10 +429,24 @@ function onlyOutputs(files: TreeFiles, run: BatchRun): TreeFiles {
  */
 async function replay(run: BatchRun, ctx: RunContext, repo: RepoInfo, input: ReplayInput): Promise<BatchResult> {
   const original = JSON.parse(input.hit.artifacts[ARTIFACTS.result]?.toString('utf8') ?? '{}') as Partial<BatchResult>;
+  input.life.checkpoint('before the replay');
   const isOutput = globMatcher(run.outputGlobs);
   const replayed = new Map([...input.snapshotFiles].filter(([path]) => !isOutput(path)));
   for (const [path, entry] of input.hit.outputs) replayed.set(path, entry);
   const commit = await withLock(lockPath(repo), async () => {
+    // A stored result may come from a remote: before it goes anywhere (the branch included), it must
+    // hold no symlink leading out and no path that climbs out or into .git among what would be written.
+    const outputPaths = [...input.hit.outputs.keys()];
+    const poisoned = [
+      ...outputPaths.flatMap((p) => (treePathProblem(p) || !isOutput(p) ? [`the path ${JSON.stringify(p)} (it ${treePathProblem(p) ?? 'is outside the batch\'s outputs'})`] : [])),
+      ...(await escapingSymlinks(repo.root, input.hit.outputs, outputPaths)),
+    ];
+    if (poisoned.length) {
+      throw new BatchFailure(
+        `the stored result ${input.cacheKey} holds ${poisoned.join('; ')}. Nothing was applied. If the result-cache refs came from a remote you do not trust, delete them: git update-ref -d refs/nx-worktree-ai/cache/${input.cacheKey}`,
+        null,
+      );
+    }
     const kept = await keepUnintegratedBranch(repo, input.branch);
     if (kept) ctx.log(`[${run.label}] earlier unintegrated work on ${input.branch} kept as branch ${kept}`);
     const tree = await writeTreeOf(repo, replayed);
@@ -393,11 +469,14 @@ async function replay(run: BatchRun, ctx: RunContext, repo: RepoInfo, input: Rep
     }
     if (overwritten.length) {
       const ref = `refs/nx-worktree-ai/overwritten/${run.project}/${run.spec.name}`;
+      recordPluginWrites(repo, [refWrite(ref, input.snapshot)]);
       await git(repo.root, ['update-ref', ref, input.snapshot]);
       ctx.log(`[${run.label}] replay replaced uncommitted edits in ${overwritten.join(', ')}; they are kept: git checkout ${ref} -- <path>`);
     }
-    applyPlan(ctx.root, { writes, conflicts: [], merged: [] });
-    if (run.apply === 'commit' && writes.length) await commitToHead(repo, writes, `${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'} (replayed)`);
+    recordPluginWrites(repo, writes.map((w) => ({ kind: 'file' as const, path: w.path, sig: fileSig(w.file) })));
+    input.life.apply(ctx.root, { writes, conflicts: [], merged: [] });
+    if (run.apply === 'commit' && writes.length) await commitToHead(repo, writes, (ctx.redact ?? noRedaction)(`${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'} (replayed)`));
+    input.life.integrated();
     return commit;
   });
   const result = finish(
@@ -424,7 +503,7 @@ async function replay(run: BatchRun, ctx: RunContext, repo: RepoInfo, input: Rep
     input.startedAt,
   );
   const artifacts = { ...input.hit.artifacts, [ARTIFACTS.result]: `${JSON.stringify(result, null, 2)}\n` };
-  writeArtifacts(ctx.root, run.artifactDir, artifacts);
+  writeArtifacts(ctx.root, run.artifactDir, redactFiles(artifacts, ctx.redact ?? noRedaction));
   return result;
 }
 

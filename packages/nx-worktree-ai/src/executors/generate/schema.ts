@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { AGENT_NAMES, APPLY_MODES, durationSchema } from '../../batch/spec';
+import { ENV_NAME, hiddenCharProblem, relativePathProblem } from '../../batch/names';
+import { AGENT_NAMES, APPLY_MODES, checkedString, durationSchema, modelSchema } from '../../batch/spec';
+
+const workspacePath = checkedString(relativePathProblem, 'a path relative to the workspace root, without ".." or a leading "/" or "-"');
+const plainText = checkedString(hiddenCharProblem, 'text without control characters');
 
 /**
  * Options of the `nx-worktree-ai:generate` executor. The inferred target sets only `batch`;
@@ -8,18 +12,16 @@ import { AGENT_NAMES, APPLY_MODES, durationSchema } from '../../batch/spec';
  */
 export const generateOptionsSchema = z
   .object({
-    batch: z.string().min(1).describe('Path of the .ai.md batch file, from the workspace root.'),
+    batch: workspacePath.describe('Path of the .ai.md batch file, from the workspace root.'),
     agent: z.enum(AGENT_NAMES).optional().describe('Overrides the agent of the batch file.'),
-    model: z.string().min(1).optional().describe('Overrides the model of the batch file.'),
+    model: modelSchema.optional().describe('Overrides the model of the batch file.'),
     apply: z.enum(APPLY_MODES).optional().describe('Overrides how the result is integrated: working-tree, commit or branch.'),
     timeout: durationSchema.optional().describe('Hard timeout for the agent (e.g. 20m). Default: the batch file, else 30m.'),
     maxTurns: z.number().int().positive().optional().describe('Overrides maxTurns of the batch file.'),
     maxBudgetUsd: z.number().positive().optional().describe('Overrides maxBudgetUsd of the batch file.'),
-    agentBin: z.string().min(1).optional().describe('Path of the agent CLI executable. Default: node_modules/.bin of the workspace, then PATH.'),
+    agentBin: plainText.optional().describe('Path of the agent CLI executable. Default: node_modules/.bin of the workspace, then PATH.'),
     agentArgs: z.array(z.string()).default([]).describe('Extra arguments appended to the agent command line.'),
-    worktreeDir: z
-      .string()
-      .min(1)
+    worktreeDir: plainText
       .optional()
       .describe('Where worktrees are created. Default: $TMPDIR/nx-worktree-ai/<workspace-id>. Must be outside the workspace.'),
     keepWorktree: z.boolean().default(false).describe('Keep the worktree after the run (it is always kept on the branch).'),
@@ -38,7 +40,7 @@ export const generateOptionsSchema = z
       .describe(
         "Check out only the batch's project, the projects it depends on (Nx project graph), its context folders and top-level files: always, never, or auto (when the workspace has 5,000 files or more).",
       ),
-    copyFiles: z.array(z.string()).default([]).describe('Ignored files to copy into the worktree, e.g. .env (workspace-relative).'),
+    copyFiles: z.array(workspacePath).default([]).describe('Ignored files to copy into the worktree, e.g. .env (workspace-relative).'),
     resultCache: z.boolean().default(true).describe('Replay a stored result when the prompt, agent settings and inputs are unchanged.'),
     agentConcurrency: z
       .union([z.number().int().positive(), z.partialRecord(z.enum(AGENT_NAMES), z.number().int().positive())])
@@ -66,6 +68,18 @@ export const generateOptionsSchema = z
       .boolean()
       .default(false)
       .describe("Continue the batch's last session (the sessionId in its result.json), with its last work restored in the worktree; skips the result-cache lookup."),
+    secretEnv: z
+      .array(z.string().regex(ENV_NAME, 'an environment variable name'))
+      .default([])
+      .describe(
+        'More environment variables whose values are secrets, redacted from transcripts, artifacts, commit messages and output (credential variables and *_KEY/_TOKEN/_SECRET/_PASSWORD are always redacted).',
+      ),
+    integrity: z
+      .enum(['fail', 'warn'])
+      .default('fail')
+      .describe(
+        'What a change outside the worktree made during the agent run (workspace files, shared git state, files beside the worktree) does: fail the batch (default) or only warn. See SECURITY.md.',
+      ),
   })
   .strict();
 

@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExecutorContext } from '@nx/devkit';
+import { allGitObjects, filesBelow } from '../../../../../testing/leaks';
+import { git, gitRepo, removeDir, tempDir } from '../../../../../testing/temp';
+import generateExecutor from './executor';
+
+/**
+ * A planted secret never leaves the process that holds it: the agent prints credential values on
+ * stdout and stderr (and fails once with them in its error), yet no file under .nx-worktree-ai/, no
+ * git object of the repository (every branch, result-cache record, snapshot) and no line printed
+ * to the terminal contains them. Values are replaced by [redacted:NAME].
+ */
+const PLANTED = 'sk-planted-SECRET-0123456789abcdef';
+const DB_URL = 'postgres://admin:hunter2-db@db.internal/prod';
+const SHORT = 'abc12';
+
+describe('secrets stay out of transcripts, artifacts, git and terminal output', () => {
+  let root: string;
+  let worktreeDir: string;
+  let lines: string[];
+  let spies: jest.SpyInstance[];
+  const saved = { ...process.env };
+
+  beforeEach(() => {
+    process.env.PLANTED_API_KEY = PLANTED;
+    process.env.MY_DB_URL = DB_URL;
+    process.env.TINY_TOKEN = SHORT;
+    const leak = `console.log('key=' + process.env.PLANTED_API_KEY + ' db=' + process.env.MY_DB_URL); console.log(JSON.stringify({ env: process.env.PLANTED_API_KEY })); console.log('tiny=' + process.env.TINY_TOKEN); console.error('stderr ' + process.env.PLANTED_API_KEY + ' ' + process.env.MY_DB_URL);`;
+    const write = `require('fs').mkdirSync('libs/a/src', { recursive: true }); require('fs').writeFileSync('libs/a/src/x.ts', 'export const x = 1;\\n');`;
+    const batch = (script: string) => `---\ndescription: leaky\nagent: command\ncommand: [node, -e, ${JSON.stringify(script)}]\noutputs: [src/**]\n---\nWork.\n`;
+    root = gitRepo({
+      'libs/a/project.json': '{ "name": "a" }\n',
+      'libs/a/ai/leaky.ai.md': batch(`${leak} ${write}`),
+      'libs/a/ai/failing.ai.md': batch(`${leak} process.exit(3);`),
+      '.gitignore': '.nx-worktree-ai/\n',
+    });
+    worktreeDir = tempDir('nxwa-secrets-wt-');
+    lines = [];
+    spies = (['info', 'error', 'warn', 'log'] as const).map((m) => jest.spyOn(console, m).mockImplementation((...a) => void lines.push(a.join(' '))));
+  });
+  afterEach(() => {
+    spies.forEach((s) => s.mockRestore());
+    for (const k of ['PLANTED_API_KEY', 'MY_DB_URL', 'TINY_TOKEN']) delete process.env[k];
+    Object.assign(process.env, saved);
+    removeDir(root);
+    removeDir(worktreeDir);
+  });
+
+  const context = (batch: string) =>
+    ({
+      root,
+      cwd: root,
+      isVerbose: false,
+      projectName: 'a',
+      targetName: `ai-generate--${batch}`,
+      projectsConfigurations: { version: 2, projects: { a: { root: 'libs/a', targets: {} } } },
+      nxJsonConfiguration: {},
+      projectGraph: { nodes: {}, dependencies: {} },
+    }) as ExecutorContext;
+
+  it('redacts every sink of a successful and a failed run', async () => {
+    const run = (batch: string) => generateExecutor({ batch: `libs/a/ai/${batch}.ai.md`, worktreeDir, secretEnv: ['MY_DB_URL'] }, context(batch));
+    await expect(run('leaky')).resolves.toEqual({ success: true });
+    await expect(run('failing')).resolves.toEqual({ success: false });
+    // A replay writes the artifacts again, from the result cache.
+    await expect(run('leaky')).resolves.toEqual({ success: true });
+
+    const artifacts = filesBelow(join(root, '.nx-worktree-ai'));
+    expect(artifacts.length).toBeGreaterThanOrEqual(8);
+    const secrets = [PLANTED, DB_URL, 'hunter2-db'];
+    for (const file of artifacts) {
+      const text = readFileSync(file, 'latin1');
+      for (const s of secrets) expect({ file, leaks: text.includes(s) }).toEqual({ file, leaks: false });
+    }
+    const objects = allGitObjects(root);
+    const log = git(root, 'log', '-p', '--all', '--format=%H %s%n%b');
+    for (const s of secrets) {
+      expect({ where: 'git objects', leaks: objects.includes(s) }).toEqual({ where: 'git objects', leaks: false });
+      expect({ where: 'git log -p --all', leaks: log.includes(s) }).toEqual({ where: 'git log -p --all', leaks: false });
+      expect({ where: 'terminal', leaks: lines.join('\n').includes(s) }).toEqual({ where: 'terminal', leaks: false });
+    }
+
+    // The sinks did see the values: they were replaced, not lost.
+    const transcript = readFileSync(join(root, '.nx-worktree-ai/a/leaky/transcript.jsonl'), 'utf8');
+    expect(transcript).toContain('key=[redacted:PLANTED_API_KEY] db=[redacted:MY_DB_URL]');
+    expect(transcript).toContain('{"env":"[redacted:PLANTED_API_KEY]"}');
+    expect(lines.join('\n')).toContain('[a:leaky] › key=[redacted:PLANTED_API_KEY] db=[redacted:MY_DB_URL]');
+    const failed = JSON.parse(readFileSync(join(root, '.nx-worktree-ai/a/failing/result.json'), 'utf8'));
+    expect(failed.error).toContain('stderr [redacted:PLANTED_API_KEY] [redacted:MY_DB_URL]');
+    expect(lines.join('\n')).toContain('[a:failing] failed: the batch command exited with code 3: stderr [redacted:PLANTED_API_KEY] [redacted:MY_DB_URL]');
+    // Shorter than 6 characters: not redacted (documented in SECURITY.md).
+    expect(transcript).toContain(`tiny=${SHORT}`);
+  });
+});

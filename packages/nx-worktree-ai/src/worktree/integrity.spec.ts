@@ -1,0 +1,178 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { applyPlan } from './apply';
+import { join } from 'node:path';
+import { git, gitRepo, removeDir, tempDir } from '../../../../testing/temp';
+import { captureBaseline, checkIntegrity, describeFindings, symlinkEscape, type IntegrityScope } from './integrity';
+import { fileSig, recordPluginWrites, refWrite } from './plugin-writes';
+import { readRepoInfo } from './repo';
+import { salvageWorktree } from './recover';
+import { worktreeGitDir } from './worktree';
+
+describe('symlinkEscape', () => {
+  it.each([
+    ['src/a/link', 'b.ts', null],
+    ['src/a/link', '../b/c.ts', null],
+    ['src/a/link', '../../README.md', null],
+    ['src/a/link', '../../../x', /outside the worktree/],
+    ['link', '..', /outside the worktree/],
+    ['src/link', '/etc/passwd', /absolute/],
+    ['src/link', 'C:\\Windows', /absolute/],
+    ['src/link', '~/.ssh/id_rsa', /absolute/],
+    ['src/link', '../.git/config', /into \.git/],
+    ['src/link', '..\\..\\..\\x', /outside the worktree/],
+  ])('%s -> %s', (path, target, expected) => {
+    const why = symlinkEscape(path, target);
+    if (expected === null) expect(why).toBeNull();
+    else expect(why).toMatch(expected);
+  });
+});
+
+describe('checkIntegrity on a real repository', () => {
+  let root: string;
+  let base: string;
+  let scope: IntegrityScope;
+
+  beforeEach(async () => {
+    root = gitRepo({ 'libs/a/src/x.ts': 'x\n', 'libs/b/src/y.ts': 'y\n', 'README.md': 'r\n' });
+    base = tempDir('nxwa-integrity-unit-');
+    const wt = join(base, 'a--x-abcdef');
+    git(root, 'worktree', 'add', '-q', '-b', 'ai/a/x', wt);
+    scope = { repo: await readRepoInfo(root), worktreeDir: wt, branch: 'ai/a/x', baseDir: base, isOutput: (p) => p.startsWith('libs/a/src/') };
+  });
+  afterEach(() => {
+    removeDir(root);
+    removeDir(base);
+  });
+
+  it('finds nothing when nothing changed, and ignores the batch worktree, its branch and its outputs', async () => {
+    const baseline = await captureBaseline(scope);
+    writeFileSync(join(scope.worktreeDir, 'anything.ts'), 'mine');
+    git(scope.worktreeDir, 'add', '-A');
+    git(scope.worktreeDir, 'commit', '-qm', 'agent committed on its own branch');
+    writeFileSync(join(root, 'libs/a/src/x.ts'), 'edited by the user: left to the 3-way integration\n');
+    expect(await checkIntegrity(scope, baseline)).toEqual([]);
+  });
+
+  it('reports an unexplained workspace change, even one the user made (documented)', async () => {
+    const baseline = await captureBaseline(scope);
+    writeFileSync(join(root, 'README.md'), 'changed\n');
+    writeFileSync(join(root, 'new.txt'), 'new\n');
+    rmSync(join(root, 'libs/b/src/y.ts'));
+    expect(await checkIntegrity(scope, baseline)).toEqual(['changed README.md in the workspace', 'deleted libs/b/src/y.ts in the workspace', 'created new.txt in the workspace']);
+  });
+
+  it("explains what the plugin recorded, and content another batch produced (an Nx cache restore)", async () => {
+    // Another batch's result on its branch, as Nx would restore it.
+    git(root, 'checkout', '-q', '-b', 'ai/b/y');
+    writeFileSync(join(root, 'libs/b/src/y.ts'), 'y by batch b\n');
+    git(root, 'commit', '-qam', 'b result');
+    git(root, 'checkout', '-q', 'main');
+    const baseline = await captureBaseline(scope);
+    writeFileSync(join(root, 'libs/b/src/y.ts'), 'y by batch b\n');
+    // Another batch integrating (recorded), then its branch moving (recorded).
+    const merged = { mode: '100644', content: Buffer.from('r, merged\n') };
+    recordPluginWrites(scope.repo, [{ kind: 'file', path: 'README.md', sig: fileSig(merged) }]);
+    writeFileSync(join(root, 'README.md'), merged.content);
+    const tip = git(root, 'rev-parse', 'HEAD');
+    recordPluginWrites(scope.repo, [refWrite('refs/heads/ai/c/z', tip)]);
+    git(root, 'update-ref', 'refs/heads/ai/c/z', tip);
+    expect(await checkIntegrity(scope, baseline)).toEqual([]);
+    // A recorded write explains only the content the plugin wrote.
+    writeFileSync(join(root, 'README.md'), 'r, merged, then changed again\n');
+    expect(await checkIntegrity(scope, baseline)).toEqual(['changed README.md in the workspace']);
+  });
+
+  it('reports refs, HEAD, config, hooks, info and files beside the worktree; not sibling batch worktrees', async () => {
+    const baseline = await captureBaseline(scope);
+    git(root, 'branch', 'sneaky');
+    git(root, 'checkout', '-q', '-b', 'elsewhere');
+    // A planted fsmonitor hook would run in the plugin's own `git status`: the check switches it off.
+    git(root, 'config', 'core.fsmonitor', 'touch fsmonitor-ran');
+    writeFileSync(join(root, '.git/hooks/post-checkout'), '#!/bin/sh\n');
+    mkdirSync(join(root, '.git/info'), { recursive: true });
+    writeFileSync(join(root, '.git/info/attributes'), '* filter=evil\n');
+    writeFileSync(join(base, 'dropped.sh'), 'x');
+    mkdirSync(join(base, 'b--y-123abc')); // another batch's worktree appearing: fine
+    writeFileSync(join(base, 'b--y-123abc.prompt.md'), 'prompt'); // and its prompt file
+    const findings = await checkIntegrity(scope, baseline);
+    expect(findings).toEqual(
+      expect.arrayContaining([
+        'created branch sneaky',
+        'created branch elsewhere',
+        'switched the HEAD of the main worktree (ref: refs/heads/main -> ref: refs/heads/elsewhere)',
+        'changed .git/config',
+        'created .git/hooks/post-checkout',
+        'created .git/info/attributes',
+        `created ${join(base, 'dropped.sh')} outside the worktree`,
+      ]),
+    );
+    expect(findings).toHaveLength(7);
+    expect(git(root, '-c', 'core.fsmonitor=false', 'status', '--porcelain', '-uall')).not.toContain('fsmonitor-ran');
+    expect(describeFindings(findings)).toMatch(/^the agent reached outside its worktree: created branch /);
+  });
+
+  it("reports another worktree's registration removed or its HEAD moved, but not a pruned one", async () => {
+    const elsewhere = tempDir('nxwa-integrity-user-wt-');
+    const userWt = join(elsewhere, 'user-worktree');
+    const goneWt = join(elsewhere, 'gone-worktree');
+    git(root, 'worktree', 'add', '-q', '-b', 'user-branch', userWt);
+    git(root, 'worktree', 'add', '-q', '-b', 'gone-branch', goneWt);
+    const baseline = await captureBaseline(scope);
+    git(userWt, 'checkout', '-q', '-b', 'moved');
+    removeDir(goneWt);
+    git(root, 'worktree', 'prune');
+    const findings = await checkIntegrity(scope, baseline);
+    removeDir(elsewhere);
+    expect(findings).toEqual(['created branch moved', `switched the HEAD of the worktree ${userWt} (ref: refs/heads/user-branch -> ref: refs/heads/moved)`]);
+  });
+});
+
+describe('applyPlan refuses paths that leave the workspace or reach into .git', () => {
+  it('writes nothing when one path is bad', () => {
+    const dir = gitRepo({ 'a.txt': 'a\n' });
+    try {
+      const v = (t: string) => ({ mode: '100644', content: Buffer.from(t) });
+      expect(() =>
+        applyPlan(dir, {
+          writes: [
+            { path: 'a.txt', file: v('changed\n') },
+            { path: 'x/../../escape.txt', file: v('x') },
+          ],
+          conflicts: [],
+          merged: [],
+        }),
+      ).toThrow(/refusing to write "x\/\.\.\/\.\.\/escape\.txt" into the workspace/);
+      expect(() => applyPlan(dir, { writes: [{ path: '.git/hooks/pre-commit', file: v('#!/bin/sh\n') }], conflicts: [], merged: [] })).toThrow(/\.git part/);
+      expect(readFileSync(join(dir, 'a.txt'), 'utf8')).toBe('a\n');
+      expect(existsSync(join(dir, '.git/hooks/pre-commit'))).toBe(false);
+    } finally {
+      removeDir(dir);
+    }
+  });
+});
+
+describe("the plugin's own git commands in a worktree ignore a rewritten .git file", () => {
+  it('salvages the work through the registered git dir, running no planted fsmonitor', async () => {
+    const root = gitRepo({ 'a.txt': 'a\n' });
+    const base = tempDir('nxwa-integrity-salvage-');
+    try {
+      const wt = join(base, 'a--x-abcdef');
+      git(root, 'worktree', 'add', '-q', '-b', 'ai/a/x', wt);
+      const repo = await readRepoInfo(root);
+      expect(worktreeGitDir(repo, wt)).toBe(join(repo.commonDir, 'worktrees', 'a--x-abcdef'));
+      // The agent's work, and a .git file pointing at a repository of its own whose config runs a command.
+      writeFileSync(join(wt, 'work.txt'), 'work\n');
+      const evil = join(wt, 'evil');
+      git(base, 'init', '-q', evil);
+      git(evil, 'config', 'core.fsmonitor', `touch ${join(base, 'fsmonitor-ran')}`);
+      writeFileSync(join(wt, '.git'), `gitdir: ${join(evil, '.git')}\n`);
+      const saved = await salvageWorktree(repo, wt, 'ai/a/x', 'a:x', []);
+      expect(saved?.branch).toBe('ai/a/x');
+      expect(git(root, 'show', 'ai/a/x:work.txt')).toBe('work');
+      expect(existsSync(join(base, 'fsmonitor-ran'))).toBe(false);
+    } finally {
+      removeDir(root);
+      removeDir(base);
+    }
+  });
+});
