@@ -165,18 +165,19 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
     clock.mark('agent');
     life.agentStarted(null);
     // "Nobody in": what changed outside the worktree while the agent ran (worktree/integrity.ts).
-    const observed = await withLock(lock, () => checkIntegrity(scope, baseline));
+    // A check that cannot run fails the batch safe, but never before the work is on the branch.
+    const observed = await withLock(lock, () => checkIntegrity(scope, baseline)).catch((e: Error) => [`(the check itself failed: ${e.message})`]);
     rmSync(promptFile, { force: true });
     Object.assign(base, { sessionId: totals.sessionId, turns: totals.turns, tokens: totals.tokens, costUsd: totals.costUsd });
 
     const change = await collectChanges(repo, worktree, snapshot);
     const changedPaths = change.files.filter((f) => f.status !== 'deleted').map((f) => f.path);
-    const symlinks = await escapingSymlinks(repo.root, await listTree(repo.root, change.tree), changedPaths);
+    const symlinks = await escapingSymlinks(repo.root, await listTree(repo.root, change.tree), changedPaths).catch((e: Error) => [`(the symlink check failed: ${e.message})`]);
     const transcriptPath = join(run.artifactDir, ARTIFACTS.transcript);
     const warnOnly = options.integrity === 'warn' && observed.length > 0;
     if (warnOnly) ctx.log(`[${run.label}] warning: ${describeFindings(observed)} (integrity: warn, so the result is applied anyway; see ${transcriptPath})`);
     const reached = [...(warnOnly ? [] : observed), ...symlinks];
-    const succeededStatus = reached.length ? 'failed' : 'succeeded';
+    const statusTrailer = failure || reached.length ? 'failed' : 'succeeded';
     const commit = await withLock(lock, () =>
       commitOnBranch(repo, branch, change.tree, snapshot, redact(`${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'}`), {
         'Nx-Worktree-Ai-Batch': run.label,
@@ -185,7 +186,7 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
         'Nx-Worktree-Ai-Model': run.model && redact(run.model),
         'Nx-Worktree-Ai-Session': base.sessionId && redact(base.sessionId),
         'Nx-Worktree-Ai-Cost-Usd': base.costUsd,
-        'Nx-Worktree-Ai-Status': failure ? 'failed' : succeededStatus,
+        'Nx-Worktree-Ai-Status': statusTrailer,
       }),
     );
     Object.assign(base, { commit, filesChanged: change.files.map((f) => f.path), insertions: change.insertions, deletions: change.deletions });
