@@ -1,3 +1,4 @@
+import { AGENT_FILES_DIR } from '../worktree/worktree';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -26,7 +27,7 @@ export const GEMINI_EXIT = { auth: 41, input: 42, sandbox: 44, config: 52, turnL
  * that need the same ones, written once, never removed while a run may use them, and bounded.
  */
 export function geminiFilesDir(request: Pick<AgentRunRequest, 'promptFile'>): string {
-  return join(dirname(request.promptFile), 'gemini-files');
+  return join(dirname(request.promptFile), AGENT_FILES_DIR, 'gemini');
 }
 
 /**

@@ -1,3 +1,4 @@
+import { AGENT_FILES_DIR } from './worktree';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, posix, relative, resolve } from 'node:path';
@@ -302,7 +303,7 @@ function aroundState(scope: IntegrityScope): Map<string, string> {
   const state = new Map<string, string>();
   const own = basename(scope.worktreeDir);
   for (const name of listDir(scope.baseDir)) {
-    if (name === own || name === `${own}.prompt.md` || WORKTREE_ENTRY.test(name)) continue;
+    if (name === own || name === `${own}.prompt.md` || name === AGENT_FILES_DIR || WORKTREE_ENTRY.test(name)) continue;
     const path = join(scope.baseDir, name);
     state.set(path, statSig(path, true));
   }

@@ -21,6 +21,12 @@ export interface Worktree {
   gitDir?: string;
 }
 
+/**
+ * A folder beside the worktrees where agent adapters keep files of their own (gemini's policy and
+ * settings overlays). The integrity check knows it as the plugin's, not an agent's doing.
+ */
+export const AGENT_FILES_DIR = '.agent-files';
+
 /** `ai/<project>/<batch>`; refused by git's own rules if the names make a bad ref. */
 export async function batchBranchName(repo: RepoInfo, project: string, batch: string): Promise<string> {
   const branch = `ai/${project}/${batch}`;
