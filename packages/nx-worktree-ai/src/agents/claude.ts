@@ -3,6 +3,7 @@ import { DENIED_GIT_COMMANDS } from './git-deny';
 import type { ClaudeOptions } from './options';
 import { genericToolDetail, toolDetail, WRITE_TOOLS } from './tool-detail';
 import type { AgentAdapter, AgentEvent, AgentFailure, AgentInvocation, AgentOutcome, AgentResult, AgentRunRequest, LineParser } from './types';
+import { isRecord, str, num, type Json } from './json';
 
 /**
  * Bash commands Claude may not run, whatever the permission mode (deny rules hold even under
@@ -37,8 +38,6 @@ export function buildClaudeInvocation(request: AgentRunRequest): AgentInvocation
   return { bin: 'claude', args, env: { DISABLE_AUTOUPDATER: '1' }, stdin: request.prompt };
 }
 
-export type Json = Record<string, unknown>;
-
 /**
  * A hook for CLIs that speak Claude's stream-json with extra event types (cursor's tool_call):
  * returns the events for a line it handles, undefined to leave the line to the Claude parser.
@@ -56,18 +55,6 @@ interface ParserState {
 
 const TOOL_RESULT_MAX = 2000;
 const AUTH_TEXT = /not logged in|please run \/login|invalid api key|authentication_error|oauth token/i;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function str(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
-}
-
-function num(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}
 
 /** A fresh stream-json line parser (stateful: cwd and auth errors seen so far). Never throws. */
 export function createClaudeParser(): LineParser {

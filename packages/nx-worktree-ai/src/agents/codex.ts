@@ -4,6 +4,7 @@ import { oneLine } from './format';
 import type { CodexOptions, TomlValue } from './options';
 import { genericToolDetail, relativeToCwd } from './tool-detail';
 import type { AgentAdapter, AgentEvent, AgentFailure, AgentInvocation, AgentOutcome, AgentResult, AgentRunRequest, LineParser } from './types';
+import { isRecord, str, num, type Json } from './json';
 
 /** What a write refused by a read-only sandbox is called in permissionDenials and messages. */
 export const CODEX_SANDBOX_DENIAL = 'writes (read-only sandbox)';
@@ -49,20 +50,6 @@ export function tomlValue(value: TomlValue): string {
   if (Array.isArray(value)) return `[${value.map(tomlValue).join(', ')}]`;
   const entries = Object.entries(value).map(([k, v]) => `${/^[A-Za-z0-9_-]+$/.test(k) ? k : JSON.stringify(k)} = ${tomlValue(v)}`);
   return entries.length ? `{ ${entries.join(', ')} }` : '{}';
-}
-
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function str(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
-}
-
-function num(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
 const TOOL_RESULT_MAX = 2000;

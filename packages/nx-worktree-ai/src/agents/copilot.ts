@@ -4,6 +4,7 @@ import { DENIED_GIT_COMMANDS } from './git-deny';
 import type { CopilotOptions } from './options';
 import { genericToolDetail } from './tool-detail';
 import type { AgentAdapter, AgentEvent, AgentFailure, AgentInvocation, AgentOutcome, AgentResult, AgentRunRequest, LineParser } from './types';
+import { isRecord, str, num, add, type Json } from './json';
 
 /** The shared git deny list as copilot `--deny-tool` rules (`shell(git push)`, as in `copilot --help`). */
 export const COPILOT_DENIED_TOOLS = DENIED_GIT_COMMANDS.map((command) => `shell(${command})`);
@@ -36,24 +37,6 @@ export function buildCopilotInvocation(request: AgentRunRequest): AgentInvocatio
   if (request.resumeSessionId) args.push(`--resume=${request.resumeSessionId}`);
   args.push(...request.extraArgs);
   return { bin: 'copilot', args, env: {}, stdin: null, warnings: unsupportedLimits('copilot', request, { maxTurns: false, maxBudgetUsd: false }) };
-}
-
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function str(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
-}
-
-function num(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}
-
-function add(sum: number | null, value: number | null): number | null {
-  return value === null ? sum : (sum ?? 0) + value;
 }
 
 interface CopilotState {

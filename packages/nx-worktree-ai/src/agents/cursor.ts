@@ -1,8 +1,9 @@
 import { promptArgument, unsupportedLimits } from './argv';
-import { createStreamJsonParser, type Json } from './claude';
+import { createStreamJsonParser } from './claude';
 import { classifyOutcome, type AgentFacts } from './failures';
 import { genericToolDetail } from './tool-detail';
 import type { AgentAdapter, AgentEvent, AgentFailure, AgentInvocation, AgentOutcome, AgentRunRequest, LineParser } from './types';
+import { isRecord, type Json } from './json';
 
 /** Cursor's CLI is not an npm package. */
 export const CURSOR_INSTALL = 'curl https://cursor.com/install -fsS | bash (Cursor CLI, not on npm)';
@@ -26,10 +27,6 @@ export function buildCursorInvocation(request: AgentRunRequest): AgentInvocation
   if (request.resumeSessionId) args.push('--resume', request.resumeSessionId);
   args.push(...request.extraArgs, promptArgument('cursor-agent', request.prompt));
   return { bin: 'cursor-agent', args, env: {}, stdin: null, warnings: unsupportedLimits('cursor-agent', request, { maxTurns: false, maxBudgetUsd: false }) };
-}
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** readToolCall -> Read, shellToolCall -> Shell; `{ function: { name } }` -> its name. */

@@ -10,6 +10,7 @@ import { DENIED_GIT_COMMANDS } from './git-deny';
 import type { GeminiOptions } from './options';
 import { genericToolDetail } from './tool-detail';
 import type { AgentAdapter, AgentEvent, AgentFailure, AgentInvocation, AgentOutcome, AgentResult, AgentRunRequest, LineParser } from './types';
+import { isRecord, str, num, type Json } from './json';
 
 export const GEMINI_FACTS: AgentFacts = {
   agent: 'gemini',
@@ -237,20 +238,6 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
     out[key] = isRecord(value) && isRecord(out[key]) ? deepMerge(out[key] as Record<string, unknown>, value) : value;
   }
   return out;
-}
-
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function str(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
-}
-
-function num(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
 const TOOL_RESULT_MAX = 2000;

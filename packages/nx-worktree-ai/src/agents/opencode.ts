@@ -3,6 +3,7 @@ import { classifyOutcome, reasonFromText, statusInText, type AgentFacts } from '
 import { DENIED_GIT_COMMANDS } from './git-deny';
 import { genericToolDetail } from './tool-detail';
 import type { AgentAdapter, AgentEvent, AgentFailure, AgentInvocation, AgentOutcome, AgentResult, AgentRunRequest, LineParser } from './types';
+import { isRecord, str, num, add, type Json } from './json';
 
 /**
  * opencode permission rules for its bash tool (the last matching rule wins, so ours, added last,
@@ -17,8 +18,6 @@ export const OPENCODE_FACTS: AgentFacts = {
   permissionAdvice: 'opencode run refuses what its permission config says to ask: allow edit in opencode.json (`"permission": { "edit": "allow" }`)',
   hangHint: 'opencode waits silently when no provider is configured: check `opencode auth list` and `model: provider/model`',
 };
-
-type Json = Record<string, unknown>;
 
 /**
  * `opencode run --format json [--model provider/model] [--session ID] <agentArgs>`, prompt on stdin.
@@ -63,23 +62,6 @@ export function opencodeConfigContent(existing: string | undefined): string {
   const bashRules: Json = isRecord(bash) ? { ...bash } : typeof bash === 'string' ? { '*': bash } : {};
   for (const key of Object.keys(OPENCODE_BASH_DENY)) delete bashRules[key];
   return JSON.stringify({ ...config, permission: { ...base, bash: { ...bashRules, ...OPENCODE_BASH_DENY } } });
-}
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function str(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
-}
-
-function num(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}
-
-/** Sums numbers that were reported; null while none was. */
-function add(sum: number | null, value: number | null): number | null {
-  return value === null ? sum : (sum ?? 0) + value;
 }
 
 interface OpencodeState {
