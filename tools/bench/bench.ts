@@ -267,7 +267,7 @@ async function main(): Promise<void> {
             rows.push({ overheadMs: total - timings.phases.agent, phases: timings.phases });
           }
           const key = `${size}`;
-          const phases = Object.fromEntries(Object.keys(rows[0].phases).map((p) => [p, median(rows.map((row) => row.phases[p]))]));
+          const phases = Object.fromEntries(Object.keys(rows[0].phases).map((p) => [p, Math.round(median(rows.map((row) => row.phases[p])))]));
           (overhead[key] ??= []).push({ files: size, sparse, overheadMs: median(rows.map((row) => row.overheadMs)), phases });
           log(`  ${size} files ${sparse ? 'sparse' : 'full  '}: overhead ${Math.round(median(rows.map((row) => row.overheadMs)))} ms, worktree ${phases.worktree} ms, snapshot ${phases.snapshot} ms`);
         }
