@@ -25,6 +25,8 @@ export interface CachedResult {
 export async function lookupResult(repo: RepoInfo, key: string): Promise<CachedResult | null> {
   const record = await revParse(repo.root, `${CACHE_REF_PREFIX}${key}`);
   if (!record) return null;
+  // Records of the first layout had a parent and no outputs/: replaying one would empty the outputs.
+  if (await revParse(repo.root, `${record}^1`)) return null;
   const outputs: TreeFiles = new Map();
   const artifacts: Record<string, Buffer> = {};
   for (const [path, entry] of await listTree(repo.root, record)) {

@@ -138,6 +138,9 @@ describe('git layer on a real repository', () => {
     expect(testGit(repoDir, 'ls-tree', '-r', '--name-only', record).split('\n').sort()).toEqual(['changes.patch', 'outputs/libs/auth/index.ts', 'result.json']);
     const hit = await lookupResult(repo, 'abc');
     expect(hit?.outputs).toEqual(outputs);
+    // a record of the first layout (with a parent) is never replayed
+    testGit(repoDir, 'update-ref', 'refs/nx-worktree-ai/cache/old', testGit(repoDir, 'commit-tree', `${record}^{tree}`, '-p', snapshot, '-m', 'old'));
+    expect(await lookupResult(repo, 'old')).toBeNull();
     expect(hit?.artifacts['result.json'].toString()).toBe('{"a":1}');
     expect([...hit!.artifacts['changes.patch']]).toEqual([0, 1, 2]);
   });
