@@ -36,7 +36,7 @@ describe('conflicts with edits made during the run', () => {
     worktreeDir = tempDir('nxwa-conflict-wt-');
     signals = tempDir('nxwa-conflict-signals-');
     lines = [];
-    spies = (['info', 'error', 'warn', 'log'] as const).map((m) => jest.spyOn(console, m).mockImplementation((...a) => void lines.push(a.join(' '))));
+    spies = (['info', 'error', 'warn', 'log'] as const).map((m) => jest.spyOn(console, m).mockImplementation((...a) => void lines.push(stripColors(a.join(' ')))));
   });
   afterEach(() => {
     spies.forEach((s) => s.mockRestore());
@@ -44,6 +44,9 @@ describe('conflicts with edits made during the run', () => {
     removeDir(worktreeDir);
     removeDir(signals);
   });
+
+  /** Nx's logger colours its lines when CI is set (picocolors): compare the text. */
+  const stripColors = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
 
   /** A batch whose agent announces it started, waits for "go", then runs `script` (fs is in scope). */
   function addBatch(name: string, script: string): void {
