@@ -3,6 +3,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from '
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, posix, relative, resolve } from 'node:path';
 import { readWorkspaceFile } from './apply';
+import { CACHE_REF_PREFIX, RECORD_OUTPUTS } from './result-cache';
 import { git, gitRaw, splitNul } from './git';
 import { fileSig, pluginWritesSince, recordPluginWrites, refWrite, type PluginWrite } from './plugin-writes';
 import type { RepoInfo } from './repo';
@@ -166,14 +167,15 @@ async function workspaceFindings(scope: IntegrityScope, baseline: IntegrityBasel
 async function producedByABatch(repo: RepoInfo, paths: string[]): Promise<Set<string>> {
   const found = new Set<string>();
   if (!paths.length) return found;
-  const refs = splitLines(await git(repo.root, ['for-each-ref', '--format=%(refname)', 'refs/heads/ai/', 'refs/nx-worktree-ai/cache/']));
+  const refs = splitLines(await git(repo.root, ['for-each-ref', '--format=%(refname)', 'refs/heads/ai/', CACHE_REF_PREFIX]));
   if (!refs.length) return found;
-  const revs = refs.map((r) => (r.startsWith('refs/nx-worktree-ai/cache/') ? `${r}^1` : r));
+  // A cache record keeps the batch's files under outputs/ (worktree/result-cache.ts); a branch at their paths.
+  const prefixOf = (ref: string) => (ref.startsWith(CACHE_REF_PREFIX) ? `${ref}:${RECORD_OUTPUTS}` : `${ref}:`);
   for (const path of paths) {
     const current = readWorkspaceFile(repo.root, path);
     if (!current) continue;
     const oid = await git(repo.root, ['hash-object', '-t', 'blob', '--stdin'], { input: current.content });
-    const query = revs.map((rev) => `${rev}:${path}`).join('\n');
+    const query = refs.map((ref) => `${prefixOf(ref)}${path}`).join('\n');
     const { stdout } = await gitRaw(repo.root, ['cat-file', '--batch-check=%(objectname)'], { input: `${query}\n` });
     if (stdout.toString('utf8').split('\n').includes(oid)) found.add(path);
   }

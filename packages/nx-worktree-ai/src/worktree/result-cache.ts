@@ -13,7 +13,8 @@ import { recordPluginWrites, refWrite } from './plugin-writes';
  * record is meant to be pushed to a team's remote.
  */
 export const CACHE_REF_PREFIX = 'refs/nx-worktree-ai/cache/';
-const OUTPUTS = 'outputs/';
+/** Folder of a record's tree that holds the batch's files. */
+export const RECORD_OUTPUTS = 'outputs/';
 
 export interface CachedResult {
   record: string;
@@ -30,7 +31,7 @@ export async function lookupResult(repo: RepoInfo, key: string): Promise<CachedR
   const outputs: TreeFiles = new Map();
   const artifacts: Record<string, Buffer> = {};
   for (const [path, entry] of await listTree(repo.root, record)) {
-    if (path.startsWith(OUTPUTS)) outputs.set(path.slice(OUTPUTS.length), entry);
+    if (path.startsWith(RECORD_OUTPUTS)) outputs.set(path.slice(RECORD_OUTPUTS.length), entry);
     // Only plain file names: a record fetched from a remote is not trusted to name paths.
     else if (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(path)) artifacts[path] = (await gitRaw(repo.root, ['cat-file', 'blob', entry.oid])).stdout;
   }
@@ -40,7 +41,7 @@ export async function lookupResult(repo: RepoInfo, key: string): Promise<CachedR
 export async function storeResult(repo: RepoInfo, key: string, outputs: TreeFiles, artifacts: Record<string, string | Buffer>): Promise<string> {
   const files: TreeFiles = new Map();
   for (const [name, content] of Object.entries(artifacts)) files.set(name, { mode: '100644', oid: await writeBlob(repo.root, content) });
-  for (const [path, entry] of outputs) files.set(`${OUTPUTS}${path}`, entry);
+  for (const [path, entry] of outputs) files.set(`${RECORD_OUTPUTS}${path}`, entry);
   const tree = await writeTreeOf(repo, files);
   const record = await git(repo.root, ['commit-tree', tree], { env: PLUGIN_IDENTITY, input: `nx-worktree-ai result ${key}\n` });
   recordPluginWrites(repo, [refWrite(`${CACHE_REF_PREFIX}${key}`, record)]);
