@@ -14,7 +14,8 @@
  * independent (two per project, three projects).
  *
  * Options: --runs N (default 3), --delay MS (model latency per reply, default 3000: a quick real reply),
- *          --sizes 1000,10000,50000, --out FILE (default bench/results.json), --quick (1 run, sizes 1000,10000)
+ *          --sizes 1000,10000,50000, --out FILE (default bench/results.json), --quick (1 run, sizes 1000,10000),
+ *          --only six|overhead (one part only, while working on it; the JSON then holds that part)
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -28,16 +29,19 @@ interface Args {
   delayMs: number;
   sizes: number[];
   out: string;
+  /** Which parts run: the six-batch rows (a-d, f) and/or the overhead rows (e). */
+  only: 'six' | 'overhead' | null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { runs: 3, delayMs: 3000, sizes: [1000, 10_000, 50_000], out: join(REPO_ROOT, 'bench', 'results.json') };
+  const args: Args = { runs: 3, delayMs: 3000, sizes: [1000, 10_000, 50_000], out: join(REPO_ROOT, 'bench', 'results.json'), only: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--runs') args.runs = Math.max(1, Number(argv[++i]));
     else if (a === '--delay') args.delayMs = Number(argv[++i]);
     else if (a === '--sizes') args.sizes = argv[++i].split(',').map(Number);
     else if (a === '--out') args.out = argv[++i];
+    else if (a === '--only' && (argv[i + 1] === 'six' || argv[i + 1] === 'overhead')) args.only = argv[++i] as Args['only'];
     else if (a === '--quick') Object.assign(args, { runs: 1, sizes: [1000, 10_000] });
     else {
       console.error(`bench: unknown option ${a}`);
@@ -171,6 +175,15 @@ function readDuration(ws: Workspace, project: string, batch: string): number {
   return JSON.parse(readFileSync(join(ws.root, '.nx-worktree-ai', project, batch, 'result.json'), 'utf8')).durationMs;
 }
 
+/** The plugin's own time in a batch run: every phase but the agent's and the wait for an agent slot. */
+function ownTime(phases: Record<string, number>): number {
+  return Object.entries(phases).reduce((sum, [phase, ms]) => (phase === 'agent' || phase === 'slotWait' ? sum : sum + ms), 0);
+}
+
+function medianPhases(rows: Record<string, number>[]): Record<string, number> {
+  return Object.fromEntries(Object.keys(rows[0] ?? {}).map((p) => [p, Math.round(median(rows.map((row) => row[p] ?? 0)))]));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Generated workspaces for the overhead rows
 
@@ -215,8 +228,9 @@ async function main(): Promise<void> {
   const samples: Record<string, Measured[]> = { handmade: [], parallel6: [], parallel1: [], replayNx: [], replayResultCache: [] };
   const executorRss: number[] = [];
   const batchSums: number[] = [];
+  const batchPhases: Record<string, number>[] = [];
   try {
-    for (let r = 0; r < args.runs; r++) {
+    for (let r = 0; args.only !== 'overhead' && r < args.runs; r++) {
       log(`\n== run ${r + 1}/${args.runs}: six batches`);
       for (const variant of ['handmade', 'parallel6', 'parallel1'] as const) {
         const ws = createWorkspace({ projects: PROJECTS, batches: SIX, prefix: 'nxwa-bench-' });
@@ -230,7 +244,11 @@ async function main(): Promise<void> {
             samples[variant].push(m);
             if (variant === 'parallel6') {
               batchSums.push(SIX.reduce((sum, b) => sum + readDuration(ws, b.project, b.name), 0));
-              for (const b of SIX) executorRss.push(readTimings(ws, b.project, b.name).maxRssMb);
+              for (const b of SIX) {
+                const timings = readTimings(ws, b.project, b.name);
+                executorRss.push(timings.maxRssMb);
+                batchPhases.push(timings.phases);
+              }
               samples.replayNx.push(await measure(server, async () => ok(await runNx(ws, ['run-many', '-t', 'ai-generate', '--parallel', '6'], { env }), 'replay')));
               ok(await runNx(ws, ['reset'], { env }), 'nx reset');
               samples.replayResultCache.push(await measure(server, async () => ok(await runNx(ws, ['run-many', '-t', 'ai-generate', '--parallel', '6'], { env }), 'replay after reset')));
@@ -243,9 +261,9 @@ async function main(): Promise<void> {
       }
     }
 
-    log('\n== plugin overhead per batch (wall time minus agent time)');
     const overhead: Record<string, { files: number; sparse: boolean; overheadMs: number; phases: Record<string, number> }[]> = {};
-    for (const { size, projects, batch } of overheadBatches) {
+    if (args.only !== 'six') log('\n== plugin overhead per batch (wall time minus agent time)');
+    for (const { size, projects, batch } of args.only === 'six' ? [] : overheadBatches) {
       const t0 = performance.now();
       const ws = createWorkspace({ projects, batches: [batch], prefix: 'nxwa-bench-gen-' });
       log(`  ${size} files: workspace created in ${seconds(performance.now() - t0)}`);
@@ -262,12 +280,11 @@ async function main(): Promise<void> {
             const cmd = ['run', `p000:ai-generate--touch`, '--skip-nx-cache', `--sparse=${sparse ? 'always' : 'never'}`];
             ok(await runNx(ws, cmd, { env }), cmd.join(' '));
             if (r === 0) continue; // warm-up: first Nx graph computation and git's stat cache
-            const timings = readTimings(ws, 'p000', 'touch');
-            const total = readDuration(ws, 'p000', 'touch');
-            rows.push({ overheadMs: total - timings.phases.agent, phases: timings.phases });
+            const { phases } = readTimings(ws, 'p000', 'touch');
+            rows.push({ overheadMs: ownTime(phases), phases });
           }
           const key = `${size}`;
-          const phases = Object.fromEntries(Object.keys(rows[0].phases).map((p) => [p, Math.round(median(rows.map((row) => row.phases[p])))]));
+          const phases = medianPhases(rows.map((row) => row.phases));
           (overhead[key] ??= []).push({ files: size, sparse, overheadMs: median(rows.map((row) => row.overheadMs)), phases });
           log(`  ${size} files ${sparse ? 'sparse' : 'full  '}: overhead ${Math.round(median(rows.map((row) => row.overheadMs)))} ms, worktree ${phases.worktree} ms, snapshot ${phases.snapshot} ms`);
         }
@@ -280,7 +297,7 @@ async function main(): Promise<void> {
     const summary = {
       machine,
       args,
-      sixBatches: {
+      sixBatches: args.only === 'overhead' ? null : {
         handmadeMs: med('handmade'),
         parallel6Ms: med('parallel6'),
         parallel1Ms: med('parallel1'),
@@ -290,6 +307,7 @@ async function main(): Promise<void> {
         replayModelRequests: Math.max(...samples.replayNx.concat(samples.replayResultCache).map((m) => m.requests)),
         ratioParallel6OverHandmade: med('parallel6') / med('handmade'),
         ratioParallel1OverParallel6: med('parallel1') / med('parallel6'),
+        batchPhasesMs: medianPhases(batchPhases),
       },
       overhead,
       memory: {
@@ -307,33 +325,54 @@ async function main(): Promise<void> {
   }
 }
 
+type Phases = Record<string, number>;
+
+interface SixSummary {
+  handmadeMs: number;
+  parallel6Ms: number;
+  parallel1Ms: number;
+  sumOfBatchesMs: number;
+  replayNxMs: number;
+  replayResultCacheMs: number;
+  replayModelRequests: number;
+  ratioParallel6OverHandmade: number;
+  ratioParallel1OverParallel6: number;
+  batchPhasesMs: Phases;
+}
+
 function printTable(s: {
-  sixBatches: Record<string, number>;
-  overhead: Record<string, { files: number; sparse: boolean; overheadMs: number; phases: Record<string, number> }[]>;
+  sixBatches: SixSummary | null;
+  overhead: Record<string, { files: number; sparse: boolean; overheadMs: number; phases: Phases }[]>;
   memory: { executorPeakRssMb: number; processTreePeakRssMb: Record<string, number> };
 }): void {
   const six = s.sixBatches;
-  const rows: [string, string][] = [
-    ['a. hand-made script (6 worktrees, claude -p &, merge)', seconds(six.handmadeMs)],
-    ['b. nx run-many --parallel 6', `${seconds(six.parallel6Ms)}  (b/a = ${six.ratioParallel6OverHandmade.toFixed(2)})`],
-    ['c. nx run-many --parallel 1', `${seconds(six.parallel1Ms)}  (c/b = ${six.ratioParallel1OverParallel6.toFixed(2)})`],
-    ['   sum of the six batch durations in b', seconds(six.sumOfBatchesMs)],
-    ['d. replay from the Nx cache', `${seconds(six.replayNxMs)}  (${six.replayModelRequests} model requests)`],
-    ['d. replay from the result cache after nx reset', seconds(six.replayResultCacheMs)],
-  ];
+  const phaseList = (phases: Phases) => `snapshot ${phases.snapshot}, worktree ${phases.worktree}, prepare ${phases.prepare}, collect ${phases.collect}, integrate ${phases.integrate}, cleanup ${phases.cleanup}`;
+  const rows: [string, string][] = six
+    ? [
+        ['a. hand-made script (6 worktrees, claude -p &, merge)', seconds(six.handmadeMs)],
+        ['b. nx run-many --parallel 6', `${seconds(six.parallel6Ms)}  (b/a = ${six.ratioParallel6OverHandmade.toFixed(2)})`],
+        ['   plugin phases of a batch in b, ms', phaseList(six.batchPhasesMs)],
+        ['c. nx run-many --parallel 1', `${seconds(six.parallel1Ms)}  (c/b = ${six.ratioParallel1OverParallel6.toFixed(2)})`],
+        ['   sum of the six batch durations in b', seconds(six.sumOfBatchesMs)],
+        ['d. replay from the Nx cache', `${seconds(six.replayNxMs)}  (${six.replayModelRequests} model requests)`],
+        ['d. replay from the result cache after nx reset', seconds(six.replayResultCacheMs)],
+      ]
+    : [];
   for (const entries of Object.values(s.overhead)) {
     for (const o of entries) {
       rows.push([
         `e. overhead per batch, ${o.files.toLocaleString('en')} files, ${o.sparse ? 'sparse' : 'full'} worktree`,
-        `${Math.round(o.overheadMs)} ms  (snapshot ${o.phases.snapshot}, worktree ${o.phases.worktree}, collect ${o.phases.collect}, integrate ${o.phases.integrate}, cleanup ${o.phases.cleanup})`,
+        `${Math.round(o.overheadMs)} ms  (${phaseList(o.phases)})`,
       ]);
     }
     const full = entries.find((o) => !o.sparse);
     const sparse = entries.find((o) => o.sparse);
     if (full && sparse) rows.push([`   sparse / full worktree creation, ${full.files.toLocaleString('en')} files`, `${((100 * sparse.phases.worktree) / full.phases.worktree).toFixed(0)} %`]);
   }
-  rows.push(['f. peak memory: executor process (median)', `${s.memory.executorPeakRssMb} MB`]);
-  rows.push(['f. peak memory: whole process tree, b / a', `${s.memory.processTreePeakRssMb.parallel6} MB / ${s.memory.processTreePeakRssMb.handmade} MB`]);
+  if (six) {
+    rows.push(['f. peak memory: executor process (median)', `${s.memory.executorPeakRssMb} MB`]);
+    rows.push(['f. peak memory: whole process tree, b / a', `${s.memory.processTreePeakRssMb.parallel6} MB / ${s.memory.processTreePeakRssMb.handmade} MB`]);
+  }
   const width = Math.max(...rows.map(([k]) => k.length));
   log('\n== results (medians)');
   for (const [k, v] of rows) log(`  ${k.padEnd(width)}  ${v}`);

@@ -33,7 +33,8 @@ export async function acquireSlot(
   }
 }
 
-async function tryLock(file: string): Promise<ReleaseSlot | null> {
+/** Takes the lock `file` if it is free (or stale), without waiting; null when another process holds it. */
+export async function tryLock(file: string): Promise<ReleaseSlot | null> {
   writeFileSync(file, '', { flag: 'a' });
   try {
     const release = await lockfile.lock(file, { stale: 10_000, update: 2_000, retries: 0, realpath: false });

@@ -42,7 +42,7 @@ export async function collectChanges(repo: RepoInfo, worktree: Worktree, snapsho
     else await git(worktree.dir, ['read-tree', snapshot], { env });
     await addAll(worktree.dir, env);
     if (worktree.cone) {
-      const written = await writtenOutsideCone(worktree.dir, env);
+      const written = await writtenOutsideCone(worktree.dir, worktree.cone, env);
       if (written.length) {
         await git(worktree.dir, ['update-index', '-z', '--no-skip-worktree', '--stdin'], { env, input: `${written.join('\0')}\0` });
         await addAll(worktree.dir, env);

@@ -1,25 +1,25 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import * as lockfile from 'proper-lockfile';
+import { mkdirSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { tryLock } from '../utils/slots';
 
 /**
  * Serialises git work that must not interleave across Nx worker processes (worktree add/remove,
- * refs, applying to the workspace). A real inter-process lock: proper-lockfile creates a lock
- * directory atomically and refreshes its mtime while held, so a lock left by a killed process
- * goes stale and is taken over instead of blocking every later run.
+ * refs, applying to the workspace). A real inter-process lock (utils/slots.ts `tryLock`: an atomic
+ * lock directory refreshed while held, so a lock left by a killed process goes stale and is taken
+ * over instead of blocking every later run). Holds are short (tens to hundreds of milliseconds), so
+ * waiters poll often, with jitter so that six batches started together do not wake in lockstep.
  */
 export async function withLock<T>(lockPath: string, fn: () => Promise<T>): Promise<T> {
   mkdirSync(dirname(lockPath), { recursive: true });
-  writeFileSync(lockPath, '', { flag: 'a' });
-  const release = await lockfile.lock(lockPath, {
-    stale: 10_000,
-    update: 2_000,
-    retries: { retries: 100_000, factor: 1.2, minTimeout: 20, maxTimeout: 250, randomize: true },
-    realpath: false,
-  });
+  let release = await tryLock(lockPath);
+  for (let attempt = 0; !release; attempt++) {
+    await delay(Math.min(100, 10 * 1.3 ** attempt) * (0.5 + Math.random()));
+    release = await tryLock(lockPath);
+  }
   try {
     return await fn();
   } finally {
-    await release().catch(() => undefined);
+    await release();
   }
 }

@@ -1,4 +1,4 @@
-import { lstatSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { git, splitNul } from './git';
 
@@ -28,20 +28,37 @@ export function coneMatcher(cone: string[]): (path: string) => boolean {
 /**
  * Paths that are skip-worktree in `indexEnv`'s index but exist on disk: the agent wrote where the
  * sparse checkout put nothing. `git add -A` ignores them, so they are listed here to be collected
- * (and then fail the scope guard) instead of vanishing.
+ * (and then fail the scope guard) instead of vanishing. Only the disk outside the cone is walked
+ * (the folders leading to the cone, and whatever the agent created beside them), not every path
+ * the sparse checkout left out: at 10k files that is a handful of readdirs instead of 10k lstats.
  */
-export async function writtenOutsideCone(worktreeDir: string, indexEnv: Record<string, string>): Promise<string[]> {
+export async function writtenOutsideCone(worktreeDir: string, cone: string[], indexEnv: Record<string, string>): Promise<string[]> {
+  const onDisk = filesOutsideCone(worktreeDir, cone);
+  if (!onDisk.length) return [];
   const entries = splitNul(await git(worktreeDir, ['ls-files', '-t', '-z'], { env: indexEnv }));
-  const written: string[] = [];
-  for (const entry of entries) {
-    if (!entry.startsWith('S ')) continue;
-    const path = entry.slice(2);
-    try {
-      lstatSync(join(worktreeDir, path));
-      written.push(path);
-    } catch {
-      // not on disk: untouched, as the sparse checkout left it
+  const skipped = new Set(entries.filter((entry) => entry.startsWith('S ')).map((entry) => entry.slice(2)));
+  return onDisk.filter((path) => skipped.has(path));
+}
+
+/** Files and symlinks on disk outside the cone (top-level files are in it; folders inside it are not walked). */
+export function filesOutsideCone(worktreeDir: string, cone: string[]): string[] {
+  const folders = cone.filter((dir) => dir && dir !== '.').map((dir) => dir.replace(/\/+$/, ''));
+  const inCone = (dir: string) => folders.some((folder) => dir === folder || dir.startsWith(`${folder}/`));
+  const leadsToCone = (dir: string) => folders.some((folder) => folder.startsWith(`${dir}/`));
+  const found: string[] = [];
+  const walk = (rel: string, outside: boolean) => {
+    for (const entry of readdirSync(join(worktreeDir, rel), { withFileTypes: true })) {
+      const path = rel ? `${rel}/${entry.name}` : entry.name;
+      if (!rel && entry.name === '.git') continue;
+      if (entry.isDirectory()) {
+        if (outside) walk(path, true);
+        else if (!inCone(path)) walk(path, !leadsToCone(path));
+      } else if (rel) {
+        // Below the top level, every file here is outside the cone (a folder leading to it holds none of it).
+        found.push(path);
+      }
     }
-  }
-  return written;
+  };
+  walk('', false);
+  return found;
 }

@@ -74,7 +74,7 @@ describe('git layer on a real repository', () => {
   });
 
   it('checks out only the cone in a sparse worktree, and still collects writes outside it', async () => {
-    writeFiles(repoDir, { 'libs/a/1.ts': 'a1', 'libs/b/1.ts': 'b1', 'apps/c/1.ts': 'c1' });
+    writeFiles(repoDir, { 'libs/a/1.ts': 'a1', 'libs/b/1.ts': 'b1', 'apps/c/1.ts': 'c1', 'libs/README.md': 'libs' });
     const configBefore = readFileSync(join(repoDir, '.git', 'config'), 'utf8');
     const snapshot = await snapshotWorkspace(repo);
     const wt = await addWorktree(repo, outside, 'sparse', 'ai/a/s', snapshot, ['libs/a']);
@@ -82,13 +82,16 @@ describe('git layer on a real repository', () => {
     expect(existsSync(join(wt.dir, 'README.md'))).toBe(true);
     expect(existsSync(join(wt.dir, 'libs/b'))).toBe(false);
     expect(existsSync(join(wt.dir, 'libs/auth'))).toBe(false);
+    expect(existsSync(join(wt.dir, 'libs/README.md'))).toBe(false);
     expect(testGit(wt.dir, 'status', '--porcelain')).toBe('');
     expect(readFileSync(join(repoDir, '.git', 'config'), 'utf8')).toBe(configBefore);
 
-    writeFiles(wt.dir, { 'libs/a/2.ts': 'a2', 'libs/b/1.ts': 'changed outside the cone', 'apps/z/new.ts': 'z' });
+    // libs/README.md: a file in a folder that leads to the cone, outside it all the same.
+    writeFiles(wt.dir, { 'libs/a/2.ts': 'a2', 'libs/b/1.ts': 'changed outside the cone', 'apps/z/new.ts': 'z', 'libs/README.md': 'rewritten' });
     const change = await collectChanges(repo, wt, snapshot);
     expect(change.files).toEqual([
       { path: 'apps/z/new.ts', status: 'added' },
+      { path: 'libs/README.md', status: 'modified' },
       { path: 'libs/a/2.ts', status: 'added' },
       { path: 'libs/b/1.ts', status: 'modified' },
     ]);
