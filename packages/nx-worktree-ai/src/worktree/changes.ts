@@ -6,6 +6,7 @@ import { writtenOutsideCone } from './sparse';
 import type { RepoInfo } from './repo';
 import { recordPluginWrites, refWrite } from './plugin-writes';
 import { tempIndexPath } from './runs';
+import type { TreeEntry, TreeFiles } from './tree';
 
 export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'type-changed';
 
@@ -18,6 +19,8 @@ export interface FileChange {
 export interface CollectedChange {
   tree: string;
   files: FileChange[];
+  /** The changed paths' entries in `tree` (null: deleted); with the snapshot's files, the whole tree. */
+  entries: Map<string, TreeEntry | null>;
   insertions: number;
   deletions: number;
 }
@@ -48,14 +51,16 @@ export async function collectChanges(repo: RepoInfo, worktree: Worktree, snapsho
         await addAll(worktree.dir, env);
       }
     }
+    let tree = await git(worktree.dir, ['write-tree'], { env });
+    let diff = await diffTrees(repo.root, snapshot, tree);
     // What the plugin put there (node_modules, copied .env, what setupCommand made) is not the agent's change.
-    if (worktree.prepared.length) {
+    const isPrepared = (path: string) => worktree.prepared.some((p) => path === p || path.startsWith(`${p}/`));
+    if (diff.files.some((f) => isPrepared(f.path))) {
       await git(worktree.dir, ['reset', '-q', snapshot, '--', ...worktree.prepared.map((p) => `:(top,literal)${p}`)], { env });
+      tree = await git(worktree.dir, ['write-tree'], { env });
+      diff = await diffTrees(repo.root, snapshot, tree);
     }
-    const tree = await git(worktree.dir, ['write-tree'], { env });
-    const files = await diffTrees(repo.root, snapshot, tree);
-    const { insertions, deletions } = await countLines(repo.root, snapshot, tree);
-    return { tree, files, insertions, deletions };
+    return { tree, ...diff };
   } finally {
     rmSync(indexFile, { force: true });
   }
@@ -86,24 +91,42 @@ export async function addAll(cwd: string, env: Record<string, string | undefined
   }
 }
 
-export async function diffTrees(repoRoot: string, from: string, to: string): Promise<FileChange[]> {
-  const out = await git(repoRoot, ['diff-tree', '-r', '-z', '--no-renames', '--name-status', from, to]);
-  const parts = splitNul(out);
+/**
+ * What differs between two trees, in one `diff-tree` (`--raw` for status, mode and blob id, with
+ * `--numstat` for the line counts; binary files count no lines).
+ */
+export async function diffTrees(repoRoot: string, from: string, to: string): Promise<Omit<CollectedChange, 'tree'>> {
+  const parts = splitNul(await git(repoRoot, ['diff-tree', '-r', '-z', '--no-renames', '--raw', '--numstat', from, to]));
   const files: FileChange[] = [];
-  for (let i = 0; i + 1 < parts.length; i += 2) files.push({ status: STATUS[parts[i][0]] ?? 'modified', path: parts[i + 1] });
-  return files;
-}
-
-async function countLines(repoRoot: string, from: string, to: string): Promise<{ insertions: number; deletions: number }> {
-  const out = await git(repoRoot, ['diff-tree', '-r', '--no-renames', '--numstat', from, to]);
+  const entries = new Map<string, TreeEntry | null>();
   let insertions = 0;
   let deletions = 0;
-  for (const line of out.split('\n')) {
-    const [added, removed] = line.split('\t');
-    if (/^\d+$/.test(added)) insertions += Number(added);
-    if (/^\d+$/.test(removed)) deletions += Number(removed);
+  for (let i = 0; i < parts.length; i++) {
+    if (parts[i].startsWith(':')) {
+      // :<old mode> <new mode> <old oid> <new oid> <status>, then the path
+      const [, mode, , oid, status] = parts[i].slice(1).split(' ');
+      const path = parts[++i];
+      files.push({ status: STATUS[status[0]] ?? 'modified', path });
+      // A submodule (gitlink) is no file of the tree, as in listTree.
+      entries.set(path, status[0] === 'D' || mode === '160000' ? null : { mode, oid });
+    } else {
+      // <added>\t<deleted>\t<path>
+      const [added, removed] = parts[i].split('\t');
+      if (/^\d+$/.test(added)) insertions += Number(added);
+      if (/^\d+$/.test(removed)) deletions += Number(removed);
+    }
   }
-  return { insertions, deletions };
+  return { files, entries, insertions, deletions };
+}
+
+/** The files of a tree from the files of its base and a change's entries (no `ls-tree` of the result). */
+export function applyEntries(base: TreeFiles, entries: Map<string, TreeEntry | null>): TreeFiles {
+  const files: TreeFiles = new Map(base);
+  for (const [path, entry] of entries) {
+    if (entry) files.set(path, entry);
+    else files.delete(path);
+  }
+  return files;
 }
 
 /** The change as a binary patch (an artifact; the integration itself does not use it). */

@@ -1,6 +1,6 @@
 import { git, gitRaw, PLUGIN_IDENTITY } from './git';
 import type { RepoInfo } from './repo';
-import { listTree, revParse, writeBlob, writeTreeOf, type TreeFiles } from './tree';
+import { listTree, revParse, writeBlobs, writeTreeOf, type TreeFiles } from './tree';
 import { recordPluginWrites, refWrite } from './plugin-writes';
 
 /**
@@ -24,6 +24,11 @@ export interface CachedResult {
 }
 
 export async function lookupResult(repo: RepoInfo, key: string): Promise<CachedResult | null> {
+  return readRecord(repo, key, true);
+}
+
+/** The record of `key` (null: none, or one of the first layout); its artifacts are read only when asked for. */
+async function readRecord(repo: RepoInfo, key: string, withArtifacts: boolean): Promise<CachedResult | null> {
   const record = await revParse(repo.root, `${CACHE_REF_PREFIX}${key}`);
   if (!record) return null;
   // Records of the first layout had a parent and no outputs/: replaying one would empty the outputs.
@@ -33,14 +38,16 @@ export async function lookupResult(repo: RepoInfo, key: string): Promise<CachedR
   for (const [path, entry] of await listTree(repo.root, record)) {
     if (path.startsWith(RECORD_OUTPUTS)) outputs.set(path.slice(RECORD_OUTPUTS.length), entry);
     // Only plain file names: a record fetched from a remote is not trusted to name paths.
-    else if (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(path)) artifacts[path] = (await gitRaw(repo.root, ['cat-file', 'blob', entry.oid])).stdout;
+    else if (withArtifacts && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(path)) artifacts[path] = (await gitRaw(repo.root, ['cat-file', 'blob', entry.oid])).stdout;
   }
   return { record, outputs, artifacts };
 }
 
 export async function storeResult(repo: RepoInfo, key: string, outputs: TreeFiles, artifacts: Record<string, string | Buffer>): Promise<string> {
   const files: TreeFiles = new Map();
-  for (const [name, content] of Object.entries(artifacts)) files.set(name, { mode: '100644', oid: await writeBlob(repo.root, content) });
+  const names = Object.keys(artifacts);
+  const oids = await writeBlobs(repo, Object.values(artifacts));
+  names.forEach((name, i) => files.set(name, { mode: '100644', oid: oids[i] }));
   for (const [path, entry] of outputs) files.set(`${RECORD_OUTPUTS}${path}`, entry);
   const tree = await writeTreeOf(repo, files);
   const record = await git(repo.root, ['commit-tree', tree], { env: PLUGIN_IDENTITY, input: `nx-worktree-ai result ${key}\n` });
@@ -51,7 +58,7 @@ export async function storeResult(repo: RepoInfo, key: string, outputs: TreeFile
 
 /** Does the record for `key` hold every file `commit` changed relative to its parent? */
 export async function recordHoldsCommit(repo: RepoInfo, key: string, commit: string): Promise<boolean> {
-  const hit = await lookupResult(repo, key);
+  const hit = await readRecord(repo, key, false);
   if (!hit) return false;
   const out = await git(repo.root, ['diff-tree', '-r', '-z', '--no-renames', '--no-commit-id', `${commit}^`, commit]);
   const parts = out.split('\0').filter(Boolean);

@@ -1,22 +1,28 @@
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { literalPattern } from './patterns';
 import { join } from 'node:path';
 import { git, splitNul } from './git';
 
 /**
- * Sparse worktrees without touching the repository's config: the worktree's index holds every
- * file of the commit, those outside the cone carry the skip-worktree bit, and only the cone is
- * written to disk. `git status` in the worktree stays clean, so the agent sees an ordinary
- * checkout of the folders it needs. (`git sparse-checkout` would turn on extensions.worktreeConfig
- * in the shared config, which is the user's.)
+ * Sparse worktrees without touching the repository's config: one `read-tree` with sparse checkout
+ * switched on for that command only (`-c core.sparseCheckout=true`) and the patterns in the
+ * worktree's own `info/sparse-checkout` fills the index with every file of the commit, sets the
+ * skip-worktree bit on those outside the cone and writes only the cone to disk. `git status` in
+ * the worktree stays clean, so the agent sees an ordinary checkout of the folders it needs.
+ * (`git sparse-checkout` would turn on extensions.worktreeConfig in the shared config, which is the user's.)
  */
-export async function checkoutCone(worktreeDir: string, commit: string, cone: string[]): Promise<{ checkedOut: number; skipped: number }> {
-  await git(worktreeDir, ['read-tree', commit]);
-  const files = splitNul(await git(worktreeDir, ['ls-files', '-z']));
-  const inCone = coneMatcher(cone);
-  const skipped = files.filter((path) => !inCone(path));
-  if (skipped.length) await git(worktreeDir, ['update-index', '-z', '--skip-worktree', '--stdin'], { input: `${skipped.join('\0')}\0` });
-  await git(worktreeDir, ['checkout-index', '--all', '--force']);
-  return { checkedOut: files.length - skipped.length, skipped: skipped.length };
+export async function checkoutCone(worktreeDir: string, gitDir: string, commit: string, cone: string[]): Promise<void> {
+  mkdirSync(join(gitDir, 'info'), { recursive: true });
+  writeFileSync(join(gitDir, 'info', 'sparse-checkout'), sparsePatterns(cone));
+  await git(worktreeDir, ['-c', 'core.sparseCheckout=true', '-c', 'core.sparseCheckoutCone=false', 'read-tree', '--reset', '-u', commit], {
+    env: { GIT_DIR: gitDir, GIT_WORK_TREE: worktreeDir },
+  });
+}
+
+/** Non-cone sparse-checkout patterns of `coneMatcher`'s rule: top-level files, and each cone folder. */
+export function sparsePatterns(cone: string[]): string {
+  const folders = cone.filter((dir) => dir && dir !== '.').map((dir) => `${literalPattern(dir.replace(/\/+$/, ''))}/`);
+  return ['/*', '!/*/', ...folders, ''].join('\n');
 }
 
 /** Files at the top level always (root config), plus everything under each cone folder. */

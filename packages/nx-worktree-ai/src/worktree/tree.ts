@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
 import type { RepoInfo } from './repo';
 import { git, gitRaw, splitNul } from './git';
+import { tempIndexPath } from './runs';
 
 /** One file of a git tree: mode (100644, 100755, 120000) and blob id. */
 export interface TreeEntry {
@@ -33,6 +32,20 @@ export async function writeBlob(repo: string, content: Buffer | string): Promise
   return git(repo, ['hash-object', '-w', '--stdin'], { input: content });
 }
 
+/** Writes several contents to the object store with one git process; blob ids in the same order. */
+export async function writeBlobs(repo: RepoInfo, contents: (Buffer | string)[]): Promise<string[]> {
+  if (contents.length <= 1) return Promise.all(contents.map((content) => writeBlob(repo.root, content)));
+  // Temp files named like temp indexes (kind, pid), so recovery removes those of a killed process.
+  const files = contents.map(() => tempIndexPath(repo, 'blob'));
+  try {
+    contents.forEach((content, i) => writeFileSync(files[i], content));
+    const out = await git(repo.root, ['hash-object', '-w', '--no-filters', '--stdin-paths'], { input: `${files.join('\n')}\n` });
+    return out.split('\n');
+  } finally {
+    for (const file of files) rmSync(file, { force: true });
+  }
+}
+
 export async function revParse(repo: string, rev: string): Promise<string | null> {
   try {
     return await git(repo, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
@@ -43,11 +56,10 @@ export async function revParse(repo: string, rev: string): Promise<string | null
 
 /** Writes a tree object holding exactly `files` (path -> mode and blob id) and returns its id. */
 export async function writeTreeOf(repo: RepoInfo, files: TreeFiles): Promise<string> {
-  const indexFile = join(repo.commonDir, 'nx-worktree-ai', 'tmp', `tree-${randomUUID()}.index`);
-  mkdirSync(dirname(indexFile), { recursive: true });
+  // A fresh (absent) index file is an empty index.
+  const indexFile = tempIndexPath(repo, 'tree');
   const env = { GIT_INDEX_FILE: indexFile };
   try {
-    await git(repo.root, ['read-tree', '--empty'], { env });
     const lines = [...files].map(([path, entry]) => `${entry.mode} ${entry.oid}\t${path}`);
     if (lines.length) await git(repo.root, ['update-index', '-z', '--index-info'], { env, input: `${lines.join('\0')}\0` });
     return await git(repo.root, ['write-tree'], { env });

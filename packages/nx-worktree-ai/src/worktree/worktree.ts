@@ -1,9 +1,10 @@
 import { constants, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { git } from './git';
+import { git, GitError } from './git';
 import type { RepoInfo } from './repo';
 import { checkoutCone } from './sparse';
+import { literalPattern } from './patterns';
 import { recordPluginWrites, refWrite } from './plugin-writes';
 
 export interface Worktree {
@@ -66,20 +67,22 @@ export async function addWorktree(
   const dir = join(baseDir, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}-${randomBytes(3).toString('hex')}`);
   beforeAdd?.(dir);
   await git(repo.root, ['worktree', 'prune']);
-  await releaseBranchFromStaleWorktree(repo, branch, baseDir);
   recordPluginWrites(repo, [refWrite(`refs/heads/${branch}`, commit)]);
-  if (cone) {
-    await git(repo.root, ['worktree', 'add', '--quiet', '--no-checkout', '-B', branch, '--', dir, commit]);
-    await checkoutCone(dir, commit, cone);
-  } else {
-    await git(repo.root, ['worktree', 'add', '--quiet', '-B', branch, '--', dir, commit]);
-  }
-  const gitDir = resolve(dir, await git(dir, ['rev-parse', '--git-dir']));
+  const add = ['worktree', 'add', '--quiet', ...(cone ? ['--no-checkout'] : []), '-B', branch, '--', dir, commit];
+  await git(repo.root, add).catch(async (error) => {
+    if (!(error instanceof GitError) || !/already (checked out|used by worktree)/.test(error.stderr)) throw error;
+    await releaseBranchFromStaleWorktree(repo, branch, baseDir);
+    await git(repo.root, add);
+  });
+  // Found from the repository's side: no `rev-parse` in a folder whose `.git` file is about to be the agent's.
+  const gitDir = worktreeGitDir(repo, dir) ?? resolve(dir, await git(dir, ['rev-parse', '--git-dir']));
+  if (cone) await checkoutCone(dir, gitDir, commit, cone);
   return { dir, branch, prepared: [], cone, gitDir };
 }
 
 /**
- * A worktree a killed run left behind still holds the branch; `worktree add -B` would refuse.
+ * A worktree a killed run left behind still holds the branch; `worktree add -B` refuses (the run
+ * itself releases it first, with salvage: recover.ts `releaseBranch`; this is the fallback).
  * Its work is already committed on the branch (the executor commits before anything else), so the
  * folder can go: only folders under our own base dir are touched.
  */
@@ -155,11 +158,6 @@ export async function removeWorktree(repo: RepoInfo, worktree: Worktree): Promis
   await git(repo.root, ['worktree', 'remove', '--force', '--force', '--', worktree.dir]).catch(() => undefined);
   rmSync(worktree.dir, { recursive: true, force: true });
   await git(repo.root, ['worktree', 'prune']).catch(() => undefined);
-}
-
-/** A path as a gitignore pattern that matches only itself, from the worktree root. */
-function literalPattern(path: string): string {
-  return `/${path.replace(/[\\*?[\]!#]/g, (c) => `\\${c}`)}`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { git, gitRepo, removeDir, tempDir, writeFiles } from '../../../../../testing/temp';
@@ -98,7 +98,7 @@ describe('nx-worktree-ai:generate with the command agent', () => {
     expect(readFileSync(join(root, '.nx-worktree-ai/auth/auth-module/prompt.md'), 'utf8')).toContain('Write the module.');
     expect(git(root, 'worktree', 'list')).not.toContain(worktreeDir);
     const timings = JSON.parse(readFileSync(join(root, '.nx-worktree-ai/auth/auth-module/timings.json'), 'utf8'));
-    expect(Object.keys(timings.phases)).toEqual(['snapshot', 'agentVersion', 'worktree', 'prepare', 'slotWait', 'agent', 'collect', 'integrate', 'cleanup']);
+    expect(Object.keys(timings.phases)).toEqual(['snapshot', 'worktree', 'agentVersion', 'prepare', 'slotWait', 'agent', 'collect', 'integrate', 'cleanup']);
     expect(timings.phases.agent).toBeGreaterThan(0);
     expect(timings.maxRssMb).toBeGreaterThan(10);
   });
@@ -170,6 +170,23 @@ describe('nx-worktree-ai:generate with the command agent', () => {
     for (const n of names) expect(readFileSync(join(root, `libs/auth/${n}/x.ts`), 'utf8')).toBe('1');
     removeDir(logDir);
   }, 60_000);
+
+  it('fails a batch whose agent CLI cannot tell its version, and leaves no worktree and the workspace as it was', async () => {
+    const fakeClaude = join(worktreeDir, 'broken-claude');
+    writeFileSync(fakeClaude, '#!/bin/sh\necho "needs an update" >&2\nexit 3\n', { mode: 0o755 });
+    writeFiles(root, { 'libs/auth/ai/versionless.ai.md': '---\ndescription: v\nagent: claude\noutputs: [src/auth/**]\n---\nWrite it.\n' });
+    const before = userState(root);
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      await expect(run('versionless', { agentBin: fakeClaude })).resolves.toEqual({ success: false });
+      expect(logged.mock.calls.flat().join('\n')).toMatch(/broken-claude --version` failed \(exit code 3\): needs an update/);
+    } finally {
+      logged.mockRestore();
+    }
+    expect(userState(root).status).toBe(before.status);
+    expect(git(root, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree '))).toHaveLength(1);
+    expect(readdirSync(worktreeDir).filter((name) => name !== 'broken-claude' && name !== '.nx-worktree-ai')).toEqual([]);
+  });
 
   it('runs setupCommand in the worktree before the agent; a failing setup fails the batch with a result.json', async () => {
     const agent = `const fs = require('fs'); fs.mkdirSync('libs/auth/src/auth', { recursive: true }); fs.writeFileSync('libs/auth/src/auth/setup-seen.txt', String(fs.existsSync('setup-ran')));`;

@@ -15,7 +15,7 @@ import { globMatcher } from '../../batch/paths';
 import { treePathProblem } from '../../batch/names';
 import { loadVersion, planIntegration, readWorkspaceFile, sameVersion, type PathChange } from '../../worktree/apply';
 import { keepUnintegratedBranch, KEY_TRAILER } from '../../worktree/branch';
-import { changedSinceCheckout, collectChanges, commitOnBranch, diffPatch, type CollectedChange } from '../../worktree/changes';
+import { applyEntries, changedSinceCheckout, collectChanges, commitOnBranch, diffPatch, type CollectedChange } from '../../worktree/changes';
 import { git } from '../../worktree/git';
 import { withLock } from '../../worktree/lock';
 import { defaultWorktreeBase, lockPath, readRepoInfo, type RepoInfo } from '../../worktree/repo';
@@ -109,8 +109,11 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
   // A failure that is certain before the CLI starts (amp without credentials would hang).
   const preflight = adapter.preflight?.(mergeEnv({}));
   if (preflight) throw new BatchFailure(preflight.message, null);
-  const version = await agentVersion(bin, adapter.versionArgs);
-  clock.mark('agentVersion');
+  // Asked while the worktree is made (it is a process start of its own, and needs nothing of it).
+  const asked = agentVersion(bin, adapter.versionArgs).then(
+    (version) => ({ version, error: null }),
+    (error: Error) => ({ version: null, error }),
+  );
 
   const baseDir = options.worktreeDir ?? defaultWorktreeBase(ctx.root);
   life.checkpoint('before the agent started');
@@ -121,8 +124,17 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
     return addWorktree(repo, baseDir, `${run.project}--${run.spec.name}`, branch, snapshot, chooseCone(run, options, snapshotFiles.size), (dir) =>
       life.registration.update({ worktree: dir, snapshot, tempFiles: [promptFileOf(dir)] }),
     );
+  }).catch(async (error) => {
+    await asked;
+    throw error;
   });
   clock.mark('worktree');
+  const { version, error: versionError } = await asked;
+  clock.mark('agentVersion');
+  if (versionError) {
+    await withLock(lock, () => removeWorktree(repo, worktree)).catch(() => undefined);
+    throw versionError;
+  }
   const sparse = worktree.cone ? ` (sparse: ${worktree.cone.join(', ')})` : '';
   ctx.log(`[${run.label}] ${run.agent}${version ? ` ${version}` : ''} · worktree ${worktree.dir}${sparse} · branch ${branch}`);
 
@@ -171,8 +183,9 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
     Object.assign(base, { sessionId: totals.sessionId, turns: totals.turns, tokens: totals.tokens, costUsd: totals.costUsd });
 
     const change = await collectChanges(repo, worktree, snapshot);
+    const resultFiles = applyEntries(snapshotFiles, change.entries);
     const changedPaths = change.files.filter((f) => f.status !== 'deleted').map((f) => f.path);
-    const symlinks = await escapingSymlinks(repo.root, await listTree(repo.root, change.tree), changedPaths).catch((e: Error) => [`(the symlink check failed: ${e.message})`]);
+    const symlinks = await escapingSymlinks(repo.root, resultFiles, changedPaths).catch((e: Error) => [`(the symlink check failed: ${e.message})`]);
     const transcriptPath = join(run.artifactDir, ARTIFACTS.transcript);
     const warnOnly = options.integrity === 'warn' && observed.length > 0;
     if (warnOnly) ctx.log(`[${run.label}] warning: ${describeFindings(observed)} (integrity: warn, so the result is applied anyway; see ${transcriptPath})`);
@@ -201,7 +214,6 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
     }
 
     life.checkpoint('before integration', branch);
-    const resultFiles = await listTree(repo.root, commit);
     clock.mark('collect');
     await withLock(lock, () => integrate(run, repo, ctx, { snapshotFiles, commit, resultFiles, change, branch, life }));
     const result = finish(base, 'succeeded', null, startedAt);
