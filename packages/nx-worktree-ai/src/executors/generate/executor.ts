@@ -1,4 +1,5 @@
-import { logger, type ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
+import { log as logger } from '../../utils/log';
 import { InvalidInputError, printable } from '../../batch/names';
 import { BatchFileError, describeIssues } from '../../batch/parse';
 import { createRedactor } from '../../utils/redact';
