@@ -6,7 +6,7 @@ import { keepUnintegratedBranch } from './branch';
 import { collectChanges, commitOnBranch } from './changes';
 import { readRepoInfo, type RepoInfo } from './repo';
 import { lookupResult, storeResult } from './result-cache';
-import { snapshotWorkspace } from './snapshot';
+import { snapshotWithFiles, snapshotWorkspace } from './snapshot';
 import { listTree, writeTreeOf } from './tree';
 import { addWorktree, prepareWorktree, removeWorktree } from './worktree';
 
@@ -44,6 +44,17 @@ describe('git layer on a real repository', () => {
     expect([...files.keys()].sort()).toEqual(['.gitignore', 'README.md', 'libs/auth/index.ts', 'notes.txt']);
     expect(testGit(repoDir, 'show', `${snapshot}:README.md`)).toBe('hello, edited');
     expect(testGit(repoDir, 'rev-parse', `${snapshot}^`)).toBe(before.head);
+  });
+
+  it("leaves the plugin's artifacts out of a snapshot, untracked or tracked", async () => {
+    writeFiles(repoDir, { '.nx-worktree-ai/auth/module/result.json': '{}', 'libs/.nx-worktree-ai/kept.txt': 'not the artifacts folder' });
+    expect([...(await snapshotWithFiles(repo)).files.keys()]).not.toContain('.nx-worktree-ai/auth/module/result.json');
+    testGit(repoDir, 'add', '-f', '.nx-worktree-ai');
+    const before = userState(repoDir);
+    const { commit, files } = await snapshotWithFiles(repo);
+    expect(userState(repoDir)).toEqual(before);
+    expect([...files.keys()].sort()).toEqual(['.gitignore', 'README.md', 'libs/.nx-worktree-ai/kept.txt', 'libs/auth/index.ts', 'notes.txt']);
+    expect(await listTree(repoDir, commit)).toEqual(files);
   });
 
   it('runs a worktree on the batch branch, collects every change and leaves the branch after removal', async () => {

@@ -66,11 +66,12 @@ export async function addWorktree(
   mkdirSync(baseDir, { recursive: true });
   const dir = join(baseDir, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}-${randomBytes(3).toString('hex')}`);
   beforeAdd?.(dir);
-  await git(repo.root, ['worktree', 'prune']);
   recordPluginWrites(repo, [refWrite(`refs/heads/${branch}`, commit)]);
   const add = ['worktree', 'add', '--quiet', ...(cone ? ['--no-checkout'] : []), '-B', branch, '--', dir, commit];
   await git(repo.root, add).catch(async (error) => {
     if (!(error instanceof GitError) || !/already (checked out|used by worktree)/.test(error.stderr)) throw error;
+    // A registration whose folder is gone (prune), or a stale worktree of ours on the branch.
+    await git(repo.root, ['worktree', 'prune']);
     await releaseBranchFromStaleWorktree(repo, branch, baseDir);
     await git(repo.root, add);
   });
@@ -155,9 +156,12 @@ export function worktreeGitDir(repo: RepoInfo, dir: string): string | null {
 export async function removeWorktree(repo: RepoInfo, worktree: Worktree): Promise<void> {
   // rm does not follow the node_modules symlink: only the link (or the worktree's own copy) goes.
   for (const rel of worktree.prepared) rmSync(join(worktree.dir, rel), { force: true, recursive: true });
-  await git(repo.root, ['worktree', 'remove', '--force', '--force', '--', worktree.dir]).catch(() => undefined);
+  const removed = await git(repo.root, ['worktree', 'remove', '--force', '--force', '--', worktree.dir]).then(
+    () => true,
+    () => false,
+  );
   rmSync(worktree.dir, { recursive: true, force: true });
-  await git(repo.root, ['worktree', 'prune']).catch(() => undefined);
+  if (!removed) await git(repo.root, ['worktree', 'prune']).catch(() => undefined);
 }
 
 /**

@@ -20,7 +20,7 @@ import { git } from '../../worktree/git';
 import { withLock } from '../../worktree/lock';
 import { defaultWorktreeBase, lockPath, readRepoInfo, type RepoInfo } from '../../worktree/repo';
 import { lookupResult, storeResult, type CachedResult } from '../../worktree/result-cache';
-import { snapshotWorkspace } from '../../worktree/snapshot';
+import { snapshotWithFiles } from '../../worktree/snapshot';
 import { listTree, writeTreeOf, type TreeFiles } from '../../worktree/tree';
 import { fileSig, recordPluginWrites, refWrite } from '../../worktree/plugin-writes';
 import { captureBaseline, checkIntegrity, describeFindings, escapingSymlinks, reachedOutsideMessage, type IntegrityScope } from '../../worktree/integrity';
@@ -91,8 +91,7 @@ interface RunState {
 
 async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunContext, { startedAt, clock, repo, lock, prompt, branch, life }: RunState): Promise<BatchResult> {
   const redact = ctx.redact ?? noRedaction;
-  const snapshot = await withLock(lock, () => snapshotWorkspace(repo, `nx-worktree-ai snapshot for ${run.label}`));
-  const snapshotFiles = await listTree(repo.root, snapshot);
+  const { commit: snapshot, files: snapshotFiles } = await withLock(lock, () => snapshotWithFiles(repo, `nx-worktree-ai snapshot for ${run.label}`));
   const cacheKey = resultCacheKey(run, prompt, options.agentArgs, snapshotFiles);
   clock.mark('snapshot');
 
