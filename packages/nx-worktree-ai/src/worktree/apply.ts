@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { treePathProblem } from '../batch/names';
 import { gitRaw } from './git';
-import { readBlob, type TreeEntry } from './tree';
+import { readBlobs, type TreeEntry } from './tree';
 
 /** A file as bytes plus git mode; null = the file does not exist. */
 export interface FileVersion {
@@ -26,8 +26,10 @@ export interface IntegrationPlan {
   merged: string[];
 }
 
-export async function loadVersion(repoRoot: string, entry: TreeEntry | undefined): Promise<FileVersion | null> {
-  return entry ? { mode: entry.mode, content: await readBlob(repoRoot, entry.oid) } : null;
+/** The files of tree entries (null for none), read by one git process. */
+export async function loadVersions(repoRoot: string, entries: (TreeEntry | undefined)[]): Promise<(FileVersion | null)[]> {
+  const blobs = await readBlobs(repoRoot, entries.flatMap((entry) => (entry ? [entry.oid] : [])));
+  return entries.map((entry) => (entry ? { mode: entry.mode, content: blobs.get(entry.oid)! } : null));
 }
 
 /** The workspace file as it is now (a symlink is its target text, as git stores it). */

@@ -27,6 +27,27 @@ export async function readBlob(repo: string, oid: string): Promise<Buffer> {
   return (await gitRaw(repo, ['cat-file', 'blob', oid])).stdout;
 }
 
+/** Several blobs with one git process (`cat-file --batch`): oid -> content. */
+export async function readBlobs(repo: string, oids: string[]): Promise<Map<string, Buffer>> {
+  const wanted = [...new Set(oids)];
+  const blobs = new Map<string, Buffer>();
+  if (wanted.length <= 1) {
+    for (const oid of wanted) blobs.set(oid, await readBlob(repo, oid));
+    return blobs;
+  }
+  const { stdout } = await gitRaw(repo, ['cat-file', '--batch'], { input: `${wanted.join('\n')}\n` });
+  // Per object: "<oid> <type> <size>\n<content>\n", or "<name> missing\n".
+  for (let at = 0; at < stdout.length; ) {
+    const eol = stdout.indexOf(0x0a, at);
+    const [oid, type, size] = stdout.subarray(at, eol).toString('utf8').split(' ');
+    if (type === 'missing' || size === undefined) throw new Error(`git object ${oid} is missing from the repository`);
+    const start = eol + 1;
+    blobs.set(oid, stdout.subarray(start, start + Number(size)));
+    at = start + Number(size) + 1;
+  }
+  return blobs;
+}
+
 /** Writes content to the object store and returns its blob id. */
 export async function writeBlob(repo: string, content: Buffer | string): Promise<string> {
   return git(repo, ['hash-object', '-w', '--stdin'], { input: content });

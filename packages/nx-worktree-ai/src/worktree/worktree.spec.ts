@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { git as testGit, gitRepo, removeDir, tempDir, writeFiles } from '../../../../testing/temp';
-import { applyPlan, loadVersion, planIntegration, type PathChange } from './apply';
+import { applyPlan, loadVersions, planIntegration, type PathChange } from './apply';
 import { keepUnintegratedBranch } from './branch';
 import { collectChanges, commitOnBranch } from './changes';
 import { readRepoInfo, type RepoInfo } from './repo';
@@ -209,9 +209,20 @@ describe('integration into the workspace', () => {
     expect(readFileSync(join(dir, 'a.txt'), 'utf8')).toBe('one\ntwo\nthree\n');
   });
 
-  it('loads versions from git objects', async () => {
+  it('loads versions from git objects, many with one git process, binary content intact', async () => {
+    const binary = Buffer.from([0, 10, 255, 10, 10, 13, 0]);
+    writeFileSync(join(dir, 'b.bin'), binary);
+    writeFileSync(join(dir, 'empty.txt'), '');
+    testGit(dir, 'add', 'b.bin', 'empty.txt');
+    testGit(dir, 'commit', '-qm', 'more');
     const files = await listTree(dir, 'HEAD');
-    expect((await loadVersion(dir, files.get('a.txt')))?.content.toString()).toBe('one\ntwo\nthree\n');
-    expect(await loadVersion(dir, undefined)).toBeNull();
+    const [a, none, b, empty, again] = await loadVersions(dir, [files.get('a.txt'), undefined, files.get('b.bin'), files.get('empty.txt'), files.get('a.txt')]);
+    expect(a?.content.toString()).toBe('one\ntwo\nthree\n');
+    expect(none).toBeNull();
+    expect(b).toEqual({ mode: '100644', content: binary });
+    expect(empty?.content.length).toBe(0);
+    expect(again).toEqual(a);
+    expect(await loadVersions(dir, [files.get('a.txt')])).toEqual([a]);
+    await expect(loadVersions(dir, [files.get('a.txt'), { mode: '100644', oid: 'f'.repeat(40) }])).rejects.toThrow(/missing/);
   });
 });

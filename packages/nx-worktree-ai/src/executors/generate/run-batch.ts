@@ -13,7 +13,7 @@ import type { AgentEvent, AgentFailure, AgentResult } from '../../agents/types';
 import { parseDuration } from '../../batch/duration';
 import { globMatcher } from '../../batch/paths';
 import { treePathProblem } from '../../batch/names';
-import { loadVersion, planIntegration, readWorkspaceFile, sameVersion, type PathChange } from '../../worktree/apply';
+import { loadVersions, planIntegration, readWorkspaceFile, sameVersion, type FileVersion, type PathChange } from '../../worktree/apply';
 import { keepUnintegratedBranch, KEY_TRAILER } from '../../worktree/branch';
 import { applyEntries, changedSinceCheckout, collectChanges, commitOnBranch, diffPatch, type CollectedChange } from '../../worktree/changes';
 import { git } from '../../worktree/git';
@@ -386,14 +386,12 @@ interface IntegrateInput {
 async function integrate(run: BatchRun, repo: RepoInfo, ctx: RunContext, input: IntegrateInput): Promise<void> {
   if (run.apply === 'branch' || input.change.files.length === 0) return;
   const { resultFiles } = input;
-  const changes: PathChange[] = [];
-  for (const { path } of input.change.files) {
-    changes.push({
-      path,
-      base: await loadVersion(repo.root, input.snapshotFiles.get(path)),
-      theirs: await loadVersion(repo.root, resultFiles.get(path)),
-    });
-  }
+  const paths = input.change.files.map((f) => f.path);
+  const [bases, theirs] = await Promise.all([
+    loadVersions(repo.root, paths.map((path) => input.snapshotFiles.get(path))),
+    loadVersions(repo.root, paths.map((path) => resultFiles.get(path))),
+  ]);
+  const changes: PathChange[] = paths.map((path, i) => ({ path, base: bases[i], theirs: theirs[i] }));
   const plan = await planIntegration(repo.root, ctx.root, changes);
   if (plan.conflicts.length) {
     const target = process.env.NX_TASK_TARGET_TARGET || `ai-generate--${run.spec.name}`;
@@ -469,16 +467,19 @@ async function replay(run: BatchRun, ctx: RunContext, repo: RepoInfo, input: Rep
     });
     if (run.apply === 'branch') return commit;
     const headFiles = await listTree(repo.root, repo.head);
-    const paths = new Set([...input.hit.outputs.keys(), ...input.snapshotFiles.keys()].filter(isOutput));
-    const writes: { path: string; file: Awaited<ReturnType<typeof loadVersion>> }[] = [];
-    const overwritten: string[] = [];
-    for (const path of [...paths].sort()) {
-      const theirs = await loadVersion(repo.root, input.hit.outputs.get(path));
+    const paths = [...new Set([...input.hit.outputs.keys(), ...input.snapshotFiles.keys()].filter(isOutput))].sort();
+    const theirs = await loadVersions(repo.root, paths.map((path) => input.hit.outputs.get(path)));
+    const writes: { path: string; file: FileVersion | null }[] = [];
+    const replaced: { path: string; ours: FileVersion }[] = [];
+    paths.forEach((path, i) => {
       const ours = readWorkspaceFile(ctx.root, path);
-      if (sameVersion(ours, theirs)) continue;
-      if (ours && !sameVersion(ours, await loadVersion(repo.root, headFiles.get(path)))) overwritten.push(path);
-      writes.push({ path, file: theirs });
-    }
+      if (sameVersion(ours, theirs[i])) return;
+      if (ours) replaced.push({ path, ours });
+      writes.push({ path, file: theirs[i] });
+    });
+    // Edits the replay overwrites: workspace files that differ from HEAD.
+    const atHead = await loadVersions(repo.root, replaced.map(({ path }) => headFiles.get(path)));
+    const overwritten = replaced.filter(({ ours }, i) => !sameVersion(ours, atHead[i])).map(({ path }) => path);
     if (overwritten.length) {
       const ref = `refs/nx-worktree-ai/overwritten/${run.project}/${run.spec.name}`;
       recordPluginWrites(repo, [refWrite(ref, input.snapshot)]);
