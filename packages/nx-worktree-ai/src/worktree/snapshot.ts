@@ -1,8 +1,10 @@
-import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { git, PLUGIN_IDENTITY } from './git';
 import type { RepoInfo } from './repo';
 import { ARTIFACTS_DIR } from '../plugin/paths';
-import { tempIndexPath } from './runs';
+import { pluginDir, processStart, tempIndexPath } from './runs';
+import { pluginWritesSince } from './plugin-writes';
 import { listTree, type TreeFiles } from './tree';
 
 /** Never part of a snapshot: the plugin's own artifacts (gitignored by `init`, dropped here in case they are not). */
@@ -18,6 +20,62 @@ export const SNAPSHOT_SUBJECT = 'nx-worktree-ai snapshot';
  */
 export async function snapshotWorkspace(repo: RepoInfo, message = SNAPSHOT_SUBJECT): Promise<string> {
   return (await snapshotWithFiles(repo, message)).commit;
+}
+
+/**
+ * Batches started together by one Nx command (`nx run-many` starts them within a second or two)
+ * share one snapshot: one taken by the same Nx process less than this long ago is reused when HEAD
+ * is the same and no batch has written to the workspace since (worktree/plugin-writes.ts). That is
+ * the workspace as the later batch would have seen it had it started that much earlier, and it
+ * spares every batch but the first the scan of the workspace, which they would otherwise take turns
+ * at under the workspace lock. The next Nx command takes a fresh one, so an edit made before it
+ * is always seen.
+ */
+export const SHARED_SNAPSHOT_MS = 5_000;
+
+interface LastSnapshot {
+  commit: string;
+  head: string;
+  /** When it was begun (ms). */
+  at: number;
+  /** The Nx command whose tasks may share it. */
+  run: string;
+}
+
+/**
+ * The Nx command this task belongs to: its parent process (Nx forks a process per task), with the
+ * parent's start time against pid reuse. null outside an Nx task: no sharing.
+ */
+export function nxRunId(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (!env.NX_TASK_HASH) return null;
+  const start = processStart(process.ppid);
+  return start ? `${process.ppid}@${start}` : null;
+}
+
+/** Call under the workspace lock. `shared`: the snapshot was reused (SHARED_SNAPSHOT_MS). */
+export async function sharedSnapshot(repo: RepoInfo, run = nxRunId(), now = Date.now()): Promise<{ commit: string; files: TreeFiles; shared: boolean }> {
+  const stateFile = join(pluginDir(repo), 'last-snapshot.json');
+  const last = run ? readLastSnapshot(stateFile) : null;
+  const fresh = !!last && last.run === run && last.head === repo.head && now - last.at >= 0 && now - last.at <= SHARED_SNAPSHOT_MS;
+  if (last && fresh && !pluginWritesSince(repo, last.at).some((w) => w.kind === 'file')) {
+    const files = await listTree(repo.root, last.commit).catch(() => null);
+    if (files) return { commit: last.commit, files, shared: true };
+  }
+  const taken = await snapshotWithFiles(repo);
+  if (run) {
+    mkdirSync(dirname(stateFile), { recursive: true });
+    writeFileSync(stateFile, JSON.stringify({ commit: taken.commit, head: repo.head, at: now, run } satisfies LastSnapshot));
+  }
+  return { ...taken, shared: false };
+}
+
+function readLastSnapshot(file: string): LastSnapshot | null {
+  try {
+    const last = JSON.parse(readFileSync(file, 'utf8')) as Partial<LastSnapshot>;
+    return typeof last.commit === 'string' && /^[0-9a-f]{40,64}$/.test(last.commit) && typeof last.head === 'string' && typeof last.at === 'number' && typeof last.run === 'string' ? (last as LastSnapshot) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** `snapshotWorkspace`, with the snapshot's files (listed anyway, to leave out tracked artifacts). */

@@ -6,7 +6,8 @@ import { keepUnintegratedBranch } from './branch';
 import { collectChanges, commitOnBranch } from './changes';
 import { readRepoInfo, type RepoInfo } from './repo';
 import { lookupResult, storeResult } from './result-cache';
-import { snapshotWithFiles, snapshotWorkspace } from './snapshot';
+import { SHARED_SNAPSHOT_MS, sharedSnapshot, snapshotWithFiles, snapshotWorkspace } from './snapshot';
+import { recordPluginWrites } from './plugin-writes';
 import { listTree, writeTreeOf } from './tree';
 import { addWorktree, prepareWorktree, removeWorktree } from './worktree';
 
@@ -44,6 +45,31 @@ describe('git layer on a real repository', () => {
     expect([...files.keys()].sort()).toEqual(['.gitignore', 'README.md', 'libs/auth/index.ts', 'notes.txt']);
     expect(testGit(repoDir, 'show', `${snapshot}:README.md`)).toBe('hello, edited');
     expect(testGit(repoDir, 'rev-parse', `${snapshot}^`)).toBe(before.head);
+  });
+
+  it('shares one snapshot among the batches of one Nx command started together, and no further', async () => {
+    const first = await sharedSnapshot(repo, 'run-1', 1_000_000);
+    expect(first.shared).toBe(false);
+    writeFiles(repoDir, { 'notes.txt': 'edited after the first snapshot\n' });
+    const second = await sharedSnapshot(repo, 'run-1', 1_000_000 + SHARED_SNAPSHOT_MS);
+    expect(second).toEqual({ ...first, shared: true });
+    // Another Nx command, no Nx command, too late: each takes its own, and sees the edit.
+    for (const [run, at] of [['run-2', 1_000_001], [null, 1_000_001], ['run-1', 1_000_001 + SHARED_SNAPSHOT_MS]] as const) {
+      const own = await sharedSnapshot(repo, run, at);
+      expect(own.shared).toBe(false);
+      expect(testGit(repoDir, 'show', `${own.commit}:notes.txt`)).toBe('edited after the first snapshot');
+    }
+    // A batch wrote to the workspace since: taken again.
+    const base = await sharedSnapshot(repo, 'run-3', Date.now());
+    recordPluginWrites(repo, [{ kind: 'file', path: 'libs/auth/new.ts', sig: 'absent' }]);
+    expect((await sharedSnapshot(repo, 'run-3', Date.now())).shared).toBe(false);
+    expect(base.shared).toBe(false);
+    // HEAD moved: taken again.
+    const beforeCommit = await sharedSnapshot(repo, 'run-4', Date.now());
+    testGit(repoDir, 'commit', '-qm', 'user commit');
+    const moved = await sharedSnapshot(await readRepoInfo(repoDir), 'run-4', Date.now());
+    expect(moved.shared).toBe(false);
+    expect(moved.commit).not.toBe(beforeCommit.commit);
   });
 
   it("leaves the plugin's artifacts out of a snapshot, untracked or tracked", async () => {

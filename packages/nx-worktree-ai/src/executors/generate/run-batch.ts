@@ -20,7 +20,7 @@ import { git } from '../../worktree/git';
 import { withLock } from '../../worktree/lock';
 import { defaultWorktreeBase, lockPath, readRepoInfo, type RepoInfo } from '../../worktree/repo';
 import { lookupResult, storeResult, type CachedResult } from '../../worktree/result-cache';
-import { snapshotWithFiles } from '../../worktree/snapshot';
+import { sharedSnapshot } from '../../worktree/snapshot';
 import { listTree, writeTreeOf, type TreeFiles } from '../../worktree/tree';
 import { fileSig, recordPluginWrites, refWrite } from '../../worktree/plugin-writes';
 import { captureBaseline, checkIntegrity, describeFindings, escapingSymlinks, reachedOutsideMessage, type IntegrityScope } from '../../worktree/integrity';
@@ -91,7 +91,7 @@ interface RunState {
 
 async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunContext, { startedAt, clock, repo, lock, prompt, branch, life }: RunState): Promise<BatchResult> {
   const redact = ctx.redact ?? noRedaction;
-  const { commit: snapshot, files: snapshotFiles } = await withLock(lock, () => snapshotWithFiles(repo, `nx-worktree-ai snapshot for ${run.label}`));
+  const { commit: snapshot, files: snapshotFiles, shared } = await withLock(lock, () => sharedSnapshot(repo));
   const cacheKey = resultCacheKey(run, prompt, options.agentArgs, snapshotFiles);
   clock.mark('snapshot');
 
@@ -232,7 +232,7 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
     if (keepWorktree) ctx.log(`[${run.label}] worktree kept at ${worktree.dir}`);
     else await withLock(lock, () => removeWorktree(repo, worktree)).catch(() => undefined);
     clock.mark('cleanup');
-    writeTimings(ctx.root, run.artifactDir, clock.phases);
+    writeTimings(ctx.root, run.artifactDir, clock.phases, shared ? 'shared' : 'taken');
   }
 }
 
@@ -415,11 +415,14 @@ interface ReplayInput {
   life: RunLifecycle;
 }
 
-/** timings.json: milliseconds per phase, and the executor process's peak memory. */
-function writeTimings(root: string, artifactDir: string, phases: Record<string, number>): void {
+/**
+ * timings.json: milliseconds per phase, the executor process's peak memory, and whether the
+ * snapshot was taken or shared with batches started together (worktree/snapshot.ts).
+ */
+function writeTimings(root: string, artifactDir: string, phases: Record<string, number>, snapshot: 'taken' | 'shared'): void {
   const maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   try {
-    writeFileSync(join(root, artifactDir, ARTIFACTS.timings), `${JSON.stringify({ phases, maxRssMb }, null, 2)}\n`);
+    writeFileSync(join(root, artifactDir, ARTIFACTS.timings), `${JSON.stringify({ phases, maxRssMb, snapshot }, null, 2)}\n`);
   } catch {
     // the artifact folder is gone only if something else failed first; that error is what matters
   }
