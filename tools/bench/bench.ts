@@ -346,7 +346,7 @@ function printTable(s: {
   memory: { executorPeakRssMb: number; processTreePeakRssMb: Record<string, number> };
 }): void {
   const six = s.sixBatches;
-  const phaseList = (phases: Phases) => `snapshot ${phases.snapshot}, worktree ${phases.worktree}, prepare ${phases.prepare}, collect ${phases.collect}, integrate ${phases.integrate}, cleanup ${phases.cleanup}`;
+  const phaseList = (phases: Phases) => `start ${phases.start}, snapshot ${phases.snapshot}, worktree ${phases.worktree}, prepare ${phases.prepare}, collect ${phases.collect}, integrate ${phases.integrate}, cleanup ${phases.cleanup}`;
   const rows: [string, string][] = six
     ? [
         ['a. hand-made script (6 worktrees, claude -p &, merge)', seconds(six.handmadeMs)],

@@ -52,8 +52,15 @@ export function nxRunId(env: NodeJS.ProcessEnv = process.env): string | null {
   return start ? `${process.ppid}@${start}` : null;
 }
 
-/** Call under the workspace lock. `shared`: the snapshot was reused (SHARED_SNAPSHOT_MS). */
-export async function sharedSnapshot(repo: RepoInfo, run = nxRunId(), now = Date.now()): Promise<{ commit: string; files: TreeFiles; shared: boolean }> {
+export interface Snapshot {
+  commit: string;
+  files: TreeFiles;
+  /** Reused from a batch started together (SHARED_SNAPSHOT_MS). */
+  shared: boolean;
+}
+
+/** Call under the workspace lock. */
+export async function sharedSnapshot(repo: RepoInfo, run = nxRunId(), now = Date.now()): Promise<Snapshot> {
   const stateFile = join(pluginDir(repo), 'last-snapshot.json');
   const last = run ? readLastSnapshot(stateFile) : null;
   const fresh = !!last && last.run === run && last.head === repo.head && now - last.at >= 0 && now - last.at <= SHARED_SNAPSHOT_MS;

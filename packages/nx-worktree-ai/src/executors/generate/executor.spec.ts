@@ -98,7 +98,7 @@ describe('nx-worktree-ai:generate with the command agent', () => {
     expect(readFileSync(join(root, '.nx-worktree-ai/auth/auth-module/prompt.md'), 'utf8')).toContain('Write the module.');
     expect(git(root, 'worktree', 'list')).not.toContain(worktreeDir);
     const timings = JSON.parse(readFileSync(join(root, '.nx-worktree-ai/auth/auth-module/timings.json'), 'utf8'));
-    expect(Object.keys(timings.phases)).toEqual(['snapshot', 'worktree', 'agentVersion', 'prepare', 'slotWait', 'agent', 'collect', 'integrate', 'cleanup']);
+    expect(Object.keys(timings.phases)).toEqual(['start', 'snapshot', 'worktree', 'agentVersion', 'prepare', 'slotWait', 'agent', 'collect', 'integrate', 'cleanup']);
     expect(timings.phases.agent).toBeGreaterThan(0);
     expect(timings.maxRssMb).toBeGreaterThan(10);
   });

@@ -20,10 +20,10 @@ import { git } from '../../worktree/git';
 import { withLock } from '../../worktree/lock';
 import { defaultWorktreeBase, lockPath, readRepoInfo, type RepoInfo } from '../../worktree/repo';
 import { lookupResult, storeResult, type CachedResult } from '../../worktree/result-cache';
-import { sharedSnapshot } from '../../worktree/snapshot';
+import { sharedSnapshot, type Snapshot } from '../../worktree/snapshot';
 import { listTree, writeTreeOf, type TreeFiles } from '../../worktree/tree';
 import { fileSig, recordPluginWrites, refWrite } from '../../worktree/plugin-writes';
-import { captureBaseline, checkIntegrity, describeFindings, escapingSymlinks, reachedOutsideMessage, type IntegrityScope } from '../../worktree/integrity';
+import { captureBaseline, checkIntegrity, describeFindings, escapingSymlinks, reachedOutsideMessage, type IntegrityBaseline, type IntegrityScope } from '../../worktree/integrity';
 import { noRedaction, redactFiles, type Redactor } from '../../utils/redact';
 import { conflictMessage } from './conflict-help';
 import { addWorktree, batchBranchName, prepareWorktree, removeWorktree, resetWorktree, type Worktree } from '../../worktree/worktree';
@@ -68,9 +68,14 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
   const prompt = renderPrompt(run);
   const branch = await batchBranchName(repo, run.project, run.spec.name);
   // Crash safety: clean up after dead runs, register this one, hold signals until it ends.
-  const life = await beginRun(repo, lock, { root: ctx.root, project: run.project, batch: run.spec.name, branch }, ctx.log);
+  let snapshot: Snapshot | undefined;
+  const life = await beginRun(repo, lock, { root: ctx.root, project: run.project, batch: run.spec.name, branch }, ctx.log, async () => {
+    clock.mark('start');
+    snapshot = await sharedSnapshot(repo);
+  });
+  clock.mark('snapshot');
   try {
-    return await runBatchSteps(run, options, ctx, { startedAt, clock, repo, lock, prompt, branch, life });
+    return await runBatchSteps(run, options, ctx, { startedAt, clock, repo, lock, prompt, branch, life, snapshot: snapshot! });
   } catch (error) {
     if (error instanceof RunInterrupted) throw new BatchFailure(error.message, null);
     throw error;
@@ -87,13 +92,14 @@ interface RunState {
   prompt: string;
   branch: string;
   life: RunLifecycle;
+  snapshot: Snapshot;
 }
 
-async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunContext, { startedAt, clock, repo, lock, prompt, branch, life }: RunState): Promise<BatchResult> {
+async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunContext, state: RunState): Promise<BatchResult> {
+  const { startedAt, clock, repo, lock, prompt, branch, life } = state;
   const redact = ctx.redact ?? noRedaction;
-  const { commit: snapshot, files: snapshotFiles, shared } = await withLock(lock, () => sharedSnapshot(repo));
+  const { commit: snapshot, files: snapshotFiles, shared } = state.snapshot;
   const cacheKey = resultCacheKey(run, prompt, options.agentArgs, snapshotFiles);
-  clock.mark('snapshot');
 
   // resume: continue the last session; a stored result would not be a continuation.
   const last = options.resume ? lastSessionOrFail(ctx.root, run) : null;
@@ -116,13 +122,19 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
 
   const baseDir = options.worktreeDir ?? defaultWorktreeBase(ctx.root);
   life.checkpoint('before the agent started');
+  const scopeOf = (dir: string): IntegrityScope => ({ repo, worktreeDir: dir, branch, baseDir: resolve(ctx.root, baseDir), isOutput: globMatcher(run.outputGlobs) });
+  let baseline: IntegrityBaseline | null = null;
   const worktree = await withLock(lock, async () => {
     await releaseBranch(repo, branch, baseDir, ctx.log);
     const kept = await keepUnintegratedBranch(repo, branch);
     if (kept) ctx.log(`[${run.label}] earlier unintegrated work on ${branch} kept as branch ${kept}`);
-    return addWorktree(repo, baseDir, `${run.project}--${run.spec.name}`, branch, snapshot, chooseCone(run, options, snapshotFiles.size), (dir) =>
+    const added = await addWorktree(repo, baseDir, `${run.project}--${run.spec.name}`, branch, snapshot, chooseCone(run, options, snapshotFiles.size), (dir) =>
       life.registration.update({ worktree: dir, snapshot, tempFiles: [promptFileOf(dir)] }),
     );
+    // The integrity baseline in the same hold of the lock: what happens before the agent starts only
+    // touches the worktree. Not with a setup command, whose own writes are no agent's doing.
+    if (!options.setupCommand) baseline = await captureBaseline(scopeOf(added.dir)).catch(() => null);
+    return added;
   }).catch(async (error) => {
     await asked;
     throw error;
@@ -165,8 +177,8 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
     const promptFile = promptFileOf(worktree.dir);
     writeFileSync(promptFile, prompt);
     for (const setting of bypassSettings({ agent: run.agent, section: agentSection(run), agentArgs: options.agentArgs })) ctx.log(bypassWarning(run.label, setting));
-    const scope: IntegrityScope = { repo, worktreeDir: worktree.dir, branch, baseDir: resolve(ctx.root, baseDir), isOutput: globMatcher(run.outputGlobs) };
-    const baseline = await withLock(lock, () => captureBaseline(scope));
+    const scope = scopeOf(worktree.dir);
+    const before = baseline ?? (await withLock(lock, () => captureBaseline(scope)));
     clock.mark('prepare');
     const release = await takeAgentSlot(run, options, ctx, repo);
     clock.mark('slotWait');
@@ -177,7 +189,7 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
     life.agentStarted(null);
     // "Nobody in": what changed outside the worktree while the agent ran (worktree/integrity.ts).
     // A check that cannot run fails the batch safe, but never before the work is on the branch.
-    const observed = await withLock(lock, () => checkIntegrity(scope, baseline)).catch((e: Error) => [`(the check itself failed: ${e.message})`]);
+    const observed = await withLock(lock, () => checkIntegrity(scope, before)).catch((e: Error) => [`(the check itself failed: ${e.message})`]);
     rmSync(promptFile, { force: true });
     Object.assign(base, { sessionId: totals.sessionId, turns: totals.turns, tokens: totals.tokens, costUsd: totals.costUsd });
 

@@ -39,13 +39,24 @@ export interface RunIdentity {
   branch: string;
 }
 
-export async function beginRun(repo: RepoInfo, lock: string, id: RunIdentity, log: (line: string) => void): Promise<RunLifecycle> {
+/**
+ * `andThen` runs in the same hold of the workspace lock, once the run is registered (the snapshot:
+ * one wait for the lock instead of two while six batches start at once); if it throws, the run ends.
+ */
+export async function beginRun(repo: RepoInfo, lock: string, id: RunIdentity, log: (line: string) => void, andThen?: () => Promise<void>): Promise<RunLifecycle> {
   const guard = guardSignals();
   let registration: RunRegistration;
   try {
     registration = await withLock(lock, async () => {
       await recoverStaleRuns(repo, { log });
-      return RunRegistration.start(repo, { workspace: id.root, project: id.project, batch: id.batch, branch: id.branch });
+      const started = RunRegistration.start(repo, { workspace: id.root, project: id.project, batch: id.batch, branch: id.branch });
+      try {
+        await andThen?.();
+      } catch (error) {
+        started.finish();
+        throw error;
+      }
+      return started;
     });
   } catch (error) {
     guard.release();
