@@ -1,6 +1,6 @@
-import { git, gitRaw, PLUGIN_IDENTITY } from './git';
+import { git, PLUGIN_IDENTITY } from './git';
 import type { RepoInfo } from './repo';
-import { listTree, revParse, writeBlobs, writeTreeOf, type TreeFiles } from './tree';
+import { listTree, readBlobs, revParse, writeBlobs, writeTreeOf, type TreeFiles } from './tree';
 import { recordPluginWrites, refWrite } from './plugin-writes';
 
 /**
@@ -34,12 +34,14 @@ async function readRecord(repo: RepoInfo, key: string, withArtifacts: boolean): 
   // Records of the first layout had a parent and no outputs/: replaying one would empty the outputs.
   if (await revParse(repo.root, `${record}^1`)) return null;
   const outputs: TreeFiles = new Map();
-  const artifacts: Record<string, Buffer> = {};
+  const artifactEntries: [string, string][] = [];
   for (const [path, entry] of await listTree(repo.root, record)) {
     if (path.startsWith(RECORD_OUTPUTS)) outputs.set(path.slice(RECORD_OUTPUTS.length), entry);
     // Only plain file names: a record fetched from a remote is not trusted to name paths.
-    else if (withArtifacts && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(path)) artifacts[path] = (await gitRaw(repo.root, ['cat-file', 'blob', entry.oid])).stdout;
+    else if (withArtifacts && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(path)) artifactEntries.push([path, entry.oid]);
   }
+  const blobs = await readBlobs(repo.root, artifactEntries.map(([, oid]) => oid));
+  const artifacts: Record<string, Buffer> = Object.fromEntries(artifactEntries.map(([name, oid]) => [name, blobs.get(oid)!]));
   return { record, outputs, artifacts };
 }
 

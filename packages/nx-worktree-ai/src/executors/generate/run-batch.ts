@@ -481,7 +481,6 @@ async function replay(run: BatchRun, ctx: RunContext, repo: RepoInfo, input: Rep
       'Nx-Worktree-Ai-Status': 'replayed',
     });
     if (run.apply === 'branch') return commit;
-    const headFiles = await listTree(repo.root, repo.head);
     const paths = [...new Set([...input.hit.outputs.keys(), ...input.snapshotFiles.keys()].filter(isOutput))].sort();
     const theirs = await loadVersions(repo.root, paths.map((path) => input.hit.outputs.get(path)));
     const writes: { path: string; file: FileVersion | null }[] = [];
@@ -493,6 +492,7 @@ async function replay(run: BatchRun, ctx: RunContext, repo: RepoInfo, input: Rep
       writes.push({ path, file: theirs[i] });
     });
     // Edits the replay overwrites: workspace files that differ from HEAD.
+    const headFiles = replaced.length ? await listTree(repo.root, repo.head) : new Map();
     const atHead = await loadVersions(repo.root, replaced.map(({ path }) => headFiles.get(path)));
     const overwritten = replaced.filter(({ ours }, i) => !sameVersion(ours, atHead[i])).map(({ path }) => path);
     if (overwritten.length) {
