@@ -84,6 +84,17 @@ test('--parallel 8 with a claude cap of 2: the model never sees more than 2 sess
   expect(server.maxConcurrentSessions).toBeLessThanOrEqual(2);
   expect(server.maxConcurrentSessions).toBe(2);
   expect(res.output).toMatch(/waiting for a claude slot \(at most 2 at once\)/);
+
+  // Started together by one Nx command: they share snapshots taken by one of them (Nx forks every
+  // task from the same process), and each shared one is the parent of a batch that took it.
+  const runs = CAPPED.map((b) => ({
+    snapshot: JSON.parse(readFileSync(join(ws.root, '.nx-worktree-ai', 'fleet', b.name, 'timings.json'), 'utf8')).snapshot as string,
+    parent: git(ws.root, 'rev-parse', `${readResult(ws, 'fleet', b.name).commit}^`),
+  }));
+  const taken = new Set(runs.filter((r) => r.snapshot === 'taken').map((r) => r.parent));
+  const shared = runs.filter((r) => r.snapshot === 'shared');
+  expect(shared.length).toBeGreaterThan(0);
+  for (const r of shared) expect(taken).toContain(r.parent);
 });
 
 test('a sparse batch sees its project and its dependencies, not the rest; its result applies to the full workspace', async () => {
