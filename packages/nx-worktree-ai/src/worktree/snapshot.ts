@@ -7,9 +7,6 @@ import { pluginDir, processStart, tempIndexPath } from './runs';
 import { pluginWritesSince } from './plugin-writes';
 import { listTree, type TreeFiles } from './tree';
 
-/** Never part of a snapshot: the plugin's own artifacts (gitignored by `init`, dropped here in case they are not). */
-const ARTIFACTS_MAGIC = 'top,literal';
-
 /** Subject of every snapshot commit (worktree/branch.ts tells a bare snapshot from agent work by it). */
 export const SNAPSHOT_SUBJECT = 'nx-worktree-ai snapshot';
 
@@ -96,8 +93,9 @@ export async function snapshotWithFiles(repo: RepoInfo, message = SNAPSHOT_SUBJE
     let tree = await git(repo.root, ['write-tree'], { env });
     let files = await listTree(repo.root, tree);
     if ([...files.keys()].some((path) => path.startsWith(`${ARTIFACTS_DIR}/`))) {
-      // Artifacts not gitignored, or tracked (rare): dropped, at the cost of a second tree.
-      await git(repo.root, ['rm', '--cached', '-r', '-q', '--', `:(${ARTIFACTS_MAGIC})${ARTIFACTS_DIR}`], { env });
+      // Never part of a snapshot: the plugin's own artifacts (gitignored by `init`; when they are
+      // not, or are tracked, they are dropped here at the cost of a second tree).
+      await git(repo.root, ['rm', '--cached', '-r', '-q', '--', `:(top,literal)${ARTIFACTS_DIR}`], { env });
       tree = await git(repo.root, ['write-tree'], { env });
       files = await listTree(repo.root, tree);
     }

@@ -19,16 +19,14 @@ export async function checkoutCone(worktreeDir: string, gitDir: string, commit: 
   });
 }
 
-/** Non-cone sparse-checkout patterns of `coneMatcher`'s rule: top-level files, and each cone folder. */
-export function sparsePatterns(cone: string[]): string {
-  const folders = cone.filter((dir) => dir && dir !== '.').map((dir) => `${literalPattern(dir.replace(/\/+$/, ''))}/`);
-  return ['/*', '!/*/', ...folders, ''].join('\n');
+/** The cone's rule: files at the top level always (root config), plus everything under each of these folders. */
+function coneFolders(cone: string[]): string[] {
+  return cone.filter((dir) => dir && dir !== '.').map((dir) => dir.replace(/\/+$/, ''));
 }
 
-/** Files at the top level always (root config), plus everything under each cone folder. */
-export function coneMatcher(cone: string[]): (path: string) => boolean {
-  const prefixes = cone.filter((dir) => dir && dir !== '.').map((dir) => `${dir.replace(/\/+$/, '')}/`);
-  return (path) => !path.includes('/') || prefixes.some((prefix) => path.startsWith(prefix));
+/** The cone as non-cone sparse-checkout patterns: top-level files, and each cone folder. */
+function sparsePatterns(cone: string[]): string {
+  return ['/*', '!/*/', ...coneFolders(cone).map((folder) => `${literalPattern(folder)}/`), ''].join('\n');
 }
 
 /**
@@ -47,8 +45,8 @@ export async function writtenOutsideCone(worktreeDir: string, cone: string[], in
 }
 
 /** Files and symlinks on disk outside the cone (top-level files are in it; folders inside it are not walked). */
-export function filesOutsideCone(worktreeDir: string, cone: string[]): string[] {
-  const folders = cone.filter((dir) => dir && dir !== '.').map((dir) => dir.replace(/\/+$/, ''));
+function filesOutsideCone(worktreeDir: string, cone: string[]): string[] {
+  const folders = coneFolders(cone);
   const inCone = (dir: string) => folders.some((folder) => dir === folder || dir.startsWith(`${folder}/`));
   const leadsToCone = (dir: string) => folders.some((folder) => folder.startsWith(`${dir}/`));
   const found: string[] = [];

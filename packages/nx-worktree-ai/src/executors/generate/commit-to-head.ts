@@ -4,7 +4,7 @@ import { git, PLUGIN_IDENTITY } from '../../worktree/git';
 import type { RepoInfo } from '../../worktree/repo';
 import { recordPluginWrites, refWrite } from '../../worktree/plugin-writes';
 import { tempIndexPath } from '../../worktree/runs';
-import { writeBlob } from '../../worktree/tree';
+import { writeBlobs } from '../../worktree/tree';
 
 /**
  * `apply: commit`: commits exactly the batch's files on the current branch (whatever else the user
@@ -12,10 +12,9 @@ import { writeBlob } from '../../worktree/tree';
  */
 export async function commitToHead(repo: RepoInfo, writes: { path: string; file: FileVersion | null }[], message: string): Promise<string> {
   const head = await git(repo.root, ['rev-parse', 'HEAD']);
-  const entries: string[] = [];
-  for (const { path, file } of writes) {
-    entries.push(file ? `${file.mode} ${await writeBlob(repo.root, file.content)}\t${path}` : `0 ${'0'.repeat(40)}\t${path}`);
-  }
+  const oids = await writeBlobs(repo, writes.flatMap(({ file }) => (file ? [file.content] : [])));
+  let next = 0;
+  const entries = writes.map(({ path, file }) => (file ? `${file.mode} ${oids[next++]}\t${path}` : `0 ${'0'.repeat(40)}\t${path}`));
   const indexInput = `${entries.join('\n')}\n`;
   const tmpIndex = tempIndexPath(repo, 'commit');
   try {
