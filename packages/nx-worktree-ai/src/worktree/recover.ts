@@ -6,7 +6,7 @@ import { isIntegrated } from './branch';
 import { git, PLUGIN_IDENTITY } from './git';
 import { recoverJournal } from './journal';
 import type { RepoInfo } from './repo';
-import { worktreeGitDir } from './worktree';
+import { listWorktrees, worktreeGitDir } from './worktree';
 import { addAll } from './changes';
 import { fileSig, recordPluginWrites, refWrite } from './plugin-writes';
 import { groupMembers, listRuns, processStart, processState, runsDir, tempIndexPath, TEMP_INDEX_PATTERN, tmpDir, type ProcessRef, type RunRecord } from './runs';
@@ -144,7 +144,7 @@ async function recoverRun(repo: RepoInfo, record: RunRecord, file: string, optio
       report.salvaged.push(saved);
       log(`nx-worktree-ai:   ${dry ? 'would keep' : 'kept'} the agent's unfinished work on branch ${saved.branch}`);
     }
-    if (existsSync(record.worktree) || (await isRegisteredWorktree(repo, record.worktree))) {
+    if (existsSync(record.worktree) || isRegisteredWorktree(repo, record.worktree)) {
       if (!dry) await removeWorktreeDir(repo, record.worktree);
       report.worktreesRemoved.push(record.worktree);
     }
@@ -243,26 +243,8 @@ async function removeWorktreeDir(repo: RepoInfo, dir: string): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
-interface WorktreeEntry {
-  path: string;
-  branch: string | null;
-  locked: boolean;
-}
-
-async function listWorktrees(repo: RepoInfo): Promise<WorktreeEntry[]> {
-  const out = await git(repo.root, ['worktree', 'list', '--porcelain']);
-  return out
-    .split('\n\n')
-    .map((block) => ({
-      path: /^worktree (.*)$/m.exec(block)?.[1] ?? '',
-      branch: /^branch refs\/heads\/(.*)$/m.exec(block)?.[1] ?? null,
-      locked: /^locked/m.test(block),
-    }))
-    .filter((w) => w.path);
-}
-
-async function isRegisteredWorktree(repo: RepoInfo, dir: string): Promise<boolean> {
-  return (await listWorktrees(repo)).some((w) => resolve(w.path) === resolve(dir));
+function isRegisteredWorktree(repo: RepoInfo, dir: string): boolean {
+  return listWorktrees(repo).some((w) => resolve(w.path) === resolve(dir));
 }
 
 /** Temp index files (and their git locks) and half-written registry files of dead processes. */
@@ -321,7 +303,7 @@ export async function releaseBranch(repo: RepoInfo, branch: string, baseDir: str
         'Wait for it or stop it; if that process is gone, run `nx g nx-worktree-ai:prune`.',
     );
   }
-  for (const w of await listWorktrees(repo)) {
+  for (const w of listWorktrees(repo)) {
     if (w.branch !== branch || relative(resolve(baseDir), resolve(w.path)).startsWith('..') || resolve(w.path) === resolve(repo.root)) continue;
     const saved = await salvageWorktree(repo, w.path, branch, branch.replace(/^ai\//, '').replace('/', ':'), []);
     if (saved) log(`nx-worktree-ai: the worktree ${w.path} held changes not committed on ${branch}: kept on branch ${saved.branch}`);
@@ -361,7 +343,7 @@ export async function pruneWorkspace(repo: RepoInfo, options: PruneOptions = {})
       .map((w) => resolve(w)),
   );
   const removedNow = new Set(report.worktreesRemoved.map((w) => resolve(w)));
-  for (const w of await listWorktrees(repo)) {
+  for (const w of listWorktrees(repo)) {
     const path = resolve(w.path);
     if (!w.branch || !/^ai(-kept)?\//.test(w.branch) || !WORKTREE_NAME.test(basename(path))) continue;
     if (path === resolve(repo.root) || liveWorktrees.has(path) || removedNow.has(path) || w.locked) continue;
@@ -385,7 +367,7 @@ export async function pruneWorkspace(repo: RepoInfo, options: PruneOptions = {})
 
   const gone = new Set(report.worktreesRemoved.map((w) => resolve(w)));
   const checkedOut = new Set(
-    (await listWorktrees(repo))
+    listWorktrees(repo)
       .filter((w) => !gone.has(resolve(w.path)))
       .map((w) => w.branch)
       .filter((b): b is string => !!b),

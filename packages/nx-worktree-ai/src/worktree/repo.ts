@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { git } from './git';
+import { gitRaw, type GitOutput } from './git';
 
 /** Facts about the workspace's repository that every step needs. */
 export interface RepoInfo {
@@ -25,25 +25,21 @@ export class NotAGitRepoError extends Error {
 }
 
 export async function readRepoInfo(root: string): Promise<RepoInfo> {
-  let out: string;
+  // One git process: the three paths, then HEAD's commit (`--verify -q`: nothing and exit 1 before the first commit).
+  let out: GitOutput;
   try {
-    out = await git(root, ['rev-parse', '--show-toplevel', '--git-common-dir', '--git-path', 'index']);
+    out = await gitRaw(root, ['rev-parse', '--show-toplevel', '--git-common-dir', '--git-path', 'index', '--verify', '-q', 'HEAD^{commit}'], { okExitCodes: [1] });
   } catch (e) {
     throw new NotAGitRepoError(root, (e as Error).message);
   }
-  const [topLevel, commonDir, indexFile] = out.split('\n');
+  const [topLevel, commonDir, indexFile, head] = out.stdout.toString('utf8').replace(/\n$/, '').split('\n');
   if (realpathSync(topLevel) !== realpathSync(root)) {
     throw new Error(
       `The Nx workspace root ${root} is not the root of its git repository (${topLevel}). ` +
         'nx-worktree-ai needs the workspace at the top of the repository.',
     );
   }
-  let head: string;
-  try {
-    head = await git(root, ['rev-parse', '--verify', 'HEAD^{commit}']);
-  } catch {
-    throw new NotAGitRepoError(root, 'HEAD has no commit yet');
-  }
+  if (out.exitCode !== 0 || !head) throw new NotAGitRepoError(root, 'HEAD has no commit yet');
   return {
     root,
     topLevel,

@@ -9,7 +9,7 @@ import { lookupResult, storeResult } from './result-cache';
 import { SHARED_SNAPSHOT_MS, sharedSnapshot, snapshotWithFiles, snapshotWorkspace } from './snapshot';
 import { recordPluginWrites } from './plugin-writes';
 import { listTree, writeTreeOf } from './tree';
-import { addWorktree, prepareWorktree, removeWorktree } from './worktree';
+import { addWorktree, batchBranchName, listWorktrees, prepareWorktree, removeWorktree, worktreeGitDir } from './worktree';
 
 function userState(dir: string) {
   return {
@@ -250,5 +250,57 @@ describe('integration into the workspace', () => {
     expect(again).toEqual(a);
     expect(await loadVersions(dir, [files.get('a.txt')])).toEqual([a]);
     await expect(loadVersions(dir, [files.get('a.txt'), { mode: '100644', oid: 'f'.repeat(40) }])).rejects.toThrow(/missing/);
+  });
+});
+
+describe('worktrees and branch names without a git process', () => {
+  let root: string;
+  let outside: string;
+  beforeEach(() => {
+    root = gitRepo({ 'a.txt': 'a\n' });
+    outside = tempDir('nxwa-wtl-');
+  });
+  afterEach(() => {
+    removeDir(root);
+    removeDir(outside);
+  });
+
+  /** What `git worktree list --porcelain` says, in listWorktrees' terms. */
+  function gitsOwnList(): { path: string; branch: string | null; locked: boolean }[] {
+    return testGit(root, 'worktree', 'list', '--porcelain')
+      .split('\n\n')
+      .map((block) => ({
+        path: /^worktree (.*)$/m.exec(block)![1],
+        branch: /^branch refs\/heads\/(.*)$/m.exec(block)?.[1] ?? null,
+        locked: /^locked/m.test(block),
+      }));
+  }
+
+  it('lists the worktrees as git does: main, on a branch, detached, locked, folder gone', async () => {
+    testGit(root, 'worktree', 'add', '-q', '-b', 'ai/app/one', join(outside, 'one'));
+    testGit(root, 'worktree', 'add', '-q', '--detach', join(outside, 'detached'));
+    testGit(root, 'worktree', 'add', '-q', '-b', 'ai/app/locked', join(outside, 'locked'));
+    testGit(root, 'worktree', 'lock', join(outside, 'locked'));
+    testGit(root, 'worktree', 'add', '-q', '-b', 'ai/app/gone', join(outside, 'gone'));
+    removeDir(join(outside, 'gone'));
+    const repo = await readRepoInfo(root);
+    const ours = listWorktrees(repo);
+    const byPath = (a: { path: string }, b: { path: string }) => a.path.localeCompare(b.path);
+    expect(ours.map(({ path, branch, locked }) => ({ path, branch, locked })).sort(byPath)).toEqual(gitsOwnList().sort(byPath));
+    expect(ours.find((w) => w.branch === 'ai/app/one')?.gitDir).toBe(worktreeGitDir(repo, join(outside, 'one')));
+    expect(worktreeGitDir(repo, join(outside, 'one'))).toBe(join(root, '.git', 'worktrees', 'one'));
+    expect(worktreeGitDir(repo, root)).toBeNull();
+    expect(worktreeGitDir(repo, join(outside, 'never'))).toBeNull();
+  });
+
+  it('makes ai/<project>/<batch>, and every name the name rules allow is a branch name git accepts', () => {
+    expect(batchBranchName('@acme/ui', 'auth.v2')).toBe('ai/@acme/ui/auth.v2');
+    for (const [project, batch] of [['@scope/name+x', 'a_b-c.d'], ['a.b', 'z9'], ['x-', 'Y'], ['a@b', '0.lockx']]) {
+      const branch = batchBranchName(project, batch);
+      expect(testGit(root, 'check-ref-format', '--branch', branch)).toBe(branch);
+    }
+    for (const [project, batch] of [['a..b', 'x'], ['app', 'x.lock'], ['app', '-x'], ['.app', 'x'], ['app', 'a b'], ['a/', 'x'], ['@', 'x'], ['a@{b', 'x']]) {
+      expect(() => batchBranchName(project, batch)).toThrow(`"ai/${project}/${batch}" is not a valid git branch name`);
+    }
   });
 });

@@ -1,11 +1,12 @@
 import { constants, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
+import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { git, GitError } from './git';
 import type { RepoInfo } from './repo';
 import { checkoutCone } from './sparse';
 import { literalPattern } from './patterns';
 import { recordPluginWrites, refWrite } from './plugin-writes';
+import { batchNameProblem, projectNameProblem } from '../batch/names';
 
 export interface Worktree {
   dir: string;
@@ -28,12 +29,14 @@ export interface Worktree {
  */
 export const AGENT_FILES_DIR = '.agent-files';
 
-/** `ai/<project>/<batch>`; refused by git's own rules if the names make a bad ref. */
-export async function batchBranchName(repo: RepoInfo, project: string, batch: string): Promise<string> {
+/**
+ * `ai/<project>/<batch>`. The name rules of batch/names.ts are stricter than git's for branch names
+ * (they are checked before anything runs); checked again here, without a git process, for callers
+ * that come another way.
+ */
+export function batchBranchName(project: string, batch: string): string {
   const branch = `ai/${project}/${batch}`;
-  try {
-    await git(repo.root, ['check-ref-format', '--branch', branch]);
-  } catch {
+  if (projectNameProblem(project) || batchNameProblem(batch)) {
     throw new Error(`"${branch}" is not a valid git branch name: rename the project or batch (letters, digits, ".", "_", "-").`);
   }
   return branch;
@@ -88,13 +91,45 @@ export async function addWorktree(
  * folder can go: only folders under our own base dir are touched.
  */
 async function releaseBranchFromStaleWorktree(repo: RepoInfo, branch: string, baseDir: string): Promise<void> {
-  const list = await git(repo.root, ['worktree', 'list', '--porcelain']);
-  for (const block of list.split('\n\n')) {
-    const path = /^worktree (.*)$/m.exec(block)?.[1];
-    const holds = new RegExp(`^branch refs/heads/${branch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm').test(block);
-    if (path && holds && !relative(resolve(baseDir), resolve(path)).startsWith('..')) {
-      await git(repo.root, ['worktree', 'remove', '--force', '--force', '--', path]);
+  for (const w of listWorktrees(repo)) {
+    if (w.branch === branch && !relative(resolve(baseDir), resolve(w.path)).startsWith('..')) {
+      await git(repo.root, ['worktree', 'remove', '--force', '--force', '--', w.path]);
     }
+  }
+}
+
+export interface WorktreeEntry {
+  path: string;
+  /** The branch checked out there (without refs/heads/); null when detached. */
+  branch: string | null;
+  locked: boolean;
+  /** A linked worktree's git dir (`<common dir>/worktrees/<id>`); null for the main one. */
+  gitDir: string | null;
+}
+
+/**
+ * The repository's worktrees, as `git worktree list` gives them, read from git's own records
+ * (`<common dir>/worktrees/<id>/{gitdir,HEAD,locked}`, gitrepository-layout) without a git process:
+ * every run asks, under the workspace lock.
+ */
+export function listWorktrees(repo: RepoInfo): WorktreeEntry[] {
+  const branchOf = (headFile: string) => /^ref: refs\/heads\/(.+)$/m.exec(readIfExists(headFile) ?? '')?.[1] ?? null;
+  const bare = basename(repo.commonDir) !== '.git';
+  const list: WorktreeEntry[] = [{ path: bare ? repo.commonDir : dirname(repo.commonDir), branch: bare ? null : branchOf(join(repo.commonDir, 'HEAD')), locked: false, gitDir: null }];
+  const admin = join(repo.commonDir, 'worktrees');
+  for (const id of existsSync(admin) ? readdirSync(admin) : []) {
+    const gitdir = readIfExists(join(admin, id, 'gitdir'))?.trim();
+    if (!gitdir) continue;
+    list.push({ path: dirname(resolve(admin, id, gitdir)), branch: branchOf(join(admin, id, 'HEAD')), locked: existsSync(join(admin, id, 'locked')), gitDir: join(admin, id) });
+  }
+  return list;
+}
+
+function readIfExists(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
   }
 }
 
@@ -135,21 +170,7 @@ export function prepareWorktree(repo: RepoInfo, worktree: Worktree, options: Pre
  * which an agent could have rewritten. null when `dir` is not a registered worktree.
  */
 export function worktreeGitDir(repo: RepoInfo, dir: string): string | null {
-  const admin = join(repo.commonDir, 'worktrees');
-  let names: string[];
-  try {
-    names = readdirSync(admin);
-  } catch {
-    return null;
-  }
-  for (const name of names) {
-    try {
-      if (resolve(dirname(readFileSync(join(admin, name, 'gitdir'), 'utf8').trim())) === resolve(dir)) return join(admin, name);
-    } catch {
-      // not a complete registration
-    }
-  }
-  return null;
+  return listWorktrees(repo).find((w) => w.gitDir && w.path === resolve(dir))?.gitDir ?? null;
 }
 
 /** Removes the worktree folder and its registration; the branch stays. Safe to call twice. */

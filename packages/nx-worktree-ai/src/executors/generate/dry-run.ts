@@ -52,7 +52,7 @@ export interface DryRunPlan {
 export async function planDryRun(run: BatchRun, options: GenerateOptions, root: string): Promise<DryRunPlan> {
   const repo = await readRepoInfo(root);
   const prompt = renderPrompt(run);
-  const branch = await batchBranchName(repo, run.project, run.spec.name);
+  const branch = batchBranchName(run.project, run.spec.name);
 
   const isInput = globMatcher(run.inputGlobs);
   const isOutput = globMatcher(run.outputGlobs);

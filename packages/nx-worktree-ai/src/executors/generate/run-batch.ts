@@ -66,7 +66,7 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
   const repo = await readRepoInfo(ctx.root);
   const lock = lockPath(repo);
   const prompt = renderPrompt(run);
-  const branch = await batchBranchName(repo, run.project, run.spec.name);
+  const branch = batchBranchName(run.project, run.spec.name);
   // Crash safety: clean up after dead runs, register this one, hold signals until it ends.
   let snapshot: Snapshot | undefined;
   const life = await beginRun(repo, lock, { root: ctx.root, project: run.project, batch: run.spec.name, branch }, ctx.log, async () => {
