@@ -1,9 +1,9 @@
 import { git, gitRaw, PLUGIN_IDENTITY } from './git';
 import { SNAPSHOT_SUBJECT } from './snapshot';
-import { revParse } from './tree';
+import { readCommitRef, revParse, type CommitRef } from './tree';
 import type { RepoInfo } from './repo';
 import { recordPluginWrites, refWrite } from './plugin-writes';
-import { recordHoldsCommit } from './result-cache';
+import { recordHoldsCommit, recordStoredFrom } from './result-cache';
 
 export const KEY_TRAILER = 'Nx-Worktree-Ai-Cache-Key';
 
@@ -13,27 +13,32 @@ export const KEY_TRAILER = 'Nx-Worktree-Ai-Cache-Key';
  * under `ai-kept/<project>/<batch>/<time>` and the new name is returned so the run can say so.
  */
 export async function keepUnintegratedBranch(repo: RepoInfo, branch: string, now = new Date()): Promise<string | null> {
-  const tip = await revParse(repo.root, `refs/heads/${branch}`);
+  const tip = await readCommitRef(repo.root, `refs/heads/${branch}`, [KEY_TRAILER]);
   if (!tip || (await isIntegrated(repo, tip))) return null;
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
   // Two keeps within one second get -2, -3, ...: a kept branch is never overwritten.
   let kept = `ai-kept/${branch.replace(/^ai\//, '')}/${stamp}`;
   for (let n = 2; await revParse(repo.root, `refs/heads/${kept}`); n++) kept = `ai-kept/${branch.replace(/^ai\//, '')}/${stamp}-${n}`;
-  recordPluginWrites(repo, [refWrite(`refs/heads/${kept}`, tip)]);
-  await git(repo.root, ['update-ref', `refs/heads/${kept}`, tip, '']);
+  recordPluginWrites(repo, [refWrite(`refs/heads/${kept}`, tip.oid)]);
+  await git(repo.root, ['update-ref', `refs/heads/${kept}`, tip.oid, '']);
   return kept;
 }
 
+/** What isIntegrated needs of a branch tip (readCommitRef with the cache key trailer). */
+export type BranchTip = Pick<CommitRef, 'oid' | 'subject' | 'committer' | 'trailers'>;
+
 /**
- * Whether a batch branch's tip holds nothing that would be lost with the branch: HEAD contains it,
- * the result cache holds every file it changed, or it is a bare snapshot (a run that ended
- * before its agent's work was committed: the snapshot is the user's own workspace).
+ * Whether a batch branch's tip holds nothing that would be lost with the branch: the result cache
+ * holds every file it changed (first the one-process check that the record was stored from it),
+ * HEAD contains it, or it is a bare snapshot (a run that ended before its agent's work was
+ * committed: the snapshot is the user's own workspace).
  */
-export async function isIntegrated(repo: RepoInfo, tip: string): Promise<boolean> {
-  if (await isAncestor(repo, tip, repo.head)) return true;
-  const [subject, key] = (await git(repo.root, ['log', '-1', `--format=%s%x00%(trailers:key=${KEY_TRAILER},valueonly)`, tip])).split('\0');
-  if (key?.trim() && (await recordHoldsCommit(repo, key.trim(), tip))) return true;
-  return subject.startsWith(SNAPSHOT_SUBJECT) && (await git(repo.root, ['log', '-1', '--format=%cn', tip])) === PLUGIN_IDENTITY.GIT_COMMITTER_NAME;
+export async function isIntegrated(repo: RepoInfo, tip: BranchTip): Promise<boolean> {
+  const key = tip.trailers[KEY_TRAILER];
+  if (key && (await recordStoredFrom(repo, key, tip.oid))) return true;
+  if (await isAncestor(repo, tip.oid, repo.head)) return true;
+  if (key && (await recordHoldsCommit(repo, key, tip.oid))) return true;
+  return tip.subject.startsWith(SNAPSHOT_SUBJECT) && tip.committer === PLUGIN_IDENTITY.GIT_COMMITTER_NAME;
 }
 
 async function isAncestor(repo: RepoInfo, commit: string, of: string): Promise<boolean> {

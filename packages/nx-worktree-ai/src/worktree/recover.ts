@@ -2,7 +2,7 @@ import { existsSync, lstatSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { readWorkspaceFile } from './apply';
-import { isIntegrated } from './branch';
+import { isIntegrated, KEY_TRAILER } from './branch';
 import { git, PLUGIN_IDENTITY } from './git';
 import { recoverJournal } from './journal';
 import type { RepoInfo } from './repo';
@@ -10,7 +10,7 @@ import { listWorktrees, worktreeGitDir } from './worktree';
 import { addAll } from './changes';
 import { fileSig, recordPluginWrites, refWrite } from './plugin-writes';
 import { groupMembers, listRuns, processStart, processState, runsDir, tempIndexPath, TEMP_INDEX_PATTERN, tmpDir, type ProcessRef, type RunRecord } from './runs';
-import { revParse } from './tree';
+import { readCommitRefs, revParse } from './tree';
 
 /**
  * Cleaning up after runs that did not end by themselves (SIGKILL, a crash, a power cut), driven by
@@ -373,15 +373,14 @@ export async function pruneWorkspace(repo: RepoInfo, options: PruneOptions = {})
       .filter((b): b is string => !!b),
   );
   const salvagedInto = new Set(report.salvaged.map((x) => x.branch));
-  const refs = await git(repo.root, ['for-each-ref', '--format=%(refname)%00%(objectname)%00%(committerdate:unix)', 'refs/heads/ai/', 'refs/heads/ai-kept/']);
-  for (const line of refs.split('\n').filter(Boolean)) {
-    const [ref, tip, date] = line.split('\0');
+  for (const tip of await readCommitRefs(repo.root, ['refs/heads/ai/', 'refs/heads/ai-kept/'], [KEY_TRAILER])) {
+    const { ref } = tip;
     const branch = ref.replace(/^refs\/heads\//, '');
     if (checkedOut.has(branch)) {
       report.branchesKept.push({ branch, reason: 'checked out in a worktree' });
       continue;
     }
-    if (minAge && now - Number(date) * 1000 < minAge) {
+    if (minAge && now - tip.committedAt * 1000 < minAge) {
       report.branchesKept.push({ branch, reason: 'younger than olderThan' });
       continue;
     }
@@ -393,7 +392,7 @@ export async function pruneWorkspace(repo: RepoInfo, options: PruneOptions = {})
     }
     if (!dry) {
       recordPluginWrites(repo, [refWrite(ref, null)]);
-      await git(repo.root, ['update-ref', '-d', ref, tip]);
+      await git(repo.root, ['update-ref', '-d', ref, tip.oid]);
     }
     report.branchesDeleted.push(branch);
     log(`nx-worktree-ai: ${dry ? 'would delete' : 'deleted'} branch ${branch} (${integrated ? 'integrated' : 'not integrated, --force'})`);

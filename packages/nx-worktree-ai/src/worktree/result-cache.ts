@@ -1,6 +1,6 @@
 import { git, PLUGIN_IDENTITY } from './git';
 import type { RepoInfo } from './repo';
-import { listTree, readBlobs, revParse, writeBlobs, writeTreeOf, type TreeFiles } from './tree';
+import { listTree, readBlobs, readCommitRef, writeBlobs, writeTreeOf, type TreeFiles } from './tree';
 import { recordPluginWrites, refWrite } from './plugin-writes';
 
 /**
@@ -29,10 +29,10 @@ export async function lookupResult(repo: RepoInfo, key: string): Promise<CachedR
 
 /** The record of `key` (null: none, or one of the first layout); its artifacts are read only when asked for. */
 async function readRecord(repo: RepoInfo, key: string, withArtifacts: boolean): Promise<CachedResult | null> {
-  const record = await revParse(repo.root, `${CACHE_REF_PREFIX}${key}`);
-  if (!record) return null;
+  const found = await readCommitRef(repo.root, `${CACHE_REF_PREFIX}${key}`);
   // Records of the first layout had a parent and no outputs/: replaying one would empty the outputs.
-  if (await revParse(repo.root, `${record}^1`)) return null;
+  if (!found || found.parents.length) return null;
+  const record = found.oid;
   const outputs: TreeFiles = new Map();
   const artifactEntries: [string, string][] = [];
   for (const [path, entry] of await listTree(repo.root, record)) {
@@ -45,17 +45,31 @@ async function readRecord(repo: RepoInfo, key: string, withArtifacts: boolean): 
   return { record, outputs, artifacts };
 }
 
-export async function storeResult(repo: RepoInfo, key: string, outputs: TreeFiles, artifacts: Record<string, string | Buffer>): Promise<string> {
+/** Trailer of a record: the batch commit it was stored from (isIntegrated's quick answer). */
+export const STORED_FROM_TRAILER = 'Nx-Worktree-Ai-Commit';
+
+/** Stores a run's outputs and artifacts under `key`; `from` is the batch commit they come from. */
+export async function storeResult(repo: RepoInfo, key: string, outputs: TreeFiles, artifacts: Record<string, string | Buffer>, from?: string): Promise<string> {
   const files: TreeFiles = new Map();
   const names = Object.keys(artifacts);
   const oids = await writeBlobs(repo, Object.values(artifacts));
   names.forEach((name, i) => files.set(name, { mode: '100644', oid: oids[i] }));
   for (const [path, entry] of outputs) files.set(`${RECORD_OUTPUTS}${path}`, entry);
   const tree = await writeTreeOf(repo, files);
-  const record = await git(repo.root, ['commit-tree', tree], { env: PLUGIN_IDENTITY, input: `nx-worktree-ai result ${key}\n` });
+  const record = await git(repo.root, ['commit-tree', tree], { env: PLUGIN_IDENTITY, input: `nx-worktree-ai result ${key}\n${from ? `\n${STORED_FROM_TRAILER}: ${from}\n` : ''}` });
   recordPluginWrites(repo, [refWrite(`${CACHE_REF_PREFIX}${key}`, record)]);
   await git(repo.root, ['update-ref', `${CACHE_REF_PREFIX}${key}`, record]);
   return record;
+}
+
+/**
+ * Was the record for `key` stored from `commit` itself? Then it holds every file the commit changed
+ * (only a batch that wrote nothing outside its outputs is stored): one git process, where
+ * recordHoldsCommit compares the files.
+ */
+export async function recordStoredFrom(repo: RepoInfo, key: string, commit: string): Promise<boolean> {
+  const record = await readCommitRef(repo.root, `${CACHE_REF_PREFIX}${key}`, [STORED_FROM_TRAILER]);
+  return !!record && !record.parents.length && record.trailers[STORED_FROM_TRAILER] === commit;
 }
 
 /** Does the record for `key` hold every file `commit` changed relative to its parent? */

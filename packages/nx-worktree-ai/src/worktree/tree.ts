@@ -75,6 +75,47 @@ export async function revParse(repo: string, rev: string): Promise<string | null
   }
 }
 
+/** A commit a ref points at, as `for-each-ref` tells it. */
+export interface CommitRef {
+  ref: string;
+  oid: string;
+  parents: string[];
+  /** First line of the message. */
+  subject: string;
+  committer: string;
+  /** Committer date, seconds since the epoch. */
+  committedAt: number;
+  /** Values of the trailers asked for (several joined by a space); '' when absent. */
+  trailers: Record<string, string>;
+}
+
+/**
+ * The commits that refs matching `patterns` point at (a full ref name, or a prefix up to a slash such
+ * as `refs/heads/ai/`), with one git process however many. Refs to anything but a commit are left out.
+ */
+export async function readCommitRefs(repo: string, patterns: string[], trailerKeys: string[] = []): Promise<CommitRef[]> {
+  const fields = ['refname', 'objecttype', 'objectname', 'parent', 'committername', 'committerdate:unix', 'subject', ...trailerKeys.map((key) => `trailers:key=${key},valueonly,separator=%x20`)];
+  const out = await git(repo, ['for-each-ref', `--format=${fields.map((field) => `%(${field})`).join('%00')}`, '--', ...patterns]);
+  return out
+    .split('\n')
+    .map((line) => line.split('\0'))
+    .filter((values) => values.length === fields.length && values[1] === 'commit')
+    .map(([ref, , oid, parents, committer, date, subject, ...trailers]) => ({
+      ref,
+      oid,
+      parents: parents.split(' ').filter(Boolean),
+      subject,
+      committer,
+      committedAt: Number(date),
+      trailers: Object.fromEntries(trailerKeys.map((key, i) => [key, trailers[i].trim()])),
+    }));
+}
+
+/** The commit `ref` (a full ref name) points at, or null. */
+export async function readCommitRef(repo: string, ref: string, trailerKeys: string[] = []): Promise<CommitRef | null> {
+  return (await readCommitRefs(repo, [ref], trailerKeys)).find((found) => found.ref === ref) ?? null;
+}
+
 /** Writes a tree object holding exactly `files` (path -> mode and blob id) and returns its id. */
 export async function writeTreeOf(repo: RepoInfo, files: TreeFiles): Promise<string> {
   // A fresh (absent) index file is an empty index.

@@ -1,14 +1,15 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { git as testGit, gitRepo, removeDir, tempDir, writeFiles } from '../../../../testing/temp';
 import { applyPlan, loadVersions, planIntegration, type PathChange } from './apply';
 import { keepUnintegratedBranch } from './branch';
 import { collectChanges, commitOnBranch } from './changes';
 import { readRepoInfo, type RepoInfo } from './repo';
-import { lookupResult, storeResult } from './result-cache';
+import { lookupResult, recordStoredFrom, storeResult } from './result-cache';
 import { SHARED_SNAPSHOT_MS, sharedSnapshot, snapshotWithFiles, snapshotWorkspace } from './snapshot';
 import { recordPluginWrites } from './plugin-writes';
-import { listTree, writeTreeOf } from './tree';
+import { listTree, readCommitRef, readCommitRefs, writeTreeOf } from './tree';
 import { addWorktree, batchBranchName, listWorktrees, prepareWorktree, removeWorktree, worktreeGitDir } from './worktree';
 
 function userState(dir: string) {
@@ -119,11 +120,14 @@ describe('git layer on a real repository', () => {
     expect(existsSync(join(wt.dir, 'README.md'))).toBe(true);
     expect(existsSync(join(wt.dir, 'libs/b'))).toBe(false);
     expect(existsSync(join(wt.dir, 'libs/auth'))).toBe(false);
-    expect(existsSync(join(wt.dir, 'libs/README.md'))).toBe(false);
+    // A file in a folder that leads to the cone comes along (git's cone rule).
+    expect(existsSync(join(wt.dir, 'libs/README.md'))).toBe(true);
     expect(testGit(wt.dir, 'status', '--porcelain')).toBe('');
+    // Patterns git takes as a cone (it would warn and match each path otherwise).
+    const list = spawnSync('git', ['-c', 'core.sparseCheckout=true', '-c', 'core.sparseCheckoutCone=true', 'sparse-checkout', 'list'], { cwd: wt.dir, encoding: 'utf8' });
+    expect({ out: list.stdout.trim(), err: list.stderr.trim() }).toEqual({ out: 'libs/a', err: '' });
     expect(readFileSync(join(repoDir, '.git', 'config'), 'utf8')).toBe(configBefore);
 
-    // libs/README.md: a file in a folder that leads to the cone, outside it all the same.
     writeFiles(wt.dir, { 'libs/a/2.ts': 'a2', 'libs/b/1.ts': 'changed outside the cone', 'apps/z/new.ts': 'z', 'libs/README.md': 'rewritten' });
     const change = await collectChanges(repo, wt, snapshot);
     expect(change.files).toEqual([
@@ -138,6 +142,18 @@ describe('git layer on a real repository', () => {
   it('refuses a worktree folder inside the workspace', async () => {
     const snapshot = await snapshotWorkspace(repo);
     await expect(addWorktree(repo, join(repoDir, 'tmp'), 'x', 'ai/x/y', snapshot)).rejects.toThrow(/inside the workspace/);
+  });
+
+  it('makes a cone of nested folders, and of a folder inside another', async () => {
+    writeFiles(repoDir, { 'libs/x/y/z/1.ts': 'deep', 'libs/x/y/2.ts': 'y', 'libs/x/3.ts': 'x', 'libs/x/w/4.ts': 'w', 'apps/q/5.ts': 'q', 'apps/q/r/6.ts': 'r' });
+    const snapshot = await snapshotWorkspace(repo);
+    const wt = await addWorktree(repo, outside, 'nested', 'ai/a/n', snapshot, ['libs/x/y', 'apps/q/', 'apps/q/r']);
+    const present = (path: string) => existsSync(join(wt.dir, path));
+    expect(['libs/x/y/z/1.ts', 'libs/x/y/2.ts', 'libs/x/3.ts', 'apps/q/5.ts', 'apps/q/r/6.ts', 'README.md'].filter((p) => !present(p))).toEqual([]);
+    expect(['libs/x/w/4.ts', 'libs/auth/index.ts'].filter(present)).toEqual([]);
+    const list = spawnSync('git', ['-c', 'core.sparseCheckout=true', '-c', 'core.sparseCheckoutCone=true', 'sparse-checkout', 'list'], { cwd: wt.dir, encoding: 'utf8' });
+    expect({ out: list.stdout.trim().split('\n'), err: list.stderr.trim() }).toEqual({ out: ['apps/q', 'libs/x/y'], err: '' });
+    await removeWorktree(repo, wt);
   });
 
   it('replaces a worktree a killed run left holding the branch', async () => {
@@ -167,6 +183,39 @@ describe('git layer on a real repository', () => {
     // a record that lacks the change does not count
     await storeResult(repo, 'key1', new Map(), { 'result.json': '{}' });
     expect(await keepUnintegratedBranch(repo, 'ai/auth/module')).toMatch(/^ai-kept\/auth\/module\//);
+  });
+
+  it('knows a branch is held by the record stored from its very commit with one lookup, and by nothing else', async () => {
+    const snapshot = await snapshotWorkspace(repo);
+    const files = await listTree(repoDir, snapshot);
+    files.set('libs/auth/login.ts', { mode: '100644', oid: testGit(repoDir, 'hash-object', '-w', '--stdin') });
+    const outputs = new Map([['libs/auth/login.ts', files.get('libs/auth/login.ts')!]]);
+    const commit = await commitOnBranch(repo, 'ai/auth/module', await writeTreeOf(repo, files), snapshot, 'ok run', { 'Nx-Worktree-Ai-Cache-Key': 'key2' });
+    expect(await recordStoredFrom(repo, 'key2', commit)).toBe(false);
+    await storeResult(repo, 'key2', outputs, { 'result.json': '{}' }, snapshot);
+    expect(await recordStoredFrom(repo, 'key2', commit)).toBe(false);
+    await storeResult(repo, 'key2', outputs, { 'result.json': '{}' }, commit);
+    expect(await recordStoredFrom(repo, 'key2', commit)).toBe(true);
+    expect(await recordStoredFrom(repo, 'other', commit)).toBe(false);
+    expect(await keepUnintegratedBranch(repo, 'ai/auth/module')).toBeNull();
+    // A ref below the key's name (from a remote) is not the record.
+    testGit(repoDir, 'update-ref', '-d', 'refs/nx-worktree-ai/cache/key2');
+    testGit(repoDir, 'update-ref', 'refs/nx-worktree-ai/cache/key2/x', testGit(repoDir, 'commit-tree', `${snapshot}^{tree}`, '-m', `r\n\nNx-Worktree-Ai-Commit: ${commit}`));
+    expect(await recordStoredFrom(repo, 'key2', commit)).toBe(false);
+    expect(await keepUnintegratedBranch(repo, 'ai/auth/module')).toMatch(/^ai-kept\/auth\/module\//);
+  });
+
+  it('reads the commits of several refs with one git process, trailers included, refs to other objects left out', async () => {
+    const snapshot = await snapshotWorkspace(repo);
+    const tree = testGit(repoDir, 'rev-parse', `${snapshot}^{tree}`);
+    const commit = await commitOnBranch(repo, 'ai/auth/module', tree, snapshot, 'a run', { 'Nx-Worktree-Ai-Cache-Key': 'k9' });
+    testGit(repoDir, 'update-ref', 'refs/nx-worktree-ai/cache/blob', testGit(repoDir, 'rev-parse', `${snapshot}:README.md`));
+    const refs = await readCommitRefs(repoDir, ['refs/heads/ai/', 'refs/heads/main', 'refs/nx-worktree-ai/cache/'], ['Nx-Worktree-Ai-Cache-Key']);
+    expect(refs.map((r) => r.ref).sort()).toEqual(['refs/heads/ai/auth/module', 'refs/heads/main']);
+    const tip = refs.find((r) => r.ref === 'refs/heads/ai/auth/module')!;
+    expect(tip).toEqual({ ref: 'refs/heads/ai/auth/module', oid: commit, parents: [snapshot], subject: 'a run', committer: 'nx-worktree-ai', committedAt: expect.any(Number), trailers: { 'Nx-Worktree-Ai-Cache-Key': 'k9' } });
+    expect(refs.find((r) => r.ref === 'refs/heads/main')!.trailers).toEqual({ 'Nx-Worktree-Ai-Cache-Key': '' });
+    expect(await readCommitRef(repoDir, 'refs/heads/ai/auth')).toBeNull();
   });
 
   it('stores results in git refs with only the outputs, never the snapshot', async () => {

@@ -13,7 +13,7 @@ export interface Worktree {
   branch: string;
   /** Paths (worktree-relative) the plugin put there itself: never part of the agent's change. */
   prepared: string[];
-  /** Folders checked out in a sparse worktree (plus top-level files); null for a full checkout. */
+  /** Folders checked out in a sparse worktree (plus top-level files and those of the folders leading to them); null for a full checkout. */
   cone: string[] | null;
   /**
    * The worktree's git dir (`<common dir>/worktrees/<name>`), read when it was created. The plugin's
@@ -51,7 +51,7 @@ export function assertOutsideWorkspace(root: string, dir: string): void {
 
 /**
  * Adds a worktree of `commit` on `branch` (created or reset to `commit`) in a fresh folder under
- * `baseDir`; with a `cone`, only those folders (and top-level files) are checked out.
+ * `baseDir`; with a `cone`, only those folders (and top-level files: sparse.ts) are checked out.
  * `beforeAdd` learns the folder before git creates it (the run registry records it first).
  */
 export async function addWorktree(

@@ -230,7 +230,7 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
     const result = finish(base, 'succeeded', null, startedAt);
     const files = redactFiles(serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt }), redact);
     clock.mark('integrate');
-    if (options.resultCache) await withLock(lock, () => storeResult(repo, cacheKey, onlyOutputs(resultFiles, run), files));
+    if (options.resultCache) await withLock(lock, () => storeResult(repo, cacheKey, onlyOutputs(resultFiles, run), files, commit));
     writeArtifacts(ctx.root, run.artifactDir, files);
     return result;
   } catch (error) {
