@@ -1,5 +1,6 @@
 import { AGENT_FILES_DIR } from './worktree';
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { listDir, readText } from '../utils/files';
+import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, posix, relative, resolve } from 'node:path';
 import { readWorkspaceFile } from './apply';
@@ -367,22 +368,6 @@ export function symlinkEscape(path: string, target: string): string | null {
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
-
-function readText(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
-function listDir(dir: string): string[] {
-  try {
-    return readdirSync(dir).sort();
-  } catch {
-    return [];
-  }
-}
 
 /** Files below `dir` (symlinks not followed), at most MAX_WALK_ENTRIES. */
 function walk(dir: string): string[] {

@@ -1,4 +1,4 @@
-import { constants, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { constants, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { git, GitError } from './git';
@@ -7,6 +7,7 @@ import { checkoutCone } from './sparse';
 import { literalPattern } from './patterns';
 import { recordPluginWrites, refWrite } from './plugin-writes';
 import { batchNameProblem, projectNameProblem } from '../batch/names';
+import { listDir, readText } from '../utils/files';
 
 export interface Worktree {
   dir: string;
@@ -113,24 +114,16 @@ export interface WorktreeEntry {
  * every run asks, under the workspace lock.
  */
 export function listWorktrees(repo: RepoInfo): WorktreeEntry[] {
-  const branchOf = (headFile: string) => /^ref: refs\/heads\/(.+)$/m.exec(readIfExists(headFile) ?? '')?.[1] ?? null;
+  const branchOf = (headFile: string) => /^ref: refs\/heads\/(.+)$/m.exec(readText(headFile) ?? '')?.[1] ?? null;
   const bare = basename(repo.commonDir) !== '.git';
   const list: WorktreeEntry[] = [{ path: bare ? repo.commonDir : dirname(repo.commonDir), branch: bare ? null : branchOf(join(repo.commonDir, 'HEAD')), locked: false, gitDir: null }];
   const admin = join(repo.commonDir, 'worktrees');
-  for (const id of existsSync(admin) ? readdirSync(admin) : []) {
-    const gitdir = readIfExists(join(admin, id, 'gitdir'))?.trim();
+  for (const id of listDir(admin)) {
+    const gitdir = readText(join(admin, id, 'gitdir'))?.trim();
     if (!gitdir) continue;
     list.push({ path: dirname(resolve(admin, id, gitdir)), branch: branchOf(join(admin, id, 'HEAD')), locked: existsSync(join(admin, id, 'locked')), gitDir: join(admin, id) });
   }
   return list;
-}
-
-function readIfExists(file: string): string | null {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return null;
-  }
 }
 
 export interface PrepareOptions {
