@@ -75,10 +75,12 @@ const MAX_WALK_ENTRIES = 5000;
 /** Fingerprints everything the check compares. Call under the workspace lock, right before the agent starts. */
 export async function captureBaseline(scope: IntegrityScope, now = Date.now()): Promise<IntegrityBaseline> {
   const gitFile = readText(join(scope.worktreeDir, '.git'));
+  // Two git processes, side by side.
+  const [workspace, refs] = await Promise.all([workspaceState(scope.repo.root), refState(scope.repo)]);
   return {
     at: now,
-    workspace: await workspaceState(scope.repo.root),
-    refs: await refState(scope.repo),
+    workspace,
+    refs,
     heads: headState(scope.repo),
     gitFiles: gitFileState(scope.repo),
     around: aroundState(scope),
@@ -94,9 +96,9 @@ export async function captureBaseline(scope: IntegrityScope, now = Date.now()): 
  */
 export async function checkIntegrity(scope: IntegrityScope, baseline: IntegrityBaseline): Promise<string[]> {
   const writes = pluginWritesSince(scope.repo, baseline.at);
-  const findings: string[] = [];
-  findings.push(...(await workspaceFindings(scope, baseline, writes)));
-  findings.push(...(await refFindings(scope, baseline.refs, await refState(scope.repo), writes)));
+  const [inWorkspace, refsAfter] = await Promise.all([workspaceFindings(scope, baseline, writes), refState(scope.repo)]);
+  const findings: string[] = [...inWorkspace];
+  findings.push(...(await refFindings(scope, baseline.refs, refsAfter, writes)));
   findings.push(...headFindings(scope, baseline, headState(scope.repo), writes));
   findings.push(...changedFiles(baseline.gitFiles, gitFileState(scope.repo)).map(([path, how]) => `${how} ${shownPath(scope.repo, path)}`));
   findings.push(...changedFiles(baseline.around, aroundState(scope)).map(([path, how]) => `${how} ${shownPath(scope.repo, path)} outside the worktree`));

@@ -170,6 +170,7 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
   const transcript: string[] = [];
   let patch = '';
   const keepWorktree = options.keepWorktree;
+  let removed = false;
   try {
     prepareWorktree(repo, worktree, options);
     if (options.setupCommand) await runSetupCommand(run, options.setupCommand, worktree, ctx);
@@ -189,11 +190,14 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
     life.agentStarted(null);
     // "Nobody in": what changed outside the worktree while the agent ran (worktree/integrity.ts).
     // A check that cannot run fails the batch safe, but never before the work is on the branch.
-    const observed = await withLock(lock, () => checkIntegrity(scope, before)).catch((e: Error) => [`(the check itself failed: ${e.message})`]);
+    // The work is collected from the worktree meanwhile: it reads only the worktree, and neither is done without the other.
     rmSync(promptFile, { force: true });
+    const [observed, change] = await Promise.all([
+      withLock(lock, () => checkIntegrity(scope, before)).catch((e: Error) => [`(the check itself failed: ${e.message})`]),
+      collectChanges(repo, worktree, snapshot),
+    ]);
     Object.assign(base, { sessionId: totals.sessionId, turns: totals.turns, tokens: totals.tokens, costUsd: totals.costUsd });
 
-    const change = await collectChanges(repo, worktree, snapshot);
     const resultFiles = applyEntries(snapshotFiles, change.entries);
     const changedPaths = change.files.filter((f) => f.status !== 'deleted').map((f) => f.path);
     const symlinks = await escapingSymlinks(repo.root, resultFiles, changedPaths).catch((e: Error) => [`(the symlink check failed: ${e.message})`]);
@@ -202,6 +206,9 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
     if (warnOnly) ctx.log(`[${run.label}] warning: ${describeFindings(observed)} (integrity: warn, so the result is applied anyway; see ${transcriptPath})`);
     const reached = [...(warnOnly ? [] : observed), ...symlinks];
     const statusTrailer = failure || reached.length ? 'failed' : 'succeeded';
+    // The patch compares the same trees as the commit will: made alongside it.
+    const patchMade = diffPatch(repo.root, snapshot, change.tree);
+    patchMade.catch(() => undefined); // awaited below; a failed commit must not leave it unhandled
     const commit = await withLock(lock, () =>
       commitOnBranch(repo, branch, change.tree, snapshot, redact(`${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'}`), {
         'Nx-Worktree-Ai-Batch': run.label,
@@ -214,7 +221,7 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
       }),
     );
     Object.assign(base, { commit, filesChanged: change.files.map((f) => f.path), insertions: change.insertions, deletions: change.deletions });
-    patch = await diffPatch(repo.root, snapshot, commit);
+    patch = await patchMade;
 
     const outside = reached.length ? reachedOutsideMessage(reached, branch, transcriptPath, observed.length > 0 && !warnOnly) : null;
     const problem = [outside, failure ? failure.message : scopeViolation(run, change, branch)].filter(Boolean).join(' Also: ');
@@ -230,7 +237,14 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
     const result = finish(base, 'succeeded', null, startedAt);
     const files = redactFiles(serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt }), redact);
     clock.mark('integrate');
-    if (options.resultCache) await withLock(lock, () => storeResult(repo, cacheKey, onlyOutputs(resultFiles, run), files, commit));
+    // The result is stored while the worktree goes: one hold of the lock, both at once.
+    const [stored] = await withLock(lock, () =>
+      Promise.allSettled([
+        options.resultCache ? storeResult(repo, cacheKey, onlyOutputs(resultFiles, run), files, commit) : null,
+        keepWorktree ? null : removeWorktree(repo, worktree).then(() => (removed = true)),
+      ]),
+    );
+    if (stored.status === 'rejected') throw stored.reason;
     writeArtifacts(ctx.root, run.artifactDir, files);
     return result;
   } catch (error) {
@@ -242,7 +256,7 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
     throw new BatchFailure(message, result);
   } finally {
     if (keepWorktree) ctx.log(`[${run.label}] worktree kept at ${worktree.dir}`);
-    else await withLock(lock, () => removeWorktree(repo, worktree)).catch(() => undefined);
+    else if (!removed) await withLock(lock, () => removeWorktree(repo, worktree)).catch(() => undefined);
     clock.mark('cleanup');
     writeTimings(ctx.root, run.artifactDir, clock.phases, shared ? 'shared' : 'taken');
   }
