@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { removeDir, tempDir } from '../../../../testing/temp';
+import { withLock } from './lock';
 
 const tsx = resolve(__dirname, '../../../../node_modules/.bin/tsx');
 
@@ -50,4 +52,19 @@ const id = process.argv[2];
       expect(lines[i + 1]).toBe(`${id} out`);
     }
   }, 60_000);
+
+  it('hands the lock to a waiter the moment it is released, not at its next poll', async () => {
+    const lock = join(dir, 'wake.lock');
+    const order: string[] = [];
+    const first = withLock(lock, async () => {
+      order.push('first in');
+      await delay(300);
+      order.push('first out');
+    });
+    await delay(50);
+    // Polling alone, this waiter would look again in ten minutes (the test times out long before).
+    const second = withLock(lock, async () => void order.push('second in'), () => 600_000);
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first in', 'first out', 'second in']);
+  }, 20_000);
 });

@@ -1,22 +1,18 @@
 import { dirname } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { setTimeout as delay } from 'node:timers/promises';
-import { tryLock } from '../utils/slots';
+import { tryLock, waitForLock } from '../utils/slots';
 
 /**
  * Serialises git work that must not interleave across Nx worker processes (worktree add/remove,
  * refs, applying to the workspace). A real inter-process lock (utils/slots.ts `tryLock`: an atomic
  * lock directory refreshed while held, so a lock left by a killed process goes stale and is taken
- * over instead of blocking every later run). Holds are short (tens to hundreds of milliseconds), so
- * waiters poll often, with jitter so that six batches started together do not wake in lockstep.
+ * over instead of blocking every later run). Holds are short (tens to hundreds of milliseconds):
+ * a waiter takes the lock as soon as it is released (utils/slots.ts `waitForLock`), polling only as
+ * a fallback, every `pollMs(attempt)` (tests pass their own).
  */
-export async function withLock<T>(lockPath: string, fn: () => Promise<T>): Promise<T> {
+export async function withLock<T>(lockPath: string, fn: () => Promise<T>, pollMs = (attempt: number) => Math.min(100, 10 * 1.3 ** attempt)): Promise<T> {
   mkdirSync(dirname(lockPath), { recursive: true });
-  let release = await tryLock(lockPath);
-  for (let attempt = 0; !release; attempt++) {
-    await delay(Math.min(100, 10 * 1.3 ** attempt) * (0.5 + Math.random()));
-    release = await tryLock(lockPath);
-  }
+  const release = await waitForLock(dirname(lockPath), () => tryLock(lockPath), pollMs);
   try {
     return await fn();
   } finally {
