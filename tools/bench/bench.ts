@@ -4,6 +4,8 @@
  * With the real claude CLI against the scripted model server at a fixed latency per reply:
  *   a. the hand-made pattern (tools/bench/handmade.sh): worktree add x6, `claude -p &` x6, wait,
  *      merge x6, worktree remove x6;
+ *   b0. the same six `claude -p` calls as plain Nx tasks (nx:run-commands, no plugin executor, no
+ *       worktrees): what Nx itself adds to a run, the floor of b;
  *   b. nx run-many -t ai-generate --parallel 6;
  *   c. the same with --parallel 1;
  *   d. a full replay: from Nx's cache, and from the plugin's result cache after `nx reset`;
@@ -75,6 +77,21 @@ const SIX: BatchDef[] = Object.keys(PROJECTS).flatMap((project) =>
     frontmatter: { description: `Bench batch ${project}-${n}`, agent: 'claude', outputs: [`src/${n}/**`], maxTurns: 10 },
     prompt: `Bench batch ${project}-${n}: write the ${n} module of ${project}.\n`,
   })),
+);
+
+/** The six batches' prompts as `claude -p` Nx tasks `raw-one` / `raw-two` (prompts in <root>/.bench-prompts). */
+const RAW_PROJECTS: Record<string, ProjectDef> = Object.fromEntries(
+  Object.entries(PROJECTS).map(([name, def]) => [
+    name,
+    {
+      ...def,
+      projectJson: {
+        targets: Object.fromEntries(
+          ['one', 'two'].map((n) => [`raw-${n}`, { executor: 'nx:run-commands', options: { command: `claude -p --permission-mode acceptEdits --max-turns 10 < .bench-prompts/${name}-${n}.md` } }]),
+        ),
+      },
+    },
+  ]),
 );
 
 function rulesFor(batches: BatchDef[], projects: Record<string, ProjectDef>): ScriptRule[] {
@@ -225,19 +242,23 @@ async function main(): Promise<void> {
   const server = await startAnthropicServer({ rules: sixRules, delayMs: args.delayMs });
   // Overhead is wall time minus agent time: the model's latency does not matter there, so keep it short.
   const probeServer = await startAnthropicServer({ rules: rulesFor([overheadBatches[0].batch], overheadBatches[0].projects), delayMs: 50 });
-  const samples: Record<string, Measured[]> = { handmade: [], parallel6: [], parallel1: [], replayNx: [], replayResultCache: [] };
+  const samples: Record<string, Measured[]> = { handmade: [], nxRaw: [], parallel6: [], parallel1: [], replayNx: [], replayResultCache: [] };
   const executorRss: number[] = [];
   const batchSums: number[] = [];
   const batchPhases: Record<string, number>[] = [];
   try {
     for (let r = 0; args.only !== 'overhead' && r < args.runs; r++) {
       log(`\n== run ${r + 1}/${args.runs}: six batches`);
-      for (const variant of ['handmade', 'parallel6', 'parallel1'] as const) {
-        const ws = createWorkspace({ projects: PROJECTS, batches: SIX, prefix: 'nxwa-bench-' });
+      for (const variant of ['handmade', 'nxRaw', 'parallel6', 'parallel1'] as const) {
+        const ws = createWorkspace({ projects: variant === 'nxRaw' ? RAW_PROJECTS : PROJECTS, batches: SIX, prefix: 'nxwa-bench-' });
         const env = claudeTestEnv(server.url, join(ws.base, 'claude-config'));
         try {
           if (variant === 'handmade') {
             samples.handmade.push(await measure(server, () => runHandmade(ws, env)));
+          } else if (variant === 'nxRaw') {
+            mkdirSync(join(ws.root, '.bench-prompts'));
+            for (const b of SIX) writeFileSync(join(ws.root, '.bench-prompts', `${b.name}.md`), b.prompt);
+            samples.nxRaw.push(await measure(server, async () => ok(await runNx(ws, ['run-many', '-t', 'raw-one', 'raw-two', '--parallel', '6'], { env }), 'run-many of raw claude tasks')));
           } else {
             const parallel = variant === 'parallel6' ? '6' : '1';
             const m = await measure(server, async () => ok(await runNx(ws, ['run-many', '-t', 'ai-generate', '--parallel', parallel], { env }), `run-many --parallel ${parallel}`));
@@ -299,6 +320,7 @@ async function main(): Promise<void> {
       args,
       sixBatches: args.only === 'overhead' ? null : {
         handmadeMs: med('handmade'),
+        nxRawMs: med('nxRaw'),
         parallel6Ms: med('parallel6'),
         parallel1Ms: med('parallel1'),
         sumOfBatchesMs: median(batchSums),
@@ -306,6 +328,7 @@ async function main(): Promise<void> {
         replayResultCacheMs: med('replayResultCache'),
         replayModelRequests: Math.max(...samples.replayNx.concat(samples.replayResultCache).map((m) => m.requests)),
         ratioParallel6OverHandmade: med('parallel6') / med('handmade'),
+        ratioNxRawOverHandmade: med('nxRaw') / med('handmade'),
         ratioParallel1OverParallel6: med('parallel1') / med('parallel6'),
         batchPhasesMs: medianPhases(batchPhases),
       },
@@ -329,6 +352,8 @@ type Phases = Record<string, number>;
 
 interface SixSummary {
   handmadeMs: number;
+  nxRawMs: number;
+  ratioNxRawOverHandmade: number;
   parallel6Ms: number;
   parallel1Ms: number;
   sumOfBatchesMs: number;
@@ -350,6 +375,7 @@ function printTable(s: {
   const rows: [string, string][] = six
     ? [
         ['a. hand-made script (6 worktrees, claude -p &, merge)', seconds(six.handmadeMs)],
+        ['b0. the same claude -p x6 as plain Nx tasks (nx:run-commands)', `${seconds(six.nxRawMs)}  (b0/a = ${six.ratioNxRawOverHandmade.toFixed(2)}: Nx's own cost)`],
         ['b. nx run-many --parallel 6', `${seconds(six.parallel6Ms)}  (b/a = ${six.ratioParallel6OverHandmade.toFixed(2)})`],
         ['   plugin phases of a batch in b, ms', phaseList(six.batchPhasesMs)],
         ['c. nx run-many --parallel 1', `${seconds(six.parallel1Ms)}  (c/b = ${six.ratioParallel1OverParallel6.toFixed(2)})`],

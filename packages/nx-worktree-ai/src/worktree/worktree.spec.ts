@@ -1,16 +1,17 @@
-import { existsSync, readFileSync, writeFileSync, mkdirSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { git as testGit, gitRepo, removeDir, tempDir, writeFiles } from '../../../../testing/temp';
 import { applyPlan, loadVersions, planIntegration, type PathChange } from './apply';
 import { keepUnintegratedBranch } from './branch';
 import { collectChanges, commitOnBranch } from './changes';
-import { readRepoInfo, type RepoInfo } from './repo';
+import { lockPath, readRepoInfo, type RepoInfo } from './repo';
 import { lookupResult, recordStoredFrom, storeResult } from './result-cache';
 import { SHARED_SNAPSHOT_MS, sharedSnapshot, snapshotWithFiles, snapshotWorkspace } from './snapshot';
 import { recordPluginWrites } from './plugin-writes';
 import { listTree, readCommitRef, readCommitRefs, writeTreeOf } from './tree';
-import { addWorktree, batchBranchName, listWorktrees, prepareWorktree, removeWorktree, worktreeGitDir } from './worktree';
+import { addWorktree, batchBranchName, checkoutWorktree, listWorktrees, prepareWorktree, registerWorktree, removeWorktree, worktreeGitDir } from './worktree';
+import { withLock } from './lock';
 
 function userState(dir: string) {
   return {
@@ -109,6 +110,19 @@ describe('git layer on a real repository', () => {
     expect(testGit(repoDir, 'worktree', 'list')).not.toContain(wt.dir);
     expect(testGit(repoDir, 'rev-parse', 'ai/auth/module')).toBe(commit);
     expect(existsSync(join(repoDir, 'node_modules', 'x', 'index.js'))).toBe(true);
+  });
+
+  it('registers a worktree, then writes its files without the workspace lock', async () => {
+    const snapshot = await snapshotWorkspace(repo);
+    const wt = await registerWorktree(repo, outside, 'split', 'ai/auth/split', snapshot);
+    expect(readdirSync(wt.dir)).toEqual(['.git']);
+    expect(testGit(repoDir, 'rev-parse', 'ai/auth/split')).toBe(snapshot);
+    // The checkout takes no lock: it completes while the workspace lock is held (here by the test itself).
+    await withLock(lockPath(repo), () => checkoutWorktree(wt, snapshot));
+    expect(readFileSync(join(wt.dir, 'notes.txt'), 'utf8')).toBe('untracked\n');
+    expect(testGit(wt.dir, 'status', '--porcelain')).toBe('');
+    expect(testGit(wt.dir, 'ls-files').split('\n').sort()).toEqual(['.gitignore', 'README.md', 'libs/auth/index.ts', 'notes.txt']);
+    await removeWorktree(repo, wt);
   });
 
   it('checks out only the cone in a sparse worktree, and still collects writes outside it', async () => {

@@ -52,10 +52,28 @@ export function assertOutsideWorkspace(root: string, dir: string): void {
 
 /**
  * Adds a worktree of `commit` on `branch` (created or reset to `commit`) in a fresh folder under
- * `baseDir`; with a `cone`, only those folders (and top-level files: sparse.ts) are checked out.
+ * `baseDir` and checks it out; with a `cone`, only those folders (and top-level files: sparse.ts).
  * `beforeAdd` learns the folder before git creates it (the run registry records it first).
  */
 export async function addWorktree(
+  repo: RepoInfo,
+  baseDir: string,
+  name: string,
+  branch: string,
+  commit: string,
+  cone: string[] | null = null,
+  beforeAdd?: (dir: string) => void,
+): Promise<Worktree> {
+  const worktree = await registerWorktree(repo, baseDir, name, branch, commit, cone, beforeAdd);
+  await checkoutWorktree(worktree, commit);
+  return worktree;
+}
+
+/**
+ * The part of addWorktree that touches shared state (the branch, git's worktree records): call it
+ * under the workspace lock. The worktree's files come with checkoutWorktree, which needs no lock.
+ */
+export async function registerWorktree(
   repo: RepoInfo,
   baseDir: string,
   name: string,
@@ -71,7 +89,7 @@ export async function addWorktree(
   const dir = join(baseDir, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}-${randomBytes(3).toString('hex')}`);
   beforeAdd?.(dir);
   recordPluginWrites(repo, [refWrite(`refs/heads/${branch}`, commit)]);
-  const add = ['worktree', 'add', '--quiet', ...(cone ? ['--no-checkout'] : []), '-B', branch, '--', dir, commit];
+  const add = ['worktree', 'add', '--quiet', '--no-checkout', '-B', branch, '--', dir, commit];
   await git(repo.root, add).catch(async (error) => {
     if (!(error instanceof GitError) || !/already (checked out|used by worktree)/.test(error.stderr)) throw error;
     // A registration whose folder is gone (prune), or a stale worktree of ours on the branch.
@@ -81,8 +99,19 @@ export async function addWorktree(
   });
   // Found from the repository's side: no `rev-parse` in a folder whose `.git` file is about to be the agent's.
   const gitDir = worktreeGitDir(repo, dir) ?? resolve(dir, await git(dir, ['rev-parse', '--git-dir']));
-  if (cone) await checkoutCone(dir, gitDir, commit, cone);
   return { dir, branch, prepared: [], cone, gitDir };
+}
+
+/**
+ * Fills a registered worktree's index and folder from `commit` (only the cone of a sparse one).
+ * It writes nothing but the worktree's own folder and index, so batches started together check out
+ * side by side instead of in turn under the workspace lock. (No post-checkout hook runs: the
+ * worktree is the plugin's, not a checkout of the user's.)
+ */
+export async function checkoutWorktree(worktree: Worktree, commit: string): Promise<void> {
+  const gitDir = worktree.gitDir ?? resolve(worktree.dir, await git(worktree.dir, ['rev-parse', '--git-dir']));
+  if (worktree.cone) return checkoutCone(worktree.dir, gitDir, commit, worktree.cone);
+  await git(worktree.dir, ['-c', 'core.sparseCheckout=false', 'read-tree', '--reset', '-u', commit], { env: { GIT_DIR: gitDir, GIT_WORK_TREE: worktree.dir } });
 }
 
 /**

@@ -26,7 +26,7 @@ import { fileSig, recordPluginWrites, refWrite } from '../../worktree/plugin-wri
 import { captureBaseline, checkIntegrity, describeFindings, escapingSymlinks, reachedOutsideMessage, type IntegrityBaseline, type IntegrityScope } from '../../worktree/integrity';
 import { noRedaction, redactFiles, type Redactor } from '../../utils/redact';
 import { conflictMessage } from './conflict-help';
-import { addWorktree, batchBranchName, prepareWorktree, removeWorktree, resetWorktree, type Worktree } from '../../worktree/worktree';
+import { batchBranchName, checkoutWorktree, prepareWorktree, registerWorktree, removeWorktree, resetWorktree, type Worktree } from '../../worktree/worktree';
 import { releaseBranch } from '../../worktree/recover';
 import { beginRun, type RunLifecycle } from './run-lifecycle';
 import { RunInterrupted } from '../../utils/signal-guard';
@@ -128,17 +128,28 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
     await releaseBranch(repo, branch, baseDir, ctx.log);
     const kept = await keepUnintegratedBranch(repo, branch);
     if (kept) ctx.log(`[${run.label}] earlier unintegrated work on ${branch} kept as branch ${kept}`);
-    const added = await addWorktree(repo, baseDir, `${run.project}--${run.spec.name}`, branch, snapshot, chooseCone(run, options, snapshotFiles.size), (dir) =>
+    const added = await registerWorktree(repo, baseDir, `${run.project}--${run.spec.name}`, branch, snapshot, chooseCone(run, options, snapshotFiles.size), (dir) =>
       life.registration.update({ worktree: dir, snapshot, tempFiles: [promptFileOf(dir)] }),
     );
     // The integrity baseline in the same hold of the lock: what happens before the agent starts only
     // touches the worktree. Not with a setup command, whose own writes are no agent's doing.
     if (!options.setupCommand) baseline = await captureBaseline(scopeOf(added.dir)).catch(() => null);
     return added;
-  }).catch(async (error) => {
-    await asked;
-    throw error;
-  });
+  })
+    .then((added) =>
+      // The files, outside the lock (registerWorktree, checkoutWorktree); a failed checkout takes its worktree with it.
+      checkoutWorktree(added, snapshot).then(
+        () => added,
+        async (error) => {
+          await withLock(lock, () => removeWorktree(repo, added)).catch(() => undefined);
+          throw error;
+        },
+      ),
+    )
+    .catch(async (error) => {
+      await asked;
+      throw error;
+    });
   clock.mark('worktree');
   const { version, error: versionError } = await asked;
   clock.mark('agentVersion');
