@@ -5,7 +5,9 @@
  *   a. the hand-made pattern (tools/bench/handmade.sh): worktree add x6, `claude -p &` x6, wait,
  *      merge x6, worktree remove x6;
  *   b0. the same six `claude -p` calls as plain Nx tasks (nx:run-commands, no plugin executor, no
- *       worktrees): what Nx itself adds to a run, the floor of b;
+ *       worktrees): what Nx itself adds to a run;
+ *   b1. the same six calls from a minimal custom executor that only spawns claude: what any
+ *       plugin executor pays on top of b0 (Nx runs a custom executor in a forked worker), the floor of b;
  *   b. nx run-many -t ai-generate --parallel 6;
  *   c. the same with --parallel 1;
  *   d. a full replay: from Nx's cache, and from the plugin's result cache after `nx reset`;
@@ -79,20 +81,44 @@ const SIX: BatchDef[] = Object.keys(PROJECTS).flatMap((project) =>
   })),
 );
 
-/** The six batches' prompts as `claude -p` Nx tasks `raw-one` / `raw-two` (prompts in <root>/.bench-prompts). */
-const RAW_PROJECTS: Record<string, ProjectDef> = Object.fromEntries(
-  Object.entries(PROJECTS).map(([name, def]) => [
-    name,
-    {
-      ...def,
-      projectJson: {
-        targets: Object.fromEntries(
-          ['one', 'two'].map((n) => [`raw-${n}`, { executor: 'nx:run-commands', options: { command: `claude -p --permission-mode acceptEdits --max-turns 10 < .bench-prompts/${name}-${n}.md` } }]),
-        ),
-      },
-    },
-  ]),
-);
+const CLAUDE_ARGS = ['-p', '--permission-mode', 'acceptEdits', '--max-turns', '10'];
+
+/** The six batches as Nx tasks `raw-one` / `raw-two` that run `claude -p` on a prompt in <root>/.bench-prompts. */
+function rawProjects(target: (prompt: string) => Record<string, unknown>): Record<string, ProjectDef> {
+  return Object.fromEntries(
+    Object.entries(PROJECTS).map(([name, def]) => [
+      name,
+      { ...def, projectJson: { targets: Object.fromEntries(['one', 'two'].map((n) => [`raw-${n}`, target(`.bench-prompts/${name}-${n}.md`)])) } },
+    ]),
+  );
+}
+
+const RAW_PROJECTS = rawProjects((prompt) => ({ executor: 'nx:run-commands', options: { command: `claude ${CLAUDE_ARGS.join(' ')} < ${prompt}` } }));
+const EXECUTOR_PROJECTS = rawProjects((prompt) => ({ executor: './tools/raw:run', options: { prompt } }));
+
+/** Writes the prompts of the raw tasks, and for b1 the minimal local executor (`./tools/raw:run`). */
+function writeRawTasks(ws: Workspace, withExecutor: boolean): void {
+  mkdirSync(join(ws.root, '.bench-prompts'));
+  for (const b of SIX) writeFileSync(join(ws.root, '.bench-prompts', `${b.name}.md`), b.prompt);
+  if (!withExecutor) return;
+  const dir = join(ws.root, 'tools', 'raw');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'raw', version: '0.0.0', executors: './executors.json' }));
+  writeFileSync(join(dir, 'executors.json'), JSON.stringify({ executors: { run: { implementation: './run.js', schema: './schema.json' } } }));
+  writeFileSync(join(dir, 'schema.json'), JSON.stringify({ type: 'object', properties: { prompt: { type: 'string' } } }));
+  writeFileSync(
+    join(dir, 'run.js'),
+    `const { spawn } = require('node:child_process');
+const { openSync } = require('node:fs');
+const { join } = require('node:path');
+module.exports = (options, context) => new Promise((resolve) => {
+  const agent = spawn('claude', ${JSON.stringify(CLAUDE_ARGS)}, { cwd: context.root, stdio: [openSync(join(context.root, options.prompt), 'r'), 'pipe', 'inherit'] });
+  agent.stdout.resume();
+  agent.on('close', (code) => resolve({ success: code === 0 }));
+});
+`,
+  );
+}
 
 function rulesFor(batches: BatchDef[], projects: Record<string, ProjectDef>): ScriptRule[] {
   return batches.map((b) => {
@@ -242,23 +268,23 @@ async function main(): Promise<void> {
   const server = await startAnthropicServer({ rules: sixRules, delayMs: args.delayMs });
   // Overhead is wall time minus agent time: the model's latency does not matter there, so keep it short.
   const probeServer = await startAnthropicServer({ rules: rulesFor([overheadBatches[0].batch], overheadBatches[0].projects), delayMs: 50 });
-  const samples: Record<string, Measured[]> = { handmade: [], nxRaw: [], parallel6: [], parallel1: [], replayNx: [], replayResultCache: [] };
+  const samples: Record<string, Measured[]> = { handmade: [], nxRaw: [], nxExecutor: [], parallel6: [], parallel1: [], replayNx: [], replayResultCache: [] };
   const executorRss: number[] = [];
   const batchSums: number[] = [];
   const batchPhases: Record<string, number>[] = [];
   try {
     for (let r = 0; args.only !== 'overhead' && r < args.runs; r++) {
       log(`\n== run ${r + 1}/${args.runs}: six batches`);
-      for (const variant of ['handmade', 'nxRaw', 'parallel6', 'parallel1'] as const) {
-        const ws = createWorkspace({ projects: variant === 'nxRaw' ? RAW_PROJECTS : PROJECTS, batches: SIX, prefix: 'nxwa-bench-' });
+      for (const variant of ['handmade', 'nxRaw', 'nxExecutor', 'parallel6', 'parallel1'] as const) {
+        const projects = variant === 'nxRaw' ? RAW_PROJECTS : variant === 'nxExecutor' ? EXECUTOR_PROJECTS : PROJECTS;
+        const ws = createWorkspace({ projects, batches: SIX, prefix: 'nxwa-bench-' });
         const env = claudeTestEnv(server.url, join(ws.base, 'claude-config'));
         try {
           if (variant === 'handmade') {
             samples.handmade.push(await measure(server, () => runHandmade(ws, env)));
-          } else if (variant === 'nxRaw') {
-            mkdirSync(join(ws.root, '.bench-prompts'));
-            for (const b of SIX) writeFileSync(join(ws.root, '.bench-prompts', `${b.name}.md`), b.prompt);
-            samples.nxRaw.push(await measure(server, async () => ok(await runNx(ws, ['run-many', '-t', 'raw-one', 'raw-two', '--parallel', '6'], { env }), 'run-many of raw claude tasks')));
+          } else if (variant === 'nxRaw' || variant === 'nxExecutor') {
+            writeRawTasks(ws, variant === 'nxExecutor');
+            samples[variant].push(await measure(server, async () => ok(await runNx(ws, ['run-many', '-t', 'raw-one', 'raw-two', '--parallel', '6'], { env }), `run-many of raw claude tasks (${variant})`)));
           } else {
             const parallel = variant === 'parallel6' ? '6' : '1';
             const m = await measure(server, async () => ok(await runNx(ws, ['run-many', '-t', 'ai-generate', '--parallel', parallel], { env }), `run-many --parallel ${parallel}`));
@@ -321,6 +347,7 @@ async function main(): Promise<void> {
       sixBatches: args.only === 'overhead' ? null : {
         handmadeMs: med('handmade'),
         nxRawMs: med('nxRaw'),
+        nxExecutorMs: med('nxExecutor'),
         parallel6Ms: med('parallel6'),
         parallel1Ms: med('parallel1'),
         sumOfBatchesMs: median(batchSums),
@@ -329,6 +356,7 @@ async function main(): Promise<void> {
         replayModelRequests: Math.max(...samples.replayNx.concat(samples.replayResultCache).map((m) => m.requests)),
         ratioParallel6OverHandmade: med('parallel6') / med('handmade'),
         ratioNxRawOverHandmade: med('nxRaw') / med('handmade'),
+        ratioNxExecutorOverHandmade: med('nxExecutor') / med('handmade'),
         ratioParallel1OverParallel6: med('parallel1') / med('parallel6'),
         batchPhasesMs: medianPhases(batchPhases),
       },
@@ -354,6 +382,8 @@ interface SixSummary {
   handmadeMs: number;
   nxRawMs: number;
   ratioNxRawOverHandmade: number;
+  nxExecutorMs: number;
+  ratioNxExecutorOverHandmade: number;
   parallel6Ms: number;
   parallel1Ms: number;
   sumOfBatchesMs: number;
@@ -376,6 +406,7 @@ function printTable(s: {
     ? [
         ['a. hand-made script (6 worktrees, claude -p &, merge)', seconds(six.handmadeMs)],
         ['b0. the same claude -p x6 as plain Nx tasks (nx:run-commands)', `${seconds(six.nxRawMs)}  (b0/a = ${six.ratioNxRawOverHandmade.toFixed(2)}: Nx's own cost)`],
+        ['b1. the same from a minimal custom executor (spawn only)', `${seconds(six.nxExecutorMs)}  (b1/a = ${six.ratioNxExecutorOverHandmade.toFixed(2)}: the floor of any plugin executor)`],
         ['b. nx run-many --parallel 6', `${seconds(six.parallel6Ms)}  (b/a = ${six.ratioParallel6OverHandmade.toFixed(2)})`],
         ['   plugin phases of a batch in b, ms', phaseList(six.batchPhasesMs)],
         ['c. nx run-many --parallel 1', `${seconds(six.parallel1Ms)}  (c/b = ${six.ratioParallel1OverParallel6.toFixed(2)})`],
