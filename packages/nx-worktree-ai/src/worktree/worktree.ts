@@ -53,18 +53,11 @@ export function assertOutsideWorkspace(root: string, dir: string): void {
 /**
  * Adds a worktree of `commit` on `branch` (created or reset to `commit`) in a fresh folder under
  * `baseDir` and checks it out; with a `cone`, only those folders (and top-level files: sparse.ts).
- * `beforeAdd` learns the folder before git creates it (the run registry records it first).
+ * Arguments as registerWorktree's.
  */
-export async function addWorktree(
-  repo: RepoInfo,
-  baseDir: string,
-  name: string,
-  branch: string,
-  commit: string,
-  cone: string[] | null = null,
-  beforeAdd?: (dir: string) => void,
-): Promise<Worktree> {
-  const worktree = await registerWorktree(repo, baseDir, name, branch, commit, cone, beforeAdd);
+export async function addWorktree(...args: Parameters<typeof registerWorktree>): Promise<Worktree> {
+  const worktree = await registerWorktree(...args);
+  const commit = args[4];
   await checkoutWorktree(worktree, commit);
   return worktree;
 }
@@ -72,6 +65,7 @@ export async function addWorktree(
 /**
  * The part of addWorktree that touches shared state (the branch, git's worktree records): call it
  * under the workspace lock. The worktree's files come with checkoutWorktree, which needs no lock.
+ * `beforeAdd` learns the folder before git creates it (the run registry records it first).
  */
 export async function registerWorktree(
   repo: RepoInfo,
