@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { applyPlan } from './apply';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { git, gitRepo, removeDir, tempDir } from '../../../../testing/temp';
-import { captureBaseline, checkIntegrity, describeFindings, symlinkEscape, type IntegrityScope } from './integrity';
+import { captureBaseline, captureSharedState, checkIntegrity, completeBaseline, describeFindings, symlinkEscape, type IntegrityScope } from './integrity';
 import { fileSig, recordPluginWrites, refWrite } from './plugin-writes';
 import { readRepoInfo } from './repo';
 import { salvageWorktree } from './recover';
-import { worktreeGitDir } from './worktree';
+import { registerWorktree, worktreeGitDir } from './worktree';
 
 describe('symlinkEscape', () => {
   it.each([
@@ -109,6 +109,35 @@ describe('checkIntegrity on a real repository', () => {
     expect(findings).toHaveLength(7);
     expect(git(root, '-c', 'core.fsmonitor=false', 'status', '--porcelain', '-uall')).not.toContain('fsmonitor-ran');
     expect(describeFindings(findings)).toMatch(/^the agent reached outside its worktree: created branch /);
+  });
+
+  it('takes its shared part before the worktree exists; sibling batch worktrees being added are not the agent\'s doing', async () => {
+    // extensions.worktreeConfig (git sparse-checkout turns it on): git copies the main worktree's
+    // config.worktree into every worktree it adds.
+    git(root, 'config', 'extensions.worktreeConfig', 'true');
+    git(root, 'config', '--worktree', 'core.sparseCheckout', 'false');
+    // A sibling batch's worktree half added when the baseline is taken: git writes a HEAD of zeros first.
+    const halfAdded = join(root, '.git/worktrees/b--y-123abc');
+    mkdirSync(halfAdded);
+    writeFileSync(join(halfAdded, 'HEAD'), `${'0'.repeat(40)}\n`);
+    const shared = await captureSharedState(scope.repo, base);
+    const own = join(base, 'a--z-fedcba');
+    git(root, 'worktree', 'add', '-q', '--no-checkout', '-b', 'ai/a/z', own);
+    const ownScope = { ...scope, worktreeDir: own, branch: 'ai/a/z' };
+    const baseline = completeBaseline(shared, own);
+    // During the run the sibling's worktree is finished (its branch recorded, as registerWorktree
+    // does), and another batch adds one.
+    const head = git(root, 'rev-parse', 'HEAD');
+    rmSync(halfAdded, { recursive: true });
+    recordPluginWrites(scope.repo, [refWrite('refs/heads/ai/b/y', head)]);
+    git(root, 'worktree', 'add', '-q', '--no-checkout', '-b', 'ai/b/y', join(base, 'b--y-123abc'));
+    const sibling = await registerWorktree(scope.repo, base, 'c--w', 'ai/c/w', head);
+    const copied = join(sibling.gitDir!, 'config.worktree');
+    expect(readFileSync(copied, 'utf8')).toContain('sparseCheckout = false');
+    expect(await checkIntegrity(ownScope, baseline)).toEqual([]);
+    // A config.worktree that is not git's copy is reported, in a sibling batch's worktree as anywhere.
+    writeFileSync(copied, '[core]\n\tfsmonitor = touch planted\n');
+    expect(await checkIntegrity(ownScope, baseline)).toEqual([`created .git/worktrees/${basename(sibling.dir)}/config.worktree`]);
   });
 
   it("reports another worktree's registration removed or its HEAD moved, but not a pruned one", async () => {

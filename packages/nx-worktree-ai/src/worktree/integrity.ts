@@ -74,19 +74,26 @@ const MAX_WALK_ENTRIES = 5000;
 
 /** Fingerprints everything the check compares. Call under the workspace lock, right before the agent starts. */
 export async function captureBaseline(scope: IntegrityScope, now = Date.now()): Promise<IntegrityBaseline> {
-  const gitFile = readText(join(scope.worktreeDir, '.git'));
+  return completeBaseline(await captureSharedState(scope.repo, scope.baseDir, now), scope.worktreeDir);
+}
+
+/** The baseline without the worktree's own `.git` file: all of it but what only the batch's worktree holds. */
+export type SharedBaseline = Omit<IntegrityBaseline, 'gitFile' | 'adminDir'>;
+
+/**
+ * The part of the baseline that needs the workspace lock (no integration of another batch half
+ * done) and no worktree yet: the run takes it before its worktree is added, which then needs no lock.
+ */
+export async function captureSharedState(repo: RepoInfo, baseDir: string, now = Date.now()): Promise<SharedBaseline> {
   // Two git processes, side by side.
-  const [workspace, refs] = await Promise.all([workspaceState(scope.repo.root), refState(scope.repo)]);
-  return {
-    at: now,
-    workspace,
-    refs,
-    heads: headState(scope.repo),
-    gitFiles: gitFileState(scope.repo),
-    around: aroundState(scope),
-    gitFile,
-    adminDir: adminDirOf(scope.worktreeDir, gitFile),
-  };
+  const [workspace, refs] = await Promise.all([workspaceState(repo.root), refState(repo)]);
+  return { at: now, workspace, refs, heads: headState(repo), gitFiles: gitFileState(repo), around: aroundState(baseDir, null) };
+}
+
+/** Adds the worktree's `.git` file (read from the worktree folder once it exists) to a shared baseline. */
+export function completeBaseline(shared: SharedBaseline, worktreeDir: string): IntegrityBaseline {
+  const gitFile = readText(join(worktreeDir, '.git'));
+  return { ...shared, gitFile, adminDir: adminDirOf(worktreeDir, gitFile) };
 }
 
 /**
@@ -99,9 +106,14 @@ export async function checkIntegrity(scope: IntegrityScope, baseline: IntegrityB
   const [inWorkspace, refsAfter] = await Promise.all([workspaceFindings(scope, baseline, writes), refState(scope.repo)]);
   const findings: string[] = [...inWorkspace];
   findings.push(...(await refFindings(scope, baseline.refs, refsAfter, writes)));
-  findings.push(...headFindings(scope, baseline, headState(scope.repo), writes));
-  findings.push(...changedFiles(baseline.gitFiles, gitFileState(scope.repo)).map(([path, how]) => `${how} ${shownPath(scope.repo, path)}`));
-  findings.push(...changedFiles(baseline.around, aroundState(scope)).map(([path, how]) => `${how} ${shownPath(scope.repo, path)} outside the worktree`));
+  const headsAfter = headState(scope.repo);
+  findings.push(...headFindings(scope, baseline, headsAfter, writes));
+  findings.push(
+    ...changedFiles(baseline.gitFiles, gitFileState(scope.repo))
+      .filter(([path, how]) => !(how === 'created' && copiedIntoBatchWorktree(scope.repo, path, headsAfter)))
+      .map(([path, how]) => `${how} ${shownPath(scope.repo, path)}`),
+  );
+  findings.push(...changedFiles(baseline.around, aroundState(scope.baseDir, scope.worktreeDir)).map(([path, how]) => `${how} ${shownPath(scope.repo, path)} outside the worktree`));
   const gitFile = readText(join(scope.worktreeDir, '.git'));
   if (gitFile !== baseline.gitFile) findings.push(`rewrote the worktree's .git file (${gitFile === null ? 'removed' : `now ${JSON.stringify(gitFile.trim().slice(0, 200))}`})`);
   return findings;
@@ -243,14 +255,14 @@ function headState(repo: RepoInfo): Map<string, string> {
   heads.set(MAIN, readText(join(repo.commonDir, 'HEAD')) ?? '');
   for (const name of listDir(join(repo.commonDir, 'worktrees'))) {
     const head = readText(join(repo.commonDir, 'worktrees', name, 'HEAD'));
-    if (head !== null) heads.set(name, head);
+    // A worktree `git worktree add` is still making has a placeholder HEAD of zeros: not there yet.
+    if (head !== null && !/^0+\s*$/.test(head)) heads.set(name, head);
   }
   return heads;
 }
 
 function headFindings(scope: IntegrityScope, baseline: IntegrityBaseline, after: Map<string, string>, writes: PluginWrite[]): string[] {
   const own = baseline.adminDir ? basename(baseline.adminDir) : null;
-  const isBatchHead = (head: string | undefined) => !!head && head.trim().startsWith('ref: refs/heads/ai/');
   const detachedTo = new Set(writes.filter((w) => w.kind === 'ref' && w.ref === 'HEAD').map((w) => (w as { oid: string | null }).oid));
   const findings: string[] = [];
   for (const name of new Set([...baseline.heads.keys(), ...after.keys()])) {
@@ -269,6 +281,11 @@ function headFindings(scope: IntegrityScope, baseline: IntegrityBaseline, after:
     }
   }
   return findings;
+}
+
+/** A worktree on a batch branch (`ai/...`). */
+function isBatchHead(head: string | undefined): boolean {
+  return !!head && head.trim().startsWith('ref: refs/heads/ai/');
 }
 
 /** The folder of a linked worktree, from its admin folder's `gitdir` file (null when unknown). */
@@ -296,6 +313,18 @@ function gitFileState(repo: RepoInfo): Map<string, string> {
   return state;
 }
 
+/**
+ * With `extensions.worktreeConfig` (which `git sparse-checkout` turns on), `git worktree add` copies
+ * the main worktree's config.worktree into the worktree it adds: a batch worktree added during the
+ * run brings one. Explained only when it is exactly the main worktree's (git drops core.bare and
+ * core.worktree from its copy; a main config.worktree holding those is reported, safe side).
+ */
+function copiedIntoBatchWorktree(repo: RepoInfo, path: string, heads: Map<string, string>): boolean {
+  const admin = join(repo.commonDir, 'worktrees');
+  if (dirname(dirname(path)) !== admin || basename(path) !== 'config.worktree') return false;
+  return isBatchHead(heads.get(basename(dirname(path)))) && contentSig(path) === contentSig(join(repo.commonDir, 'config.worktree'));
+}
+
 function globalConfigFiles(): string[] {
   const home = homedir();
   const xdg = process.env.XDG_CONFIG_HOME || join(home, '.config');
@@ -304,12 +333,13 @@ function globalConfigFiles(): string[] {
   return files;
 }
 
-function aroundState(scope: IntegrityScope): Map<string, string> {
+/** The entries of `baseDir` that are no batch's worktree or prompt file (`worktreeDir`: the batch's own, when it exists), and the home dotfiles. */
+function aroundState(baseDir: string, worktreeDir: string | null): Map<string, string> {
   const state = new Map<string, string>();
-  const own = basename(scope.worktreeDir);
-  for (const name of listDir(scope.baseDir)) {
+  const own = worktreeDir && basename(worktreeDir);
+  for (const name of listDir(baseDir)) {
     if (name === own || name === `${own}.prompt.md` || name === AGENT_FILES_DIR || WORKTREE_ENTRY.test(name)) continue;
-    const path = join(scope.baseDir, name);
+    const path = join(baseDir, name);
     state.set(path, statSig(path, true));
   }
   for (const file of HOME_FILES) {

@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FileVersion } from './apply';
 import type { RepoInfo } from './repo';
+import { readText } from '../utils/files';
 
 /**
  * What nx-worktree-ai itself changed in the workspace and in git refs, appended as JSON lines to
- * `<git common dir>/nx-worktree-ai/plugin-writes.jsonl` by the process that made the change, while it
- * holds the workspace lock. Batches run at the same time (Nx runs them in parallel): while one
- * batch's agent runs, another batch integrates its result into the workspace or moves its branch.
- * The integrity check of the first (worktree/integrity.ts) looks here to tell those writes from
- * what its own agent did.
+ * `<git common dir>/nx-worktree-ai/plugin-writes.jsonl` by the process that made the change, right
+ * before (or after) it. Batches run at the same time (Nx runs them in parallel): while one batch's
+ * agent runs, another batch integrates its result into the workspace or moves its branch. The
+ * integrity check of the first (worktree/integrity.ts) looks here to tell those writes from what its
+ * own agent did. Each record is one append (O_APPEND), so processes may record side by side, with or
+ * without the workspace lock.
  *
  * This is a record for attribution, not a security boundary: an agent running arbitrary commands as
  * the user could append to it too (SECURITY.md says what the checks can and cannot see).
@@ -23,9 +25,11 @@ export type PluginWrite =
 
 type Entry = PluginWrite & { t: number; pid: number };
 
-/** Rewritten (keeping the last two days) once it grows past this. */
+/**
+ * Once the file grows past this it is moved aside to `<file>.1` (replacing the one before), and read
+ * along: nothing is rewritten in place, so an append made meanwhile is never lost.
+ */
 const MAX_BYTES = 1024 * 1024;
-const KEEP_MS = 2 * 24 * 3600_000;
 
 export function pluginWritesPath(repo: Pick<RepoInfo, 'commonDir'>): string {
   return join(repo.commonDir, 'nx-worktree-ai', 'plugin-writes.jsonl');
@@ -37,54 +41,43 @@ export function fileSig(file: FileVersion | null): string {
   return createHash('sha256').update(file.mode).update('\0').update(file.content).digest('hex');
 }
 
-/** Appends entries. Call under the workspace lock, before (or right after) the change itself. */
+/** Appends entries: call it right before (or right after) the change itself. */
 export function recordPluginWrites(repo: Pick<RepoInfo, 'commonDir'>, writes: PluginWrite[], now = Date.now()): void {
   if (!writes.length) return;
   const file = pluginWritesPath(repo);
   mkdirSync(dirname(file), { recursive: true });
-  rotate(file, now);
+  moveAsideWhenFull(file);
   appendFileSync(file, writes.map((w) => `${JSON.stringify({ ...w, t: now, pid: process.pid })}\n`).join(''));
 }
 
 /** Every entry recorded at or after `since` (ms). */
 export function pluginWritesSince(repo: Pick<RepoInfo, 'commonDir'>, since: number): PluginWrite[] {
-  let text: string;
-  try {
-    text = readFileSync(pluginWritesPath(repo), 'utf8');
-  } catch {
-    return [];
-  }
+  const file = pluginWritesPath(repo);
   const out: PluginWrite[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    try {
-      const entry = JSON.parse(line) as Entry;
-      if (entry.t >= since) out.push(entry);
-    } catch {
-      // a torn line (a process killed mid-append): ignore it
+  for (const text of [readText(previousGeneration(file)), readText(file)]) {
+    for (const line of text?.split('\n') ?? []) {
+      if (!line) continue;
+      try {
+        const entry = JSON.parse(line) as Entry;
+        if (entry.t >= since) out.push(entry);
+      } catch {
+        // a torn line (a process killed mid-append): ignore it
+      }
     }
   }
   return out;
 }
 
-function rotate(file: string, now: number): void {
-  let size = 0;
+function previousGeneration(file: string): string {
+  return `${file}.1`;
+}
+
+function moveAsideWhenFull(file: string): void {
   try {
-    size = statSync(file).size;
+    if (statSync(file).size >= MAX_BYTES) renameSync(file, previousGeneration(file));
   } catch {
-    return;
+    // no file yet, or another process moved it aside first
   }
-  if (size < MAX_BYTES) return;
-  const kept = readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => {
-      try {
-        return line && (JSON.parse(line) as Entry).t >= now - KEEP_MS;
-      } catch {
-        return false;
-      }
-    });
-  writeFileSync(file, kept.length ? `${kept.join('\n')}\n` : '');
 }
 
 /** Records a ref write with the oid it now holds (read back from git by the caller). */

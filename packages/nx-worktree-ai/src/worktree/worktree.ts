@@ -63,9 +63,13 @@ export async function addWorktree(...args: Parameters<typeof registerWorktree>):
 }
 
 /**
- * The part of addWorktree that touches shared state (the branch, git's worktree records): call it
- * under the workspace lock. The worktree's files come with checkoutWorktree, which needs no lock.
- * `beforeAdd` learns the folder before git creates it (the run registry records it first).
+ * The part of addWorktree that writes git's records: the batch's branch (recorded as the plugin's
+ * write first) and the worktree's registration. It needs no workspace lock: the branch is the
+ * batch's alone (recover.ts `releaseBranch` refuses a second run of the batch), `git worktree add`
+ * keeps a registration it is still making from `git worktree prune`, and the integrity check of a
+ * batch running meanwhile tells a batch worktree being added from anything else. The worktree's
+ * files come with checkoutWorktree. `beforeAdd` learns the folder before git creates it (the run
+ * registry records it first).
  */
 export async function registerWorktree(
   repo: RepoInfo,

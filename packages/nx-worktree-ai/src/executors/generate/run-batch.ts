@@ -23,7 +23,7 @@ import { lookupResult, storeResult, type CachedResult } from '../../worktree/res
 import { sharedSnapshot, type Snapshot } from '../../worktree/snapshot';
 import { listTree, writeTreeOf, type TreeFiles } from '../../worktree/tree';
 import { fileSig, recordPluginWrites, refWrite } from '../../worktree/plugin-writes';
-import { captureBaseline, checkIntegrity, describeFindings, escapingSymlinks, reachedOutsideMessage, type IntegrityBaseline, type IntegrityScope } from '../../worktree/integrity';
+import { captureBaseline, captureSharedState, checkIntegrity, completeBaseline, describeFindings, escapingSymlinks, reachedOutsideMessage, type IntegrityScope } from '../../worktree/integrity';
 import { noRedaction, redactFiles, type Redactor } from '../../utils/redact';
 import { conflictMessage } from './conflict-help';
 import { batchBranchName, checkoutWorktree, prepareWorktree, registerWorktree, removeWorktree, resetWorktree, type Worktree } from '../../worktree/worktree';
@@ -123,21 +123,26 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
   const baseDir = options.worktreeDir ?? defaultWorktreeBase(ctx.root);
   life.checkpoint('before the agent started');
   const scopeOf = (dir: string): IntegrityScope => ({ repo, worktreeDir: dir, branch, baseDir: resolve(ctx.root, baseDir), isOutput: globMatcher(run.outputGlobs) });
-  let baseline: IntegrityBaseline | null = null;
-  const worktree = await withLock(lock, async () => {
+  // Under the lock: the branch freed (a dead run's worktree) and its unintegrated work kept, and the
+  // integrity baseline (what happens before the agent starts only touches the batch's own worktree
+  // and branch), its scans beside the kept-branch check. Not with a setup command, whose own writes
+  // are no agent's doing: the baseline is taken after it.
+  const sharedState = await withLock(lock, async () => {
     await releaseBranch(repo, branch, baseDir, ctx.log);
+    const state = options.setupCommand ? null : captureSharedState(repo, resolve(ctx.root, baseDir)).catch(() => null);
     const kept = await keepUnintegratedBranch(repo, branch);
     if (kept) ctx.log(`[${run.label}] earlier unintegrated work on ${branch} kept as branch ${kept}`);
-    const added = await registerWorktree(repo, baseDir, `${run.project}--${run.spec.name}`, branch, snapshot, chooseCone(run, options, snapshotFiles.size), (dir) =>
-      life.registration.update({ worktree: dir, snapshot, tempFiles: [promptFileOf(dir)] }),
-    );
-    // The integrity baseline in the same hold of the lock: what happens before the agent starts only
-    // touches the worktree. Not with a setup command, whose own writes are no agent's doing.
-    if (!options.setupCommand) baseline = await captureBaseline(scopeOf(added.dir)).catch(() => null);
-    return added;
-  })
+    return state;
+  }).catch(async (error) => {
+    await asked;
+    throw error;
+  });
+  // The worktree outside the lock, side by side with other batches starting (worktree/worktree.ts
+  // registerWorktree); a failed checkout takes its worktree with it.
+  const worktree = await registerWorktree(repo, baseDir, `${run.project}--${run.spec.name}`, branch, snapshot, chooseCone(run, options, snapshotFiles.size), (dir) =>
+    life.registration.update({ worktree: dir, snapshot, tempFiles: [promptFileOf(dir)] }),
+  )
     .then((added) =>
-      // The files, outside the lock (registerWorktree, checkoutWorktree); a failed checkout takes its worktree with it.
       checkoutWorktree(added, snapshot).then(
         () => added,
         async (error) => {
@@ -150,6 +155,7 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
       await asked;
       throw error;
     });
+  const baseline = sharedState ? completeBaseline(sharedState, worktree.dir) : null;
   clock.mark('worktree');
   const { version, error: versionError } = await asked;
   clock.mark('agentVersion');
