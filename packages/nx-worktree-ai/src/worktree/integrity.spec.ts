@@ -6,7 +6,7 @@ import { captureBaseline, captureSharedState, checkIntegrity, completeBaseline, 
 import { fileSig, recordPluginWrites, refWrite } from './plugin-writes';
 import { readRepoInfo } from './repo';
 import { salvageWorktree } from './recover';
-import { registerWorktree, worktreeGitDir } from './worktree';
+import { pointBranch, registerWorktree, worktreeGitDir } from './worktree';
 
 describe('symlinkEscape', () => {
   it.each([
@@ -125,13 +125,14 @@ describe('checkIntegrity on a real repository', () => {
     git(root, 'worktree', 'add', '-q', '--no-checkout', '-b', 'ai/a/z', own);
     const ownScope = { ...scope, worktreeDir: own, branch: 'ai/a/z' };
     const baseline = completeBaseline(shared, own);
-    // During the run the sibling's worktree is finished (its branch recorded, as registerWorktree
-    // does), and another batch adds one.
+    // During the run the sibling's worktree is finished (its branch recorded, as pointBranch does),
+    // and another batch adds one.
     const head = git(root, 'rev-parse', 'HEAD');
     rmSync(halfAdded, { recursive: true });
     recordPluginWrites(scope.repo, [refWrite('refs/heads/ai/b/y', head)]);
     git(root, 'worktree', 'add', '-q', '--no-checkout', '-b', 'ai/b/y', join(base, 'b--y-123abc'));
-    const sibling = await registerWorktree(scope.repo, base, 'c--w', 'ai/c/w', head);
+    await pointBranch(scope.repo, 'ai/c/w', head);
+    const sibling = await registerWorktree(scope.repo, { baseDir: base, name: 'c--w', branch: 'ai/c/w' });
     const copied = join(sibling.gitDir!, 'config.worktree');
     expect(readFileSync(copied, 'utf8')).toContain('sparseCheckout = false');
     expect(await checkIntegrity(ownScope, baseline)).toEqual([]);

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { removeDir, tempDir } from '../../../../testing/temp';
-import { pluginWritesPath, pluginWritesSince, recordPluginWrites, refWrite } from './plugin-writes';
+import { pluginWritesPath, pluginWritesSince, recordPluginWrites, refWrite, type PluginWrite } from './plugin-writes';
 
 describe('plugin writes', () => {
   let repo: { commonDir: string };
@@ -34,6 +34,6 @@ describe('plugin writes', () => {
     // The next move aside drops the oldest generation (the entries of 1000).
     fill(3000);
     recordPluginWrites(repo, [refWrite('refs/heads/ai/a/x', 'c'.repeat(40))], 4000);
-    expect(pluginWritesSince(repo, 0).map((w) => (w as { t: number }).t)).toEqual([2000, ...Array(11).fill(3000), 4000]);
+    expect(pluginWritesSince(repo, 0).map((w) => (w as PluginWrite & { t: number }).t)).toEqual([2000, ...Array(11).fill(3000), 4000]);
   });
 });

@@ -69,7 +69,7 @@ describe('recoverStaleRuns', () => {
 
   it("kills a dead run's agent group, keeps its uncommitted work on its branch and removes worktree, temp files and record", async () => {
     const snapshot = await snapshotWorkspace(repo);
-    const wt = await addWorktree(repo, base, 'auth--login', 'ai/auth/login', snapshot);
+    const wt = await addWorktree(repo, { baseDir: base, name: 'auth--login', branch: 'ai/auth/login', commit: snapshot });
     mkdirSync(join(root, 'node_modules'), { recursive: true });
     symlinkSync(join(root, 'node_modules'), join(wt.dir, 'node_modules'));
     writeFileSync(join(wt.dir, 'libs/auth/src/login.ts'), 'export const login = 1;\n');
@@ -133,7 +133,7 @@ describe('recoverStaleRuns', () => {
 
   it('dry run: reports and changes nothing', async () => {
     const snapshot = await snapshotWorkspace(repo);
-    const wt = await addWorktree(repo, base, 'auth--login', 'ai/auth/login', snapshot);
+    const wt = await addWorktree(repo, { baseDir: base, name: 'auth--login', branch: 'ai/auth/login', commit: snapshot });
     writeFileSync(join(wt.dir, 'new.txt'), 'x');
     const file = writeRecord(repo, deadPid(), { worktree: wt.dir });
     const report = await recoverStaleRuns(repo, { dryRun: true });
@@ -146,7 +146,7 @@ describe('recoverStaleRuns', () => {
 
   it('keeps the work beside the branch when the worktree is no longer on it, as ai-kept/...-interrupted', async () => {
     const snapshot = await snapshotWorkspace(repo);
-    const wt = await addWorktree(repo, base, 'auth--login', 'ai/auth/login', snapshot);
+    const wt = await addWorktree(repo, { baseDir: base, name: 'auth--login', branch: 'ai/auth/login', commit: snapshot });
     writeFileSync(join(wt.dir, 'half.txt'), 'half done\n');
     testGit(wt.dir, 'checkout', '-q', '--detach');
     testGit(root, 'update-ref', 'refs/heads/ai/auth/login', testGit(root, 'rev-parse', 'HEAD'));
@@ -214,7 +214,7 @@ describe('recoverStaleRuns', () => {
     live.finish();
 
     const snapshot = await snapshotWorkspace(repo);
-    const kept = await addWorktree(repo, base, 'auth--login', 'ai/auth/login', snapshot);
+    const kept = await addWorktree(repo, { baseDir: base, name: 'auth--login', branch: 'ai/auth/login', commit: snapshot });
     writeFileSync(join(kept.dir, 'fixed-by-hand.txt'), 'the user fixed it in the kept worktree\n');
     await releaseBranch(repo, 'ai/auth/login', base);
     expect(existsSync(kept.dir)).toBe(false);
@@ -252,7 +252,7 @@ describe('pruneWorkspace', () => {
     repo = await readRepoInfo(root);
     const snapshot = await snapshotWorkspace(repo);
     testGit(root, 'branch', 'ai/api/snap', snapshot);
-    const kept = await addWorktree(repo, base, 'api--kept', 'ai/api/kept', snapshot);
+    const kept = await addWorktree(repo, { baseDir: base, name: 'api--kept', branch: 'ai/api/kept', commit: snapshot });
 
     const dry = await pruneWorkspace(repo, { dryRun: true });
     expect(dry.branchesDeleted.sort()).toEqual(['ai/api/kept', 'ai/api/snap', 'ai/auth/merged']);

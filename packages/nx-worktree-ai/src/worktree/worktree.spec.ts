@@ -10,7 +10,7 @@ import { lookupResult, recordStoredFrom, storeResult } from './result-cache';
 import { SHARED_SNAPSHOT_MS, sharedSnapshot, snapshotWithFiles, snapshotWorkspace } from './snapshot';
 import { recordPluginWrites } from './plugin-writes';
 import { listTree, readCommitRef, readCommitRefs, writeTreeOf } from './tree';
-import { addWorktree, batchBranchName, checkoutWorktree, listWorktrees, prepareWorktree, registerWorktree, removeWorktree, worktreeGitDir } from './worktree';
+import { addWorktree, batchBranchName, checkoutWorktree, listWorktrees, pointBranch, prepareWorktree, registerWorktree, removeWorktree, worktreeGitDir } from './worktree';
 import { withLock } from './lock';
 
 function userState(dir: string) {
@@ -87,7 +87,7 @@ describe('git layer on a real repository', () => {
 
   it('runs a worktree on the batch branch, collects every change and leaves the branch after removal', async () => {
     const snapshot = await snapshotWorkspace(repo);
-    const wt = await addWorktree(repo, outside, 'auth--module', 'ai/auth/module', snapshot);
+    const wt = await addWorktree(repo, { baseDir: outside, name: 'auth--module', branch: 'ai/auth/module', commit: snapshot });
     prepareWorktree(repo, wt, { nodeModules: 'link', copyFiles: ['.env'] });
     expect(readlinkSync(join(wt.dir, 'node_modules'))).toBe(join(repoDir, 'node_modules'));
     expect(readFileSync(join(wt.dir, '.env'), 'utf8')).toBe('SECRET=1\n');
@@ -112,11 +112,16 @@ describe('git layer on a real repository', () => {
     expect(existsSync(join(repoDir, 'node_modules', 'x', 'index.js'))).toBe(true);
   });
 
-  it('registers a worktree, then writes its files without the workspace lock', async () => {
+  it('points the branch, then registers a worktree writing no ref, then writes its files without the workspace lock', async () => {
     const snapshot = await snapshotWorkspace(repo);
-    const wt = await registerWorktree(repo, outside, 'split', 'ai/auth/split', snapshot);
-    expect(readdirSync(wt.dir)).toEqual(['.git']);
+    await pointBranch(repo, 'ai/auth/split', snapshot);
     expect(testGit(repoDir, 'rev-parse', 'ai/auth/split')).toBe(snapshot);
+    // What other batches' integrity checks compare: registering a worktree changes no ref.
+    const refs = testGit(repoDir, 'for-each-ref', '--format=%(refname) %(objectname)');
+    const wt = await registerWorktree(repo, { baseDir: outside, name: 'split', branch: 'ai/auth/split' });
+    expect(testGit(repoDir, 'for-each-ref', '--format=%(refname) %(objectname)')).toBe(refs);
+    expect(readdirSync(wt.dir)).toEqual(['.git']);
+    expect(testGit(wt.dir, 'symbolic-ref', 'HEAD')).toBe('refs/heads/ai/auth/split');
     // The checkout takes no lock: it completes while the workspace lock is held (here by the test itself).
     await withLock(lockPath(repo), () => checkoutWorktree(wt, snapshot));
     expect(readFileSync(join(wt.dir, 'notes.txt'), 'utf8')).toBe('untracked\n');
@@ -129,7 +134,7 @@ describe('git layer on a real repository', () => {
     writeFiles(repoDir, { 'libs/a/1.ts': 'a1', 'libs/b/1.ts': 'b1', 'apps/c/1.ts': 'c1', 'libs/README.md': 'libs' });
     const configBefore = readFileSync(join(repoDir, '.git', 'config'), 'utf8');
     const snapshot = await snapshotWorkspace(repo);
-    const wt = await addWorktree(repo, outside, 'sparse', 'ai/a/s', snapshot, ['libs/a']);
+    const wt = await addWorktree(repo, { baseDir: outside, name: 'sparse', branch: 'ai/a/s', commit: snapshot, cone: ['libs/a'] });
     expect(existsSync(join(wt.dir, 'libs/a/1.ts'))).toBe(true);
     expect(existsSync(join(wt.dir, 'README.md'))).toBe(true);
     expect(existsSync(join(wt.dir, 'libs/b'))).toBe(false);
@@ -155,13 +160,13 @@ describe('git layer on a real repository', () => {
 
   it('refuses a worktree folder inside the workspace', async () => {
     const snapshot = await snapshotWorkspace(repo);
-    await expect(addWorktree(repo, join(repoDir, 'tmp'), 'x', 'ai/x/y', snapshot)).rejects.toThrow(/inside the workspace/);
+    await expect(addWorktree(repo, { baseDir: join(repoDir, 'tmp'), name: 'x', branch: 'ai/x/y', commit: snapshot })).rejects.toThrow(/inside the workspace/);
   });
 
   it('makes a cone of nested folders, and of a folder inside another', async () => {
     writeFiles(repoDir, { 'libs/x/y/z/1.ts': 'deep', 'libs/x/y/2.ts': 'y', 'libs/x/3.ts': 'x', 'libs/x/w/4.ts': 'w', 'apps/q/5.ts': 'q', 'apps/q/r/6.ts': 'r' });
     const snapshot = await snapshotWorkspace(repo);
-    const wt = await addWorktree(repo, outside, 'nested', 'ai/a/n', snapshot, ['libs/x/y', 'apps/q/', 'apps/q/r']);
+    const wt = await addWorktree(repo, { baseDir: outside, name: 'nested', branch: 'ai/a/n', commit: snapshot, cone: ['libs/x/y', 'apps/q/', 'apps/q/r'] });
     const present = (path: string) => existsSync(join(wt.dir, path));
     expect(['libs/x/y/z/1.ts', 'libs/x/y/2.ts', 'libs/x/3.ts', 'apps/q/5.ts', 'apps/q/r/6.ts', 'README.md'].filter((p) => !present(p))).toEqual([]);
     expect(['libs/x/w/4.ts', 'libs/auth/index.ts'].filter(present)).toEqual([]);
@@ -172,8 +177,8 @@ describe('git layer on a real repository', () => {
 
   it('replaces a worktree a killed run left holding the branch', async () => {
     const snapshot = await snapshotWorkspace(repo);
-    const stale = await addWorktree(repo, outside, 'a--b', 'ai/a/b', snapshot);
-    const fresh = await addWorktree(repo, outside, 'a--b', 'ai/a/b', snapshot);
+    const stale = await addWorktree(repo, { baseDir: outside, name: 'a--b', branch: 'ai/a/b', commit: snapshot });
+    const fresh = await addWorktree(repo, { baseDir: outside, name: 'a--b', branch: 'ai/a/b', commit: snapshot });
     expect(existsSync(stale.dir)).toBe(false);
     expect(existsSync(fresh.dir)).toBe(true);
   });

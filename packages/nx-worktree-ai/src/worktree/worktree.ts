@@ -50,44 +50,57 @@ export function assertOutsideWorkspace(root: string, dir: string): void {
   }
 }
 
+/** A batch worktree to add: where, on which branch, of which commit, and (sparse) which folders. */
+export interface WorktreeSpec {
+  /** Folder holding the worktrees (outside the workspace). */
+  baseDir: string;
+  /** Start of the folder's name (a random suffix follows). */
+  name: string;
+  branch: string;
+  commit: string;
+  /** Folders of a sparse worktree (plus top-level files: sparse.ts); null or absent for a full checkout. */
+  cone?: string[] | null;
+  /** Learns the folder before git creates it (the run registry records it first). */
+  beforeAdd?: (dir: string) => void;
+}
+
 /**
  * Adds a worktree of `commit` on `branch` (created or reset to `commit`) in a fresh folder under
- * `baseDir` and checks it out; with a `cone`, only those folders (and top-level files: sparse.ts).
- * Arguments as registerWorktree's.
+ * `baseDir` and checks it out: pointBranch, registerWorktree and checkoutWorktree in turn.
  */
-export async function addWorktree(...args: Parameters<typeof registerWorktree>): Promise<Worktree> {
-  const worktree = await registerWorktree(...args);
-  const commit = args[4];
-  await checkoutWorktree(worktree, commit);
+export async function addWorktree(repo: RepoInfo, spec: WorktreeSpec): Promise<Worktree> {
+  await pointBranch(repo, spec.branch, spec.commit);
+  const worktree = await registerWorktree(repo, spec);
+  await checkoutWorktree(worktree, spec.commit);
   return worktree;
 }
 
 /**
- * The part of addWorktree that writes git's records: the batch's branch (recorded as the plugin's
- * write first) and the worktree's registration. It needs no workspace lock: the branch is the
- * batch's alone (recover.ts `releaseBranch` refuses a second run of the batch), `git worktree add`
- * keeps a registration it is still making from `git worktree prune`, and the integrity check of a
- * batch running meanwhile tells a batch worktree being added from anything else. The worktree's
- * files come with checkoutWorktree. `beforeAdd` learns the folder before git creates it (the run
- * registry records it first).
+ * Creates the batch branch at `commit`, or resets it there, recorded as the plugin's write first.
+ * Call it under the workspace lock: another batch's integrity check then sees the branch move
+ * together with its record (worktree/plugin-writes.ts), never the one without the other.
  */
-export async function registerWorktree(
-  repo: RepoInfo,
-  baseDir: string,
-  name: string,
-  branch: string,
-  commit: string,
-  cone: string[] | null = null,
-  beforeAdd?: (dir: string) => void,
-): Promise<Worktree> {
+export async function pointBranch(repo: RepoInfo, branch: string, commit: string): Promise<void> {
+  recordPluginWrites(repo, [refWrite(`refs/heads/${branch}`, commit)]);
+  await git(repo.root, ['update-ref', '-m', 'nx-worktree-ai: batch worktree', `refs/heads/${branch}`, commit]);
+}
+
+/**
+ * Registers a worktree on `branch` (where pointBranch put it) in a fresh folder, without its files
+ * (checkoutWorktree writes them). No workspace lock needed: it writes no shared ref, only git's
+ * records of the new worktree; `git worktree add` keeps a registration it is still making from
+ * `git worktree prune`, and the integrity check of a batch running meanwhile tells a batch worktree
+ * being added from anything else.
+ */
+export async function registerWorktree(repo: RepoInfo, spec: Omit<WorktreeSpec, 'commit'>): Promise<Worktree> {
+  const { name, branch, cone = null } = spec;
   // Absolute, so neither git nor the agent ever sees a folder name that reads as an option.
-  baseDir = resolve(repo.root, baseDir);
+  const baseDir = resolve(repo.root, spec.baseDir);
   assertOutsideWorkspace(repo.root, baseDir);
   mkdirSync(baseDir, { recursive: true });
   const dir = join(baseDir, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}-${randomBytes(3).toString('hex')}`);
-  beforeAdd?.(dir);
-  recordPluginWrites(repo, [refWrite(`refs/heads/${branch}`, commit)]);
-  const add = ['worktree', 'add', '--quiet', '--no-checkout', '-B', branch, '--', dir, commit];
+  spec.beforeAdd?.(dir);
+  const add = ['worktree', 'add', '--quiet', '--no-checkout', '--', dir, branch];
   await git(repo.root, add).catch(async (error) => {
     if (!(error instanceof GitError) || !/already (checked out|used by worktree)/.test(error.stderr)) throw error;
     // A registration whose folder is gone (prune), or a stale worktree of ours on the branch.

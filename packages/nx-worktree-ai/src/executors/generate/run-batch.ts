@@ -26,7 +26,7 @@ import { fileSig, recordPluginWrites, refWrite } from '../../worktree/plugin-wri
 import { captureBaseline, captureSharedState, checkIntegrity, completeBaseline, describeFindings, escapingSymlinks, reachedOutsideMessage, type IntegrityScope } from '../../worktree/integrity';
 import { noRedaction, redactFiles, type Redactor } from '../../utils/redact';
 import { conflictMessage } from './conflict-help';
-import { batchBranchName, checkoutWorktree, prepareWorktree, registerWorktree, removeWorktree, resetWorktree, type Worktree } from '../../worktree/worktree';
+import { batchBranchName, checkoutWorktree, pointBranch, prepareWorktree, registerWorktree, removeWorktree, resetWorktree, type Worktree } from '../../worktree/worktree';
 import { releaseBranch } from '../../worktree/recover';
 import { beginRun, type RunLifecycle } from './run-lifecycle';
 import { RunInterrupted } from '../../utils/signal-guard';
@@ -123,15 +123,16 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
   const baseDir = options.worktreeDir ?? defaultWorktreeBase(ctx.root);
   life.checkpoint('before the agent started');
   const scopeOf = (dir: string): IntegrityScope => ({ repo, worktreeDir: dir, branch, baseDir: resolve(ctx.root, baseDir), isOutput: globMatcher(run.outputGlobs) });
-  // Under the lock: the branch freed (a dead run's worktree) and its unintegrated work kept, and the
-  // integrity baseline (what happens before the agent starts only touches the batch's own worktree
-  // and branch), its scans beside the kept-branch check. Not with a setup command, whose own writes
-  // are no agent's doing: the baseline is taken after it.
+  // Under the lock: the branch freed (a dead run's worktree), its unintegrated work kept, the branch
+  // pointed at the snapshot, and the integrity baseline (what happens before the agent starts only
+  // touches the batch's own worktree and branch), its scans beside the rest. Not with a setup
+  // command, whose own writes are no agent's doing: the baseline is taken after it.
   const sharedState = await withLock(lock, async () => {
     await releaseBranch(repo, branch, baseDir, ctx.log);
     const state = options.setupCommand ? null : captureSharedState(repo, resolve(ctx.root, baseDir)).catch(() => null);
     const kept = await keepUnintegratedBranch(repo, branch);
     if (kept) ctx.log(`[${run.label}] earlier unintegrated work on ${branch} kept as branch ${kept}`);
+    await pointBranch(repo, branch, snapshot);
     return state;
   }).catch(async (error) => {
     await asked;
@@ -139,9 +140,8 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
   });
   // The worktree outside the lock, side by side with other batches starting (worktree/worktree.ts
   // registerWorktree); a failed checkout takes its worktree with it.
-  const worktree = await registerWorktree(repo, baseDir, `${run.project}--${run.spec.name}`, branch, snapshot, chooseCone(run, options, snapshotFiles.size), (dir) =>
-    life.registration.update({ worktree: dir, snapshot, tempFiles: [promptFileOf(dir)] }),
-  )
+  const cone = chooseCone(run, options, snapshotFiles.size);
+  const worktree = await registerWorktree(repo, { baseDir, name: `${run.project}--${run.spec.name}`, branch, cone, beforeAdd: (dir) => life.registration.update({ worktree: dir, snapshot, tempFiles: [promptFileOf(dir)] }) })
     .then((added) =>
       checkoutWorktree(added, snapshot).then(
         () => added,

@@ -31,7 +31,7 @@ describe('nx g nx-worktree-ai:prune', () => {
   /** What a SIGKILLed run leaves: a record of a dead pid, its worktree with unfinished work. */
   async function crashedRun(): Promise<{ worktree: string; record: string }> {
     const repo = await readRepoInfo(root);
-    const worktree = (await addWorktree(repo, base, 'auth--login', 'ai/auth/login', await snapshotWorkspace(repo))).dir;
+    const worktree = (await addWorktree(repo, { baseDir: base, name: 'auth--login', branch: 'ai/auth/login', commit: await snapshotWorkspace(repo) })).dir;
     writeFileSync(join(worktree, 'login.ts'), 'export const login = 1;\n');
     const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
     const run = RunRegistration.start(repo, { workspace: root, project: 'auth', batch: 'login', branch: 'ai/auth/login' });
