@@ -6,7 +6,7 @@ import { captureBaseline, captureSharedState, checkIntegrity, completeBaseline, 
 import { fileSig, recordPluginWrites, refWrite } from './plugin-writes';
 import { readRepoInfo } from './repo';
 import { salvageWorktree } from './recover';
-import { pointBranch, registerWorktree, worktreeGitDir } from './worktree';
+import { pointBranch, registerWorktree, removeWorktree, worktreeGitDir } from './worktree';
 
 describe('symlinkEscape', () => {
   it.each([
@@ -139,6 +139,22 @@ describe('checkIntegrity on a real repository', () => {
     // A config.worktree that is not git's copy is reported, in a sibling batch's worktree as anywhere.
     writeFileSync(copied, '[core]\n\tfsmonitor = touch planted\n');
     expect(await checkIntegrity(ownScope, baseline)).toEqual([`created .git/worktrees/${basename(sibling.dir)}/config.worktree`]);
+    await removeWorktree(scope.repo, sibling);
+  });
+
+  it("sees a sibling batch's worktree removed with its config.worktree as the plugin's; a config.worktree deleted alone is reported", async () => {
+    git(root, 'config', 'extensions.worktreeConfig', 'true');
+    git(root, 'config', '--worktree', 'core.sparseCheckout', 'false');
+    const head = git(root, 'rev-parse', 'HEAD');
+    const siblings = [];
+    for (const name of ['b--y', 'c--w']) {
+      await pointBranch(scope.repo, `ai/${name.replace('--', '/')}`, head);
+      siblings.push(await registerWorktree(scope.repo, { baseDir: base, name, branch: `ai/${name.replace('--', '/')}` }));
+    }
+    const baseline = await captureBaseline(scope);
+    await removeWorktree(scope.repo, siblings[0]);
+    rmSync(join(siblings[1].gitDir!, 'config.worktree'));
+    expect(await checkIntegrity(scope, baseline)).toEqual([`deleted .git/worktrees/${basename(siblings[1].dir)}/config.worktree`]);
   });
 
   it("reports another worktree's registration removed or its HEAD moved, but not a pruned one", async () => {

@@ -110,7 +110,7 @@ export async function checkIntegrity(scope: IntegrityScope, baseline: IntegrityB
   findings.push(...headFindings(scope, baseline, headsAfter, writes));
   findings.push(
     ...changedFiles(baseline.gitFiles, gitFileState(scope.repo))
-      .filter(([path, how]) => !(how === 'created' && copiedIntoBatchWorktree(scope.repo, path, headsAfter)))
+      .filter(([path, how]) => !comesWithABatchWorktree(scope.repo, path, how, baseline.heads, headsAfter))
       .map(([path, how]) => `${how} ${shownPath(scope.repo, path)}`),
   );
   findings.push(...changedFiles(baseline.around, aroundState(scope.baseDir, scope.worktreeDir)).map(([path, how]) => `${how} ${shownPath(scope.repo, path)} outside the worktree`));
@@ -315,14 +315,19 @@ function gitFileState(repo: RepoInfo): Map<string, string> {
 
 /**
  * With `extensions.worktreeConfig` (which `git sparse-checkout` turns on), `git worktree add` copies
- * the main worktree's config.worktree into the worktree it adds: a batch worktree added during the
- * run brings one. Explained only when it is exactly the main worktree's (git drops core.bare and
- * core.worktree from its copy; a main config.worktree holding those is reported, safe side).
+ * the main worktree's config.worktree into the worktree it adds, and `git worktree remove` takes it
+ * away with the worktree: batch worktrees added or removed during the run bring or take one. A new
+ * one is explained only when it is exactly the main worktree's (git drops core.bare and
+ * core.worktree from its copy; a main config.worktree holding those is reported, safe side); a
+ * deleted one only when its worktree's whole registration went with it (headFindings reports a
+ * registration removed that was not a batch's).
  */
-function copiedIntoBatchWorktree(repo: RepoInfo, path: string, heads: Map<string, string>): boolean {
+function comesWithABatchWorktree(repo: RepoInfo, path: string, how: string, headsBefore: Map<string, string>, headsAfter: Map<string, string>): boolean {
   const admin = join(repo.commonDir, 'worktrees');
   if (dirname(dirname(path)) !== admin || basename(path) !== 'config.worktree') return false;
-  return isBatchHead(heads.get(basename(dirname(path)))) && contentSig(path) === contentSig(join(repo.commonDir, 'config.worktree'));
+  const name = basename(dirname(path));
+  if (how === 'created') return isBatchHead(headsAfter.get(name)) && contentSig(path) === contentSig(join(repo.commonDir, 'config.worktree'));
+  return how === 'deleted' && isBatchHead(headsBefore.get(name)) && !existsSync(dirname(path));
 }
 
 function globalConfigFiles(): string[] {

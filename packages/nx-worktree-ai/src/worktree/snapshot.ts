@@ -56,21 +56,26 @@ export interface Snapshot {
   shared: boolean;
 }
 
-/** Call under the workspace lock. */
-export async function sharedSnapshot(repo: RepoInfo, run = nxRunId(), now = Date.now()): Promise<Snapshot> {
+/**
+ * Call under the workspace lock. A shared snapshot's files are listed after the caller releases
+ * it (`files`, pending: a commit never changes), so batches started together do not list them in
+ * turn; a listing that fails (the commit gone, `git gc --prune=now` meanwhile) is an error then.
+ */
+export async function sharedSnapshot(repo: RepoInfo, run = nxRunId(), now = Date.now()): Promise<Omit<Snapshot, 'files'> & { files: Promise<TreeFiles> }> {
   const stateFile = join(pluginDir(repo), 'last-snapshot.json');
   const last = run ? readLastSnapshot(stateFile) : null;
   const fresh = !!last && last.run === run && last.head === repo.head && now - last.at >= 0 && now - last.at <= SHARED_SNAPSHOT_MS;
   if (last && fresh && !pluginWritesSince(repo, last.at).some((w) => w.kind === 'file')) {
-    const files = await listTree(repo.root, last.commit).catch(() => null);
-    if (files) return { commit: last.commit, files, shared: true };
+    const files = listTree(repo.root, last.commit);
+    files.catch(() => undefined); // awaited by the caller
+    return { commit: last.commit, files, shared: true };
   }
   const taken = await snapshotWithFiles(repo);
   if (run) {
     mkdirSync(dirname(stateFile), { recursive: true });
     writeFileSync(stateFile, JSON.stringify({ commit: taken.commit, head: repo.head, at: now, run } satisfies LastSnapshot));
   }
-  return { ...taken, shared: false };
+  return { commit: taken.commit, files: Promise.resolve(taken.files), shared: false };
 }
 
 function readLastSnapshot(file: string): LastSnapshot | null {

@@ -68,14 +68,15 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
   const prompt = renderPrompt(run);
   const branch = batchBranchName(run.project, run.spec.name);
   // Crash safety: clean up after dead runs, register this one, hold signals until it ends.
-  let snapshot: Snapshot | undefined;
+  let chosen: Awaited<ReturnType<typeof sharedSnapshot>> | undefined;
   const life = await beginRun(repo, lock, { root: ctx.root, project: run.project, batch: run.spec.name, branch }, ctx.log, async () => {
     clock.mark('start');
-    snapshot = await sharedSnapshot(repo);
+    chosen = await sharedSnapshot(repo);
   });
-  clock.mark('snapshot');
   try {
-    return await runBatchSteps(run, options, ctx, { startedAt, clock, repo, lock, prompt, branch, life, snapshot: snapshot! });
+    const snapshot: Snapshot = { ...chosen!, files: await chosen!.files };
+    clock.mark('snapshot');
+    return await runBatchSteps(run, options, ctx, { startedAt, clock, repo, lock, prompt, branch, life, snapshot });
   } catch (error) {
     if (error instanceof RunInterrupted) throw new BatchFailure(error.message, null);
     throw error;
