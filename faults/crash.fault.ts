@@ -347,6 +347,10 @@ describe('faults: processes killed, hung, interrupted, crashed', () => {
       const { projects, batches } = sixteenBatches();
       env = await createFaultEnv({ projects, batches, delayMs: 200, prefix: 'nxwa-fault-16-' });
       const e = env;
+      // As `git sparse-checkout` leaves a repository: every worktree git adds gets a copy of the
+      // main worktree's config.worktree while the other batches' agents run.
+      git(e.ws.root, 'config', 'extensions.worktreeConfig', 'true');
+      git(e.ws.root, 'config', '--worktree', 'core.sparseCheckout', 'false');
       const before = snapshotWorkspaceState(e.ws);
       let peak = 0;
       const nx = e.startNx(RUN_MANY(16));

@@ -135,7 +135,13 @@ describe('checkIntegrity on a real repository', () => {
     const sibling = await registerWorktree(scope.repo, { baseDir: base, name: 'c--w', branch: 'ai/c/w' });
     const copied = join(sibling.gitDir!, 'config.worktree');
     expect(readFileSync(copied, 'utf8')).toContain('sparseCheckout = false');
+    // And one is half added when the check runs: its config.worktree copied, its HEAD not yet set.
+    const adding = join(root, '.git/worktrees/d--q-111111');
+    mkdirSync(adding);
+    writeFileSync(join(adding, 'HEAD'), `${'0'.repeat(40)}\n`);
+    writeFileSync(join(adding, 'config.worktree'), readFileSync(join(root, '.git/config.worktree')));
     expect(await checkIntegrity(ownScope, baseline)).toEqual([]);
+    rmSync(adding, { recursive: true });
     // A config.worktree that is not git's copy is reported, in a sibling batch's worktree as anywhere.
     writeFileSync(copied, '[core]\n\tfsmonitor = touch planted\n');
     expect(await checkIntegrity(ownScope, baseline)).toEqual([`created .git/worktrees/${basename(sibling.dir)}/config.worktree`]);
@@ -151,8 +157,15 @@ describe('checkIntegrity on a real repository', () => {
       await pointBranch(scope.repo, `ai/${name.replace('--', '/')}`, head);
       siblings.push(await registerWorktree(scope.repo, { baseDir: base, name, branch: `ai/${name.replace('--', '/')}` }));
     }
+    // A third one half added when the baseline is taken (config.worktree copied, HEAD not yet set),
+    // then removed during the run.
+    const adding = join(root, '.git/worktrees/d--q-111111');
+    mkdirSync(adding);
+    writeFileSync(join(adding, 'HEAD'), `${'0'.repeat(40)}\n`);
+    writeFileSync(join(adding, 'config.worktree'), readFileSync(join(root, '.git/config.worktree')));
     const baseline = await captureBaseline(scope);
     await removeWorktree(scope.repo, siblings[0]);
+    rmSync(adding, { recursive: true });
     rmSync(join(siblings[1].gitDir!, 'config.worktree'));
     expect(await checkIntegrity(scope, baseline)).toEqual([`deleted .git/worktrees/${basename(siblings[1].dir)}/config.worktree`]);
   });

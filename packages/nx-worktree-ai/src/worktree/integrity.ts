@@ -316,18 +316,20 @@ function gitFileState(repo: RepoInfo): Map<string, string> {
 /**
  * With `extensions.worktreeConfig` (which `git sparse-checkout` turns on), `git worktree add` copies
  * the main worktree's config.worktree into the worktree it adds, and `git worktree remove` takes it
- * away with the worktree: batch worktrees added or removed during the run bring or take one. A new
- * one is explained only when it is exactly the main worktree's (git drops core.bare and
- * core.worktree from its copy; a main config.worktree holding those is reported, safe side); a
- * deleted one only when its worktree's whole registration went with it (headFindings reports a
- * registration removed that was not a batch's).
+ * away with the worktree: batch worktrees added or removed during the run (other batches add theirs
+ * without the workspace lock) bring or take one. Explained only for a worktree on a batch branch or
+ * one git is still adding (no HEAD yet in `heads`): a new one when it is exactly the main worktree's
+ * (git drops core.bare and core.worktree from its copy; a main config.worktree holding those is
+ * reported, safe side), a deleted one when its worktree's whole registration went with it
+ * (headFindings reports a registration removed that was not a batch's).
  */
 function comesWithABatchWorktree(repo: RepoInfo, path: string, how: string, headsBefore: Map<string, string>, headsAfter: Map<string, string>): boolean {
   const admin = join(repo.commonDir, 'worktrees');
   if (dirname(dirname(path)) !== admin || basename(path) !== 'config.worktree') return false;
   const name = basename(dirname(path));
-  if (how === 'created') return isBatchHead(headsAfter.get(name)) && contentSig(path) === contentSig(join(repo.commonDir, 'config.worktree'));
-  return how === 'deleted' && isBatchHead(headsBefore.get(name)) && !existsSync(dirname(path));
+  const batchOrAdding = (head: string | undefined) => head === undefined || isBatchHead(head);
+  if (how === 'created') return batchOrAdding(headsAfter.get(name)) && contentSig(path) === contentSig(join(repo.commonDir, 'config.worktree'));
+  return how === 'deleted' && batchOrAdding(headsBefore.get(name)) && !existsSync(dirname(path));
 }
 
 function globalConfigFiles(): string[] {

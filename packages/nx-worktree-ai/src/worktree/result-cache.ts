@@ -1,6 +1,6 @@
 import { git, PLUGIN_IDENTITY } from './git';
 import type { RepoInfo } from './repo';
-import { listTree, readBlobs, readCommitRef, writeBlobs, writeTreeOf, type TreeFiles } from './tree';
+import { listTree, readBlobs, readCommitRef, type TreeFiles } from './tree';
 import { recordPluginWrites, refWrite } from './plugin-writes';
 
 /**
@@ -48,18 +48,58 @@ async function readRecord(repo: RepoInfo, key: string, withArtifacts: boolean): 
 /** Trailer of a record: the batch commit it was stored from (isIntegrated's quick answer). */
 export const STORED_FROM_TRAILER = 'Nx-Worktree-Ai-Commit';
 
-/** Stores a run's outputs and artifacts under `key`; `from` is the batch commit they come from. */
+/**
+ * Stores a run's outputs and artifacts under `key`; `from` is the batch commit they come from. One
+ * `git fast-import` writes the artifacts' blobs, the trees, the record commit (no parent) and its
+ * ref, where separate commands took five git processes. Call under the workspace lock: the ref
+ * write is recorded for other batches' integrity checks right after it is made.
+ */
 export async function storeResult(repo: RepoInfo, key: string, outputs: TreeFiles, artifacts: Record<string, string | Buffer>, from?: string): Promise<string> {
-  const files: TreeFiles = new Map();
-  const names = Object.keys(artifacts);
-  const oids = await writeBlobs(repo, Object.values(artifacts));
-  names.forEach((name, i) => files.set(name, { mode: '100644', oid: oids[i] }));
-  for (const [path, entry] of outputs) files.set(`${RECORD_OUTPUTS}${path}`, entry);
-  const tree = await writeTreeOf(repo, files);
-  const record = await git(repo.root, ['commit-tree', tree], { env: PLUGIN_IDENTITY, input: `nx-worktree-ai result ${key}\n${from ? `\n${STORED_FROM_TRAILER}: ${from}\n` : ''}` });
-  recordPluginWrites(repo, [refWrite(`${CACHE_REF_PREFIX}${key}`, record)]);
-  await git(repo.root, ['update-ref', `${CACHE_REF_PREFIX}${key}`, record]);
+  const ref = `${CACHE_REF_PREFIX}${key}`;
+  const stream = new FastImportStream();
+  stream.line(`reset ${ref}`);
+  stream.line(`commit ${ref}`);
+  stream.line('mark :1');
+  stream.line(`committer ${PLUGIN_IDENTITY.GIT_COMMITTER_NAME} <${PLUGIN_IDENTITY.GIT_COMMITTER_EMAIL}> ${Math.floor(Date.now() / 1000)} +0000`);
+  stream.data(`nx-worktree-ai result ${key}\n${from ? `\n${STORED_FROM_TRAILER}: ${from}\n` : ''}`);
+  for (const [name, content] of Object.entries(artifacts)) {
+    stream.line(`M 100644 inline ${quotedPath(name)}`);
+    stream.data(content);
+  }
+  for (const [path, entry] of outputs) stream.line(`M ${entry.mode} ${entry.oid} ${quotedPath(`${RECORD_OUTPUTS}${path}`)}`);
+  // The record's id on stdout; `done` ends the stream (a cut-off one then fails instead of storing half).
+  stream.line('get-mark :1');
+  stream.line('done');
+  // --force: a key stored before is replaced by a commit that does not descend from the old one.
+  const record = await git(repo.root, ['fast-import', '--quiet', '--force', '--done'], { input: stream.bytes() });
+  recordPluginWrites(repo, [refWrite(ref, record)]);
   return record;
+}
+
+/** A `git fast-import` input stream (commands and `data` blocks, byte counts exact). */
+class FastImportStream {
+  private readonly parts: Buffer[] = [];
+  line(text: string): void {
+    this.parts.push(Buffer.from(`${text}\n`));
+  }
+  data(content: string | Buffer): void {
+    const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
+    this.parts.push(Buffer.from(`data ${bytes.length}\n`), bytes, Buffer.from('\n'));
+  }
+  bytes(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+}
+
+/** A path in fast-import's C-style quotes: any byte may follow, the quote, backslash and controls escaped. */
+function quotedPath(path: string): string {
+  const escaped = path.replace(/["\\\x00-\x1f\x7f]/g, (c) => {
+    if (c === '"' || c === '\\') return `\\${c}`;
+    if (c === '\n') return '\\n';
+    if (c === '\t') return '\\t';
+    return `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`;
+  });
+  return `"${escaped}"`;
 }
 
 /**

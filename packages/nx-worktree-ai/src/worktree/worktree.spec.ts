@@ -254,6 +254,25 @@ describe('git layer on a real repository', () => {
     expect(hit?.artifacts['result.json'].toString()).toBe('{"a":1}');
     expect([...hit!.artifacts['changes.patch']]).toEqual([0, 1, 2]);
   });
+
+  it('stores a record with git fast-import: odd path names intact, a key stored again replaced, its objects loose', async () => {
+    const snapshot = await snapshotWorkspace(repo);
+    const blob = testGit(repoDir, 'rev-parse', `${snapshot}:README.md`);
+    const odd = ['libs/a b/"quoted".ts', 'libs/back\\slash.ts', 'libs/ünï/cödé.ts', 'libs/tab\tname.ts', 'libs/x.sh'];
+    const outputs = new Map(odd.map((path, i) => [path, { mode: i === 4 ? '100755' : '100644', oid: blob }]));
+    const first = await storeResult(repo, 'odd', outputs, { 'result.json': '{"n":1}\n' }, 'a'.repeat(40));
+    expect((await lookupResult(repo, 'odd'))?.outputs).toEqual(outputs);
+    expect(await recordStoredFrom(repo, 'odd', 'a'.repeat(40))).toBe(true);
+    expect(testGit(repoDir, 'log', '-1', '--format=%an <%ae>|%cn <%ce>|%s', first)).toBe('nx-worktree-ai <nx-worktree-ai@users.noreply.invalid>|nx-worktree-ai <nx-worktree-ai@users.noreply.invalid>|nx-worktree-ai result odd');
+    // Stored again under the same key (a rerun with --skip-nx-cache): a new record without a parent.
+    const second = await storeResult(repo, 'odd', new Map([...outputs].slice(0, 1)), { 'result.json': '{"n":2}\n' });
+    expect(second).not.toBe(first);
+    expect(testGit(repoDir, 'rev-parse', 'refs/nx-worktree-ai/cache/odd')).toBe(second);
+    expect(testGit(repoDir, 'rev-list', '--count', second)).toBe('1');
+    expect((await lookupResult(repo, 'odd'))?.artifacts['result.json'].toString()).toBe('{"n":2}\n');
+    // A few objects per record: written loose, not as one more pack per record.
+    expect(testGit(repoDir, 'count-objects', '-v')).toMatch(/^packs: 0$/m);
+  });
 });
 
 describe('integration into the workspace', () => {
