@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { claudeTestEnv, startAnthropicServer, type AnthropicServer, type ScriptRule } from '../testing/scripted-model/anthropic';
-import { git, removeDir, tempDir } from '../testing/temp';
+import { git, removeDir, tempDir, useWorktreeConfig } from '../testing/temp';
 import { createWorkspace, readResult, runNx, type BatchDef, type NxResult, type ProjectDef, type Workspace } from '../testing/workspace';
 
 jest.setTimeout(10 * 60_000);
@@ -75,10 +75,9 @@ test('--parallel 8 with a claude cap of 2: the model never sees more than 2 sess
   nxJson.targetDefaults = { 'nx-worktree-ai:generate': { options: { agentConcurrency: { claude: 2 } } } };
   writeFileSync(join(ws.root, 'nx.json'), JSON.stringify(nxJson, null, 2));
   git(ws.root, 'commit', '-qam', 'cap claude at 2');
-  // A repository as `git sparse-checkout` leaves it (extensions.worktreeConfig): git copies the main
-  // worktree's config.worktree into every batch worktree it adds, while other batches' agents run.
-  git(ws.root, 'config', 'extensions.worktreeConfig', 'true');
-  git(ws.root, 'config', '--worktree', 'core.sparseCheckout', 'false');
+  // git copies the main worktree's config.worktree into every batch worktree it adds, while other
+  // batches' agents run.
+  useWorktreeConfig(ws.root);
 
   const before = server.requests.length;
   const res = await runNx(ws, ['run-many', '-t', 'ai-generate', '--parallel', '8', '--output-style=static'], { env });

@@ -10,7 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { git, snapshotWorkspaceState, stripAnsi, tryReadResult, type NxResult, type WorkspaceState } from '../testing/workspace';
+import { git, snapshotWorkspaceState, stripAnsi, tryReadResult, useWorktreeConfig, type NxResult, type WorkspaceState } from '../testing/workspace';
 import { AUTH_MODULE, DASHBOARD_SCAFFOLD, SAMPLE_PROJECTS, SIX_BATCHES, type FixtureBatch } from '../testing/fixtures/six-batches';
 import type { RequestLogEntry } from '../testing/scripted-model/anthropic';
 import { recordFault } from './support/record';
@@ -347,10 +347,9 @@ describe('faults: processes killed, hung, interrupted, crashed', () => {
       const { projects, batches } = sixteenBatches();
       env = await createFaultEnv({ projects, batches, delayMs: 200, prefix: 'nxwa-fault-16-' });
       const e = env;
-      // As `git sparse-checkout` leaves a repository: every worktree git adds gets a copy of the
-      // main worktree's config.worktree while the other batches' agents run.
-      git(e.ws.root, 'config', 'extensions.worktreeConfig', 'true');
-      git(e.ws.root, 'config', '--worktree', 'core.sparseCheckout', 'false');
+      // Every worktree git adds gets a copy of the main worktree's config.worktree while the other
+      // batches' agents run.
+      useWorktreeConfig(e.ws.root);
       const before = snapshotWorkspaceState(e.ws);
       let peak = 0;
       const nx = e.startNx(RUN_MANY(16));

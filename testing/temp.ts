@@ -32,6 +32,15 @@ export const TEST_GIT_IDENTITY = {
   GIT_COMMITTER_EMAIL: 'test@example.invalid',
 };
 
+/**
+ * Makes `root` a repository as `git sparse-checkout` leaves it (extensions.worktreeConfig, a
+ * config.worktree in the main worktree): git then copies that file into every worktree it adds.
+ */
+export function useWorktreeConfig(root: string): void {
+  git(root, 'config', 'extensions.worktreeConfig', 'true');
+  git(root, 'config', '--worktree', 'core.sparseCheckout', 'false');
+}
+
 /** A git repo with `files` committed on main. */
 export function gitRepo(files: Record<string, string>, prefix?: string): string {
   const dir = tempDir(prefix);

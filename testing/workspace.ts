@@ -30,7 +30,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, relative, resolve, sep } from 'node:path';
 import { git, removeDir, tempDir, TEST_GIT_IDENTITY, writeFiles } from './temp';
 
-export { git } from './temp';
+export { git, useWorktreeConfig } from './temp';
 
 /** The repository checkout this file belongs to (testing/ is one level below it). */
 export const REPO_ROOT = resolve(__dirname, '..');

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { applyPlan } from './apply';
 import { basename, join } from 'node:path';
-import { git, gitRepo, removeDir, tempDir } from '../../../../testing/temp';
+import { git, gitRepo, removeDir, tempDir, useWorktreeConfig } from '../../../../testing/temp';
 import { captureBaseline, captureSharedState, checkIntegrity, completeBaseline, describeFindings, symlinkEscape, type IntegrityScope } from './integrity';
 import { fileSig, recordPluginWrites, refWrite } from './plugin-writes';
 import { readRepoInfo } from './repo';
@@ -43,6 +43,15 @@ describe('checkIntegrity on a real repository', () => {
     removeDir(root);
     removeDir(base);
   });
+
+  /** A worktree registration `git worktree add` is still making: HEAD still git's placeholder of zeros, config.worktree copied or not yet. */
+  const halfAddedWorktree = (name: string, withConfig: boolean) => {
+    const admin = join(root, '.git/worktrees', name);
+    mkdirSync(admin);
+    writeFileSync(join(admin, 'HEAD'), `${'0'.repeat(40)}\n`);
+    if (withConfig) writeFileSync(join(admin, 'config.worktree'), readFileSync(join(root, '.git/config.worktree')));
+    return admin;
+  };
 
   it('finds nothing when nothing changed, and ignores the batch worktree, its branch and its outputs', async () => {
     const baseline = await captureBaseline(scope);
@@ -112,14 +121,9 @@ describe('checkIntegrity on a real repository', () => {
   });
 
   it('takes its shared part before the worktree exists; sibling batch worktrees being added are not the agent\'s doing', async () => {
-    // extensions.worktreeConfig (git sparse-checkout turns it on): git copies the main worktree's
-    // config.worktree into every worktree it adds.
-    git(root, 'config', 'extensions.worktreeConfig', 'true');
-    git(root, 'config', '--worktree', 'core.sparseCheckout', 'false');
-    // A sibling batch's worktree half added when the baseline is taken: git writes a HEAD of zeros first.
-    const halfAdded = join(root, '.git/worktrees/b--y-123abc');
-    mkdirSync(halfAdded);
-    writeFileSync(join(halfAdded, 'HEAD'), `${'0'.repeat(40)}\n`);
+    useWorktreeConfig(root);
+    // A sibling batch's worktree half added when the baseline is taken.
+    const halfAdded = halfAddedWorktree('b--y-123abc', false);
     const shared = await captureSharedState(scope.repo, base);
     const own = join(base, 'a--z-fedcba');
     git(root, 'worktree', 'add', '-q', '--no-checkout', '-b', 'ai/a/z', own);
@@ -136,10 +140,7 @@ describe('checkIntegrity on a real repository', () => {
     const copied = join(sibling.gitDir!, 'config.worktree');
     expect(readFileSync(copied, 'utf8')).toContain('sparseCheckout = false');
     // And one is half added when the check runs: its config.worktree copied, its HEAD not yet set.
-    const adding = join(root, '.git/worktrees/d--q-111111');
-    mkdirSync(adding);
-    writeFileSync(join(adding, 'HEAD'), `${'0'.repeat(40)}\n`);
-    writeFileSync(join(adding, 'config.worktree'), readFileSync(join(root, '.git/config.worktree')));
+    const adding = halfAddedWorktree('d--q-111111', true);
     expect(await checkIntegrity(ownScope, baseline)).toEqual([]);
     rmSync(adding, { recursive: true });
     // A config.worktree that is not git's copy is reported, in a sibling batch's worktree as anywhere.
@@ -149,8 +150,7 @@ describe('checkIntegrity on a real repository', () => {
   });
 
   it("sees a sibling batch's worktree removed with its config.worktree as the plugin's; a config.worktree deleted alone is reported", async () => {
-    git(root, 'config', 'extensions.worktreeConfig', 'true');
-    git(root, 'config', '--worktree', 'core.sparseCheckout', 'false');
+    useWorktreeConfig(root);
     const head = git(root, 'rev-parse', 'HEAD');
     const siblings = [];
     for (const name of ['b--y', 'c--w']) {
@@ -159,10 +159,7 @@ describe('checkIntegrity on a real repository', () => {
     }
     // A third one half added when the baseline is taken (config.worktree copied, HEAD not yet set),
     // then removed during the run.
-    const adding = join(root, '.git/worktrees/d--q-111111');
-    mkdirSync(adding);
-    writeFileSync(join(adding, 'HEAD'), `${'0'.repeat(40)}\n`);
-    writeFileSync(join(adding, 'config.worktree'), readFileSync(join(root, '.git/config.worktree')));
+    const adding = halfAddedWorktree('d--q-111111', true);
     const baseline = await captureBaseline(scope);
     await removeWorktree(scope.repo, siblings[0]);
     rmSync(adding, { recursive: true });

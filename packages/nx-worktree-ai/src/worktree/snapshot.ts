@@ -56,12 +56,15 @@ export interface Snapshot {
   shared: boolean;
 }
 
+/** A snapshot chosen under the workspace lock, its files still being listed (sharedSnapshot). */
+export type PendingSnapshot = Omit<Snapshot, 'files'> & { files: Promise<TreeFiles> };
+
 /**
  * Call under the workspace lock. A shared snapshot's files are listed after the caller releases
  * it (`files`, pending: a commit never changes), so batches started together do not list them in
  * turn; a listing that fails (the commit gone, `git gc --prune=now` meanwhile) is an error then.
  */
-export async function sharedSnapshot(repo: RepoInfo, run = nxRunId(), now = Date.now()): Promise<Omit<Snapshot, 'files'> & { files: Promise<TreeFiles> }> {
+export async function sharedSnapshot(repo: RepoInfo, run = nxRunId(), now = Date.now()): Promise<PendingSnapshot> {
   const stateFile = join(pluginDir(repo), 'last-snapshot.json');
   const last = run ? readLastSnapshot(stateFile) : null;
   const fresh = !!last && last.run === run && last.head === repo.head && now - last.at >= 0 && now - last.at <= SHARED_SNAPSHOT_MS;

@@ -20,7 +20,7 @@ import { git } from '../../worktree/git';
 import { withLock } from '../../worktree/lock';
 import { defaultWorktreeBase, lockPath, readRepoInfo, type RepoInfo } from '../../worktree/repo';
 import { lookupResult, storeResult, type CachedResult } from '../../worktree/result-cache';
-import { sharedSnapshot, type Snapshot } from '../../worktree/snapshot';
+import { sharedSnapshot, type PendingSnapshot, type Snapshot } from '../../worktree/snapshot';
 import { listTree, writeTreeOf, type TreeFiles } from '../../worktree/tree';
 import { fileSig, recordPluginWrites, refWrite } from '../../worktree/plugin-writes';
 import { captureBaseline, captureSharedState, checkIntegrity, completeBaseline, describeFindings, escapingSymlinks, reachedOutsideMessage, type IntegrityScope } from '../../worktree/integrity';
@@ -68,7 +68,7 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
   const prompt = renderPrompt(run);
   const branch = batchBranchName(run.project, run.spec.name);
   // Crash safety: clean up after dead runs, register this one, hold signals until it ends.
-  let chosen: Awaited<ReturnType<typeof sharedSnapshot>> | undefined;
+  let chosen: PendingSnapshot | undefined;
   const life = await beginRun(repo, lock, { root: ctx.root, project: run.project, batch: run.spec.name, branch }, ctx.log, async () => {
     clock.mark('start');
     chosen = await sharedSnapshot(repo);
@@ -123,14 +123,15 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
 
   const baseDir = options.worktreeDir ?? defaultWorktreeBase(ctx.root);
   life.checkpoint('before the agent started');
-  const scopeOf = (dir: string): IntegrityScope => ({ repo, worktreeDir: dir, branch, baseDir: resolve(ctx.root, baseDir), isOutput: globMatcher(run.outputGlobs) });
+  const worktreeBase = resolve(ctx.root, baseDir);
+  const scopeOf = (dir: string): IntegrityScope => ({ repo, worktreeDir: dir, branch, baseDir: worktreeBase, isOutput: globMatcher(run.outputGlobs) });
   // Under the lock: the branch freed (a dead run's worktree), its unintegrated work kept, the branch
   // pointed at the snapshot, and the integrity baseline (what happens before the agent starts only
   // touches the batch's own worktree and branch), its scans beside the rest. Not with a setup
   // command, whose own writes are no agent's doing: the baseline is taken after it.
   const sharedState = await withLock(lock, async () => {
     await releaseBranch(repo, branch, baseDir, ctx.log);
-    const state = options.setupCommand ? null : captureSharedState(repo, resolve(ctx.root, baseDir)).catch(() => null);
+    const state = options.setupCommand ? null : captureSharedState(repo, worktreeBase).catch(() => null);
     const kept = await keepUnintegratedBranch(repo, branch);
     if (kept) ctx.log(`[${run.label}] earlier unintegrated work on ${branch} kept as branch ${kept}`);
     await pointBranch(repo, branch, snapshot);
