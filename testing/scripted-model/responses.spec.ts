@@ -48,7 +48,10 @@ function runCodex(server: ScriptedServer, cwd: string, prompt: string, opts: Run
   const started = Date.now();
   const home = opts.home ?? dir('scripted-codex-home-');
   const args = ['exec', '--json', '-s', 'workspace-write', '-m', opts.model ?? 'gpt-5.5', ...codexConfigArgs(codexProviderConfig(server.url, opts.provider ?? { maxRetries: 0 })), ...(opts.args ?? []), '-'];
-  const child = spawn(CODEX, args, { cwd, env: { ...process.env, ...codexTestEnv(server.url, home) }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  // codex refuses to unpack its sandbox helpers when CODEX_HOME lies under TMPDIR (only where
+  // bubblewrap is installed): a temp folder of its own that does not hold CODEX_HOME.
+  const tmp = dir('scripted-codex-tmp-');
+  const child = spawn(CODEX, args, { cwd, env: { ...process.env, ...codexTestEnv(server.url, home), TMPDIR: tmp }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   child.stdin.end(prompt);
   let stdout = '';
   let stderr = '';

@@ -10,6 +10,10 @@ export type AgentName = (typeof AGENT_NAMES)[number];
 export const APPLY_MODES = ['working-tree', 'commit', 'branch'] as const;
 export type ApplyMode = (typeof APPLY_MODES)[number];
 
+/** auto: confine the agent where the OS can; required: fail a batch that cannot be confined; off: never. */
+export const SANDBOX_MODES = ['auto', 'required', 'off'] as const;
+export type SandboxMode = (typeof SANDBOX_MODES)[number];
+
 /** "20m", "90s", "1h30m", "1500ms" or a number of milliseconds; never zero (a hard timeout always applies). */
 export const durationSchema = z.union([
   z.number().int().positive(),
@@ -57,6 +61,7 @@ export const batchFrontmatterSchema = z
     context: z.array(contextSchema).default([]),
     dependsOn: z.array(dependsOnSchema).default([]),
     apply: z.enum(APPLY_MODES).default('working-tree'),
+    sandbox: z.enum(SANDBOX_MODES).optional(),
     timeout: durationSchema.optional(),
     maxTurns: z.number().int().positive().optional(),
     maxBudgetUsd: z.number().positive().optional(),

@@ -7,6 +7,8 @@ import type { RepoInfo } from './repo';
 import { recordPluginWrites, refWrite } from './plugin-writes';
 import { tempIndexPath } from './runs';
 import type { TreeEntry, TreeFiles } from './tree';
+import { adoptAgentObjects } from '../sandbox/objects';
+import { PRIVATE_DIR } from '../sandbox/policy';
 
 export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'type-changed';
 
@@ -32,6 +34,9 @@ const STATUS: Record<string, ChangeStatus> = { A: 'added', M: 'modified', D: 'de
  * agent's deliverable) into a private index, so the worktree's own index is left as the agent left it.
  */
 export async function collectChanges(repo: RepoInfo, worktree: Worktree, snapshot: string): Promise<CollectedChange> {
+  // A confined agent's git wrote its objects to a store of its own (sandbox/policy.ts): they join the
+  // repository's first, or its index and its commits would name objects the repository lacks.
+  if (worktree.gitDir) adoptAgentObjects(join(worktree.gitDir, PRIVATE_DIR, 'objects'), join(repo.commonDir, 'objects'));
   const indexFile = tempIndexPath(repo, 'collect');
   // The git dir recorded at creation, never the worktree's `.git` file (the agent could have rewritten
   // it), and no fsmonitor hook: nothing the agent wrote may make these commands run a program.

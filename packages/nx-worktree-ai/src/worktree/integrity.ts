@@ -1,6 +1,6 @@
 import { AGENT_FILES_DIR } from './worktree';
 import { listDir, readText } from '../utils/files';
-import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, posix, relative, resolve } from 'node:path';
 import { readWorkspaceFile } from './apply';
@@ -34,9 +34,12 @@ import { readBlob, type TreeFiles } from './tree';
  *   and a few dotfiles in the home folder that are classic places to plant a command (shell rc
  *   files, ~/.npmrc, ~/.ssh/authorized_keys and config).
  *
- * The plugin cannot tell who made a change: an edit the user makes meanwhile (outside the batch's
- * outputs), a commit, a checkout, is reported too. Findings name what changed; the caller fails
- * the batch (or warns, with `integrity: warn`) and applies nothing.
+ * Without the OS sandbox the plugin cannot tell who made a change: an edit the user makes meanwhile
+ * (outside the batch's outputs), a commit, a checkout, is reported too. With it (scope.writable),
+ * only what the agent could write is compared: its sibling `ai/<project>/` branches, its own
+ * worktree's git files and `.git` file; the workspace, the user's refs and HEADs are left to the user.
+ * Findings name what changed; the caller fails the batch (or warns, with `integrity: warn`) and
+ * applies nothing.
  *
  * `escapingSymlinks` checks the collected change itself: a symlink whose target is absolute or
  * climbs out of the worktree (or into .git) would, once applied, point the workspace anywhere.
@@ -52,6 +55,11 @@ export interface IntegrityScope {
   baseDir: string;
   /** Workspace-relative paths the batch may write. */
   isOutput: (path: string) => boolean;
+  /**
+   * The agent ran confined by the OS sandbox (sandbox/) and could write only these folders: a change
+   * anywhere else is somebody else's (the user's, git's own maintenance) and is not looked at.
+   */
+  writable?: string[] | null;
 }
 
 export interface IntegrityBaseline {
@@ -71,10 +79,12 @@ const UNCHECKED_PREFIXES = ['.nx-worktree-ai/', '.nx/'];
 const WORKTREE_ENTRY = /-[0-9a-f]{6}(\.prompt\.md)?$/;
 const HOME_FILES = ['.bashrc', '.bash_profile', '.bash_login', '.profile', '.zshrc', '.zprofile', '.zshenv', '.npmrc', '.ssh/authorized_keys', '.ssh/config'];
 const MAX_WALK_ENTRIES = 5000;
+/** Files git's own maintenance rewrites (gc runs update-server-info): never an agent's doing to report. */
+const GIT_MAINTENANCE = new Set(['info/refs', 'info/packs']);
 
 /** Fingerprints everything the check compares. Call under the workspace lock, right before the agent starts. */
 export async function captureBaseline(scope: IntegrityScope, now = Date.now()): Promise<IntegrityBaseline> {
-  return completeBaseline(await captureSharedState(scope.repo, scope.baseDir, now), scope.worktreeDir);
+  return completeBaseline(await captureSharedState(scope.repo, scope.baseDir, now, !!scope.writable), scope.worktreeDir);
 }
 
 /** The baseline without the worktree's own `.git` file: all of it but what only the batch's worktree holds. */
@@ -84,10 +94,11 @@ export type SharedBaseline = Omit<IntegrityBaseline, 'gitFile' | 'adminDir'>;
  * The part of the baseline that needs the workspace lock (no integration of another batch half
  * done) and no worktree yet: the run takes it before its worktree is added, which then needs no lock.
  */
-export async function captureSharedState(repo: RepoInfo, baseDir: string, now = Date.now()): Promise<SharedBaseline> {
-  // Two git processes, side by side.
-  const [workspace, refs] = await Promise.all([workspaceState(repo.root), refState(repo)]);
-  return { at: now, workspace, refs, heads: headState(repo), gitFiles: gitFileState(repo), around: aroundState(baseDir, null) };
+export async function captureSharedState(repo: RepoInfo, baseDir: string, now = Date.now(), confined = false): Promise<SharedBaseline> {
+  // A confined agent cannot write the workspace or beside its worktree: those scans are skipped.
+  // Otherwise two git processes, side by side.
+  const [workspace, refs] = await Promise.all([confined ? new Map<string, string>() : workspaceState(repo.root), refState(repo)]);
+  return { at: now, workspace, refs, heads: headState(repo), gitFiles: gitFileState(repo), around: confined ? new Map() : aroundState(baseDir, null) };
 }
 
 /** Adds the worktree's `.git` file (read from the worktree folder once it exists) to a shared baseline. */
@@ -103,20 +114,41 @@ export function completeBaseline(shared: SharedBaseline, worktreeDir: string): I
  */
 export async function checkIntegrity(scope: IntegrityScope, baseline: IntegrityBaseline): Promise<string[]> {
   const writes = pluginWritesSince(scope.repo, baseline.at);
-  const [inWorkspace, refsAfter] = await Promise.all([workspaceFindings(scope, baseline, writes), refState(scope.repo)]);
+  const confined = scope.writable ?? null;
+  const mayWrite = (path: string) => !confined || confined.some((dir) => isWithin(realParent(path), dir));
+  const [inWorkspace, refsAfter] = await Promise.all([confined ? [] : workspaceFindings(scope, baseline, writes), refState(scope.repo)]);
   const findings: string[] = [...inWorkspace];
-  findings.push(...(await refFindings(scope, baseline.refs, refsAfter, writes)));
+  const refPath = (ref: string) => join(scope.repo.commonDir, ref);
+  findings.push(...(await refFindings(scope, onlyKeys(baseline.refs, refPath, mayWrite), onlyKeys(refsAfter, refPath, mayWrite), writes)));
   const headsAfter = headState(scope.repo);
-  findings.push(...headFindings(scope, baseline, headsAfter, writes));
+  if (!confined) findings.push(...headFindings(scope, baseline, headsAfter, writes));
   findings.push(
     ...changedFiles(baseline.gitFiles, gitFileState(scope.repo))
-      .filter(([path, how]) => !comesWithABatchWorktree(scope.repo, path, how, baseline.heads, headsAfter))
+      .filter(([path, how]) => mayWrite(path) && !comesWithABatchWorktree(scope.repo, path, how, baseline.heads, headsAfter))
       .map(([path, how]) => `${how} ${shownPath(scope.repo, path)}`),
   );
-  findings.push(...changedFiles(baseline.around, aroundState(scope.baseDir, scope.worktreeDir)).map(([path, how]) => `${how} ${shownPath(scope.repo, path)} outside the worktree`));
+  if (!confined) findings.push(...changedFiles(baseline.around, aroundState(scope.baseDir, scope.worktreeDir)).map(([path, how]) => `${how} ${shownPath(scope.repo, path)} outside the worktree`));
   const gitFile = readText(join(scope.worktreeDir, '.git'));
   if (gitFile !== baseline.gitFile) findings.push(`rewrote the worktree's .git file (${gitFile === null ? 'removed' : `now ${JSON.stringify(gitFile.trim().slice(0, 200))}`})`);
   return findings;
+}
+
+function isWithin(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(`${dir}/`);
+}
+
+/** `path` with its folder's symlinks resolved (the sandbox's folders are real paths); the file itself need not exist. */
+function realParent(path: string): string {
+  try {
+    return join(realpathSync(dirname(path)), basename(path));
+  } catch {
+    return path;
+  }
+}
+
+/** The entries of `map` whose key, as a path, passes `keep`. */
+function onlyKeys(map: Map<string, string>, pathOf: (key: string) => string, keep: (path: string) => boolean): Map<string, string> {
+  return new Map([...map].filter(([key]) => keep(pathOf(key))));
 }
 
 /** "the agent reached outside its worktree: <finding>; <finding>" (at most 12 shown). */
@@ -308,7 +340,7 @@ function gitFileState(repo: RepoInfo): Map<string, string> {
   add(join(repo.commonDir, 'config'));
   add(join(repo.commonDir, 'objects', 'info', 'alternates'));
   for (const name of listDir(join(repo.commonDir, 'worktrees'))) add(join(repo.commonDir, 'worktrees', name, 'config.worktree'));
-  for (const dir of ['hooks', 'info']) for (const file of walk(join(repo.commonDir, dir))) add(file);
+  for (const dir of ['hooks', 'info']) for (const file of walk(join(repo.commonDir, dir))) if (!GIT_MAINTENANCE.has(relative(repo.commonDir, file))) add(file);
   for (const file of globalConfigFiles()) add(file);
   return state;
 }

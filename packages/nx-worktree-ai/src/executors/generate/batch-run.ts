@@ -5,7 +5,7 @@ import { assertValid, projectNameProblem, relativePathProblem } from '../../batc
 import { parseBatchFile } from '../../batch/parse';
 import { parseDuration } from '../../batch/duration';
 import { contextGlob, underProject } from '../../batch/paths';
-import type { AgentName, ApplyMode, BatchSpec } from '../../batch/spec';
+import type { AgentName, ApplyMode, BatchSpec, SandboxMode } from '../../batch/spec';
 import { artifactDir, batchTargetName } from '../../plugin/paths';
 import { EXECUTOR } from '../../plugin/targets';
 import { DEFAULT_TARGET_NAME } from '../../plugin/options';
@@ -25,6 +25,8 @@ export interface BatchRun {
   maxBudgetUsd: number | null;
   timeoutMs: number;
   apply: ApplyMode;
+  /** Whether the agent runs confined by the OS (sandbox/). */
+  sandbox: SandboxMode;
   /** Workspace-relative globs the batch may write. */
   outputGlobs: string[];
   /** Workspace-relative globs whose content is part of the result-cache key. */
@@ -56,6 +58,7 @@ export function resolveBatchRun(options: GenerateOptions, context: ExecutorConte
     maxBudgetUsd: options.maxBudgetUsd ?? fm.maxBudgetUsd ?? null,
     timeoutMs: parseDuration(options.timeout ?? fm.timeout ?? DEFAULT_TIMEOUT_MS),
     apply: options.apply ?? fm.apply,
+    sandbox: options.sandbox ?? fm.sandbox ?? 'auto',
     outputGlobs,
     inputGlobs: [spec.file, ...fm.context.map((entry) => contextGlob(projectRoot, entry)), ...dependencyOutputs],
     artifactDir: artifactDir(project, spec.name),

@@ -13,6 +13,7 @@ import { agentRunRequest, promptFileOf } from './invocation';
 import { renderPrompt } from './prompt';
 import { ARTIFACTS, type BatchResult } from './result';
 import type { GenerateOptions } from './schema';
+import { chooseSandbox, confineCommand, confinementFor } from '../../sandbox';
 
 /** Stands for the random suffix `git worktree add` gets in a real run (worktree.ts). */
 export const WORKTREE_SUFFIX_PLACEHOLDER = '<random>';
@@ -28,6 +29,8 @@ export interface DryRunPlan {
   /** argv after the program. */
   args: string[];
   env: Record<string, string>;
+  /** The OS sandbox: the program run (bwrap) and what the agent may write; or why there is none. */
+  sandbox: { bwrap: string; argv: string[]; writable: string[] } | { bwrap: null; why: string };
   /** What goes on stdin: the prompt (null: nothing, stdin is closed at once). */
   stdin: string | null;
   /** The worktree the agent would run in (its root is the agent's cwd). */
@@ -75,6 +78,8 @@ export async function planDryRun(run: BatchRun, options: GenerateOptions, root: 
   // A replay starts no agent: the CLI is not needed then, as in a real run.
   const bin = hit ? null : resolveAgentBin(binName, root, options.agentBin);
   const version = bin ? await agentVersion(bin, adapter.versionArgs) : null;
+  const gitDir = join(repo.commonDir, 'worktrees', worktree.split('/').pop()!);
+  const sandbox = dryRunSandbox(run, { bin: bin ?? binName, args: invocation.args }, invocation.env, { agent: run.agent, env: invocation.env, worktreeDir: worktree, gitDir, commonDir: repo.commonDir, branch });
 
   return {
     label: run.label,
@@ -84,6 +89,7 @@ export async function planDryRun(run: BatchRun, options: GenerateOptions, root: 
     agentVersion: version,
     args: invocation.args,
     env: invocation.env,
+    sandbox,
     stdin: invocation.stdin,
     worktree,
     branch,
@@ -95,6 +101,20 @@ export async function planDryRun(run: BatchRun, options: GenerateOptions, root: 
     cacheKey,
     resultCache: { enabled: options.resultCache, hit: Boolean(hit), record: hit?.record ?? null, original },
   };
+}
+
+/** The sandbox a run would use, with the exact command line it would start (nothing is made). */
+function dryRunSandbox(run: BatchRun, command: { bin: string; args: string[] }, env: Record<string, string>, input: Parameters<typeof confinementFor>[0]): DryRunPlan['sandbox'] {
+  let choice;
+  try {
+    choice = chooseSandbox(run.sandbox);
+  } catch (error) {
+    return { bwrap: null, why: `${(error as Error).message.replace(/ Nothing was run\.$/, '')}: a run would fail here` };
+  }
+  if (choice.bwrap === null) return { bwrap: null, why: choice.why ? `not available (${choice.why}): the agent would run unconfined` : 'off (sandbox: off)' };
+  const confinement = confinementFor(input, false);
+  const confined = confineCommand(run.agent, choice.bwrap, confinement, input.worktreeDir, command, env);
+  return { bwrap: choice.bwrap, argv: [confined.bin, ...confined.args], writable: confinement.writable };
 }
 
 /** Quotes one argument for a POSIX shell, only when needed: the printed command can be pasted. */
@@ -122,6 +142,12 @@ export function formatDryRun(plan: DryRunPlan): string[] {
   const command = [plan.bin, ...plan.args].map(shellQuote).join(' ');
   row('command', plan.resultCache.hit ? `${command} (not started: the result is replayed)` : command);
   row('argv', JSON.stringify([plan.bin, ...plan.args]));
+  if (plan.sandbox.bwrap !== null) {
+    row('sandbox', `bubblewrap: the agent may write only ${plan.sandbox.writable.join(', ')}; everything else is read-only to it`);
+    row('sandboxed', JSON.stringify(plan.sandbox.argv));
+  } else {
+    row('sandbox', plan.sandbox.why);
+  }
   if (Object.keys(plan.env).length) row('env', Object.entries(plan.env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' '));
   row('stdin', plan.stdin === null ? 'closed at once (the prompt is in the arguments)' : `the prompt below (${plan.stdin.length} characters), then closed`);
   row('cwd', `${plan.worktree} (a new git worktree of a snapshot of the workspace; ${WORKTREE_SUFFIX_PLACEHOLDER} is chosen at run time)`);

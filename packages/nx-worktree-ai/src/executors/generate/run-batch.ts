@@ -39,6 +39,7 @@ import { carryOverWork, readLastSession, type LastSession } from './resume';
 import { addAttempt, backoffDelay, emptyTotals, type AttemptTotals } from './retry';
 import { ARTIFACTS, NO_TOKENS, serializeArtifacts, writeArtifacts, type BatchResult } from './result';
 import type { GenerateOptions } from './schema';
+import { blockedWrites, chooseSandbox, confineCommand, confinementFor, type Confinement, type SandboxChoice } from '../../sandbox';
 
 /** A batch that did not succeed: the message is the run's last line. */
 export class BatchFailure extends Error {
@@ -115,6 +116,7 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
   // A failure that is certain before the CLI starts (amp without credentials would hang).
   const preflight = adapter.preflight?.(mergeEnv({}));
   if (preflight) throw new BatchFailure(preflight.message, null);
+  const sandbox = sandboxOrFail(run);
   // Asked while the worktree is made (it is a process start of its own, and needs nothing of it).
   const asked = agentVersion(bin, adapter.versionArgs).then(
     (version) => ({ version, error: null }),
@@ -131,7 +133,7 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
   // command, whose own writes are no agent's doing: the baseline is taken after it.
   const sharedState = await withLock(lock, async () => {
     await releaseBranch(repo, branch, baseDir, ctx.log);
-    const state = options.setupCommand ? null : captureSharedState(repo, worktreeBase).catch(() => null);
+    const state = options.setupCommand ? null : captureSharedState(repo, worktreeBase, Date.now(), sandbox.bwrap !== null).catch(() => null);
     const kept = await keepUnintegratedBranch(repo, branch);
     if (kept) ctx.log(`[${run.label}] earlier unintegrated work on ${branch} kept as branch ${kept}`);
     await pointBranch(repo, branch, snapshot);
@@ -166,7 +168,9 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
     throw versionError;
   }
   const sparse = worktree.cone ? ` (sparse: ${worktree.cone.join(', ')})` : '';
-  ctx.log(`[${run.label}] ${run.agent}${version ? ` ${version}` : ''} · worktree ${worktree.dir}${sparse} · branch ${branch}`);
+  const confinement = sandbox.bwrap ? confinementFor({ agent: run.agent, env: {}, worktreeDir: worktree.dir, gitDir: worktree.gitDir!, commonDir: repo.commonDir, branch }) : null;
+  ctx.log(`[${run.label}] ${run.agent}${version ? ` ${version}` : ''} · worktree ${worktree.dir}${sparse} · branch ${branch}${confinement ? ' · sandboxed' : ''}`);
+  if (sandbox.bwrap === null && sandbox.why) ctx.log(`[${run.label}] ${unconfinedLine(sandbox.why)}`);
 
   const base: Omit<BatchResult, 'status' | 'error' | 'finishedAt' | 'durationMs'> = {
     project: run.project,
@@ -197,13 +201,13 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
     const promptFile = promptFileOf(worktree.dir);
     writeFileSync(promptFile, prompt);
     for (const setting of bypassSettings({ agent: run.agent, section: agentSection(run), agentArgs: options.agentArgs })) ctx.log(bypassWarning(run.label, setting));
-    const scope = scopeOf(worktree.dir);
+    const scope = { ...scopeOf(worktree.dir), writable: confinement?.writable ?? null };
     const before = baseline ?? (await withLock(lock, () => captureBaseline(scope)));
     clock.mark('prepare');
     const release = await takeAgentSlot(run, options, ctx, repo);
     clock.mark('slotWait');
     life.checkpoint('before the agent started');
-    const input: AgentRunInput = { bin, worktree, prompt, promptFile, transcript, last, snapshot, snapshotFiles, repo, onStart: (pid) => life.agentStarted(pid) };
+    const input: AgentRunInput = { bin, worktree, prompt, promptFile, transcript, stderr: [], last, snapshot, snapshotFiles, repo, sandbox, branch, onStart: (pid) => life.agentStarted(pid) };
     const { totals, failure } = await runAttempts(run, options, ctx, input).finally(release);
     clock.mark('agent');
     life.agentStarted(null);
@@ -223,7 +227,9 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
     const transcriptPath = join(run.artifactDir, ARTIFACTS.transcript);
     const warnOnly = options.integrity === 'warn' && observed.length > 0;
     if (warnOnly) ctx.log(`[${run.label}] warning: ${describeFindings(observed)} (integrity: warn, so the result is applied anyway; see ${transcriptPath})`);
-    const reached = [...(warnOnly ? [] : observed), ...symlinks];
+    // What a confined agent tried to write in the workspace or its git dir, refused by the sandbox.
+    const refused = confinement ? blockedWrites([...transcript, ...input.stderr], [repo.root, repo.commonDir]).map((path) => `tried to write ${path} (refused by the sandbox)`) : [];
+    const reached = [...(warnOnly ? [] : observed), ...symlinks, ...refused];
     const statusTrailer = failure || reached.length ? 'failed' : 'succeeded';
     // The patch compares the same trees as the commit will: made alongside it.
     const patchMade = diffPatch(repo.root, snapshot, change.tree);
@@ -242,7 +248,8 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
     Object.assign(base, { commit, filesChanged: change.files.map((f) => f.path), insertions: change.insertions, deletions: change.deletions });
     patch = await patchMade;
 
-    const outside = reached.length ? reachedOutsideMessage(reached, branch, transcriptPath, observed.length > 0 && !warnOnly) : null;
+    // A confined run's findings are the agent's own (only what it could write is compared).
+    const outside = reached.length ? reachedOutsideMessage(reached, branch, transcriptPath, observed.length > 0 && !warnOnly && !confinement) : null;
     const problem = [outside, failure ? failure.message : scopeViolation(run, change, branch)].filter(Boolean).join(' Also: ');
     if (problem) {
       const result = finish(base, 'failed', problem, startedAt);
@@ -287,11 +294,15 @@ interface AgentRunInput {
   prompt: string;
   promptFile: string;
   transcript: string[];
+  /** The stderr tail of each attempt (refused writes are found there too). */
+  stderr: string[];
   /** resume: the session and work to continue. */
   last: LastSession | null;
   snapshot: string;
   snapshotFiles: TreeFiles;
   repo: RepoInfo;
+  sandbox: SandboxChoice;
+  branch: string;
   onStart?(pid: number): void;
 }
 
@@ -349,10 +360,11 @@ async function runAgent(
       if (text) ctx.log(text);
     }
   };
+  const command = confined(run, input, { bin: input.bin, args: invocation.args }, invocation.env);
   const outcome = await runAgentProcess({
-    bin: input.bin,
-    args: invocation.args,
-    env: invocation.env,
+    bin: command.bin,
+    args: command.args,
+    env: command.env,
     stdin: invocation.stdin,
     cwd: input.worktree.dir,
     timeoutMs: run.timeoutMs,
@@ -360,10 +372,31 @@ async function runAgent(
     onStart: input.onStart,
     onLine: (line: string) => handle(parse(line)),
   });
+  input.stderr.push(outcome.stderrTail);
   // CLIs without a final result event (opencode) assemble it once the stream is over.
   handle(parse.end?.() ?? []);
   const failure = adapter.classify({ ...outcome, result: agentResult });
   return { agentResult, failure, countedTurns: progress.turns() };
+}
+
+/** The batch's sandbox choice; a `required` one that cannot be had fails the batch before anything runs. */
+function sandboxOrFail(run: BatchRun): SandboxChoice {
+  try {
+    return chooseSandbox(run.sandbox);
+  } catch (error) {
+    throw new BatchFailure((error as Error).message, null);
+  }
+}
+
+function unconfinedLine(why: string): string {
+  return `sandbox: not available (${why}); the agent runs unconfined and the integrity check is the only guard (sandbox: required fails instead, sandbox: off silences this line)`;
+}
+
+/** The agent's command line: inside the sandbox when the batch has one, as it is otherwise. */
+function confined(run: BatchRun, input: AgentRunInput, command: { bin: string; args: string[] }, env: Record<string, string>): { bin: string; args: string[]; env: Record<string, string> } {
+  if (!input.sandbox.bwrap || !input.worktree.gitDir) return { ...command, env };
+  const confinement: Confinement = confinementFor({ agent: run.agent, env, worktreeDir: input.worktree.dir, gitDir: input.worktree.gitDir, commonDir: input.repo.commonDir, branch: input.branch });
+  return confineCommand(run.agent, input.sandbox.bwrap, confinement, input.worktree.dir, command, env);
 }
 
 /** Worktrees of large workspaces check out only what the batch needs (option `sparse`). */

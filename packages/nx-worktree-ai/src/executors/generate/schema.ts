@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ENV_NAME, hiddenCharProblem, relativePathProblem } from '../../batch/names';
-import { AGENT_NAMES, APPLY_MODES, checkedString, durationSchema, modelSchema } from '../../batch/spec';
+import { AGENT_NAMES, APPLY_MODES, SANDBOX_MODES, checkedString, durationSchema, modelSchema } from '../../batch/spec';
 
 const workspacePath = checkedString(relativePathProblem, 'a path relative to the workspace root, without ".." or a leading "/" or "-"');
 const plainText = checkedString(hiddenCharProblem, 'text without control characters');
@@ -73,6 +73,12 @@ export const generateOptionsSchema = z
       .default([])
       .describe(
         'More environment variables whose values are secrets, redacted from transcripts, artifacts, commit messages and output (credential variables and *_KEY/_TOKEN/_SECRET/_PASSWORD are always redacted).',
+      ),
+    sandbox: z
+      .enum(SANDBOX_MODES)
+      .optional()
+      .describe(
+        "Confine the agent by the OS so that it can write only its worktree, its branch and its CLI's own state: auto (default: where bubblewrap works, with one line saying when it does not), required (fail the batch when it cannot be confined) or off. Overrides the batch file's `sandbox`. See SECURITY.md.",
       ),
     integrity: z
       .enum(['fail', 'warn'])
