@@ -90,7 +90,10 @@ function readArray(r: Reader): TomlValue[] {
   const items: TomlValue[] = [];
   for (;;) {
     skipSpace(r);
-    if (r.text[r.at] === ']') return r.at++, items;
+    if (r.text[r.at] === ']') {
+      r.at++;
+      return items;
+    }
     items.push(readValue(r));
     skipSpace(r);
     if (r.text[r.at] === ',') r.at++;
@@ -103,7 +106,10 @@ function readTable(r: Reader): { [key: string]: TomlValue } {
   const table: { [key: string]: TomlValue } = {};
   for (;;) {
     skipSpace(r);
-    if (r.text[r.at] === '}') return r.at++, table;
+    if (r.text[r.at] === '}') {
+      r.at++;
+      return table;
+    }
     const key = readKey(r);
     skipSpace(r);
     if (r.text[r.at++] !== '=') fail();

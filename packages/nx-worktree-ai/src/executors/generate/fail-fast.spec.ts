@@ -1,12 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import type { ScriptedServer } from '../../../../../testing/scripted-model/common';
 import { codexProviderConfig, startResponsesServer } from '../../../../../testing/scripted-model/responses';
 import { gitRepo, removeDir, tempDir } from '../../../../../testing/temp';
 import generateExecutor from './executor';
 import type { BatchResult } from './result';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 
 /**
  * Failing fast with the REAL codex CLI and its default retries: a provider whose key is refused
@@ -38,7 +38,7 @@ function closedPort(): Promise<number> {
 /** codex against `url` with the provider's default retries (none of the test helpers' limits). */
 function codexBatch(url: string): string {
   const config = codexProviderConfig(url);
-  const provider = { ...(config[`model_providers.scripted`] as Record<string, unknown>), env_key: ENV_KEY };
+  const provider: Record<string, unknown> = { ...(config['model_providers.scripted'] as Record<string, unknown>), env_key: ENV_KEY };
   delete provider.request_max_retries;
   delete provider.stream_max_retries;
   const frontmatter = { agent: 'codex', model: 'gpt-5.5', outputs: ['src/**'], timeout: '5m', codex: { config: { model_provider: 'scripted', 'model_providers.scripted': provider } } };
