@@ -127,6 +127,19 @@ describe('runAgentProcess', () => {
     }
   });
 
+  it('redacts stdout and stderr line by line before anything is kept or cut (the 8 KB tail starts inside the secret)', async () => {
+    const secret = `tok_${'s3cr3t'.repeat(10)}`;
+    const redact = (text: string) => text.split(secret).join('[redacted]');
+    // The secret, then 8170 characters: the raw tail would begin in the middle of it.
+    const script = `const s = ${JSON.stringify(secret)}; console.log('say ' + s); process.stderr.write('a\\n' + s + 'y'.repeat(8170) + '\\nlast ' + s);`;
+    const { promise, lines, transcript } = run(script, { redact });
+    const result = await promise;
+    expect(lines).toEqual(['say [redacted]']);
+    expect(transcript).toEqual(['say [redacted]']);
+    expect(result.stderrTail.endsWith('\nlast [redacted]\n')).toBe(true);
+    expect(result.stderrTail).not.toContain('s3cr3t');
+  });
+
   it('reports the exit code', async () => {
     const { promise } = run('process.exit(3)');
     expect(await promise).toMatchObject({ exitCode: 3, signal: null, timedOut: false });

@@ -23,6 +23,11 @@ export interface AgentProcessOptions {
   /** Between SIGTERM and SIGKILL of the group. Default 3000. */
   killGraceMs?: number;
   maxLineChars?: number;
+  /**
+   * Applied to every stdout line (before `transcript` and `onLine`) and every stderr line (before
+   * the tail keeps it), so that nothing derived from the output, cut short or not, holds a secret.
+   */
+  redact?: (text: string) => string;
 }
 
 export interface AgentProcessResult {
@@ -57,6 +62,9 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
     const child = spawnDetached(options);
     const closed = new Promise<void>((resolveClose) => child.once('close', () => resolveClose()));
     const stderr = new TailBuffer();
+    const redact = options.redact;
+    // Redacted line by line: a secret cut by a chunk boundary or by the tail's start would slip through.
+    const stderrLines = redact ? new LineSplitter((line) => stderr.push(`${redact(line)}\n`), options.maxLineChars) : null;
     const state = { timedOut: false, aborted: false, stopping: false, hardKilled: false, callbackError: null as unknown };
     let graceTimer: NodeJS.Timeout | undefined;
     let timeoutTimer: NodeJS.Timeout | undefined;
@@ -67,8 +75,9 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
     function deliverLine(line: string): void {
       if (state.callbackError !== null) return;
       try {
-        options.transcript?.(line);
-        options.onLine(line);
+        const text = redact ? redact(line) : line;
+        options.transcript?.(text);
+        options.onLine(text);
       } catch (error) {
         state.callbackError = error ?? new Error('line callback threw');
         requestStop();
@@ -111,6 +120,7 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
       await stopStragglers(child, requestStop, () => state.hardKilled);
       await waitForClose(child, closed);
       stdout.end();
+      stderrLines?.end();
       cleanup();
       const result: AgentProcessResult = {
         exitCode,
@@ -127,7 +137,7 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
     }
 
     child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => (stderrLines ? stderrLines.push(chunk) : stderr.push(chunk)));
     // The program may exit without reading its prompt: EPIPE is its own failure, reported by its exit.
     child.stdin!.on('error', () => {});
     if (options.stdin === null) child.stdin!.end();

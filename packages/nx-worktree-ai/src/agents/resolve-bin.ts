@@ -2,6 +2,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { oneLine, stderrSummary } from './format';
 import { runAgentProcess } from './process';
+import { createRedactor } from '../utils/redact';
 
 const isWindows = process.platform === 'win32';
 const VERSION_TIMEOUT_MS = 15_000;
@@ -64,7 +65,8 @@ export function resolveAgentBin(bin: string, workspaceRoot: string, override?: s
 
 /**
  * First line `<path> <versionArgs>` prints, e.g. "2.1.330 (Claude Code)". null when the agent has no
- * version command (versionArgs empty). Throws a clear error when it fails or hangs.
+ * version command (versionArgs empty). Throws a clear error when it fails or hangs. Its output is
+ * redacted before it is cut (the credential variables of the environment).
  */
 export async function agentVersion(path: string, versionArgs: string[], timeoutMs = VERSION_TIMEOUT_MS): Promise<string | null> {
   if (versionArgs.length === 0) return null;
@@ -79,6 +81,7 @@ export async function agentVersion(path: string, versionArgs: string[], timeoutM
     timeoutMs,
     killGraceMs: 500,
     onLine: (line) => lines.push(line),
+    redact: createRedactor(process.env),
   });
   if (result.timedOut) throw new Error(`${shown} did not answer within ${timeoutMs / 1000}s: is the CLI waiting for a login or an update?`);
   const first = lines.find((line) => line.trim() !== '');

@@ -140,4 +140,16 @@ describe('nx-worktree-ai:generate --dry-run', () => {
     expect(printed('agent')).toContain('"no-such-agent-cli" NOT FOUND');
     expect(lines.join('\n')).toContain('a run would fail');
   });
+
+  it('redacts a credential in the printed command line (agentArgs)', async () => {
+    const token = `sk-dry-${'9'.repeat(40)}`;
+    process.env.DRY_RUN_TEST_TOKEN = token;
+    try {
+      await expect(exec({ dryRun: true, agentArgs: [`--token=${token}`] })).resolves.toEqual({ success: true });
+    } finally {
+      delete process.env.DRY_RUN_TEST_TOKEN;
+    }
+    expect(printed('command')).toContain('--token=[redacted:DRY_RUN_TEST_TOKEN]');
+    expect(lines.join('\n')).not.toContain('sk-dry-');
+  });
 });

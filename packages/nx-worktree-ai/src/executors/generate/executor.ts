@@ -2,7 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { log as logger } from '../../utils/log';
 import { InvalidInputError, printable } from '../../batch/names';
 import { BatchFileError, describeIssues } from '../../batch/parse';
-import { createRedactor } from '../../utils/redact';
+import { createRedactor, type Redactor } from '../../utils/redact';
 import { resolveBatchRun, type BatchRun } from './batch-run';
 import { formatDryRun, planDryRun } from './dry-run';
 import { BatchFailure, runBatch } from './run-batch';
@@ -25,7 +25,7 @@ export default async function generateExecutor(rawOptions: GenerateOptionsInput,
   const redact = createRedactor(process.env, parsed.data.secretEnv);
   try {
     const run = resolveBatchRun(parsed.data, context);
-    if (parsed.data.dryRun) return await dryRun(run, parsed.data, context);
+    if (parsed.data.dryRun) return await dryRun(run, parsed.data, context, redact);
     const result = await runBatch(run, parsed.data, { root: context.root, log: (line) => logger.info(redact(line)), redact });
     logger.info(redact(summaryLine(run.label, result)));
     return { success: true };
@@ -39,9 +39,10 @@ export default async function generateExecutor(rawOptions: GenerateOptionsInput,
 }
 
 /** `--dry-run`: prints the plan of the run; starts, writes and spends nothing (dry-run.ts). */
-async function dryRun(run: BatchRun, options: GenerateOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+async function dryRun(run: BatchRun, options: GenerateOptions, context: ExecutorContext, redact: Redactor): Promise<{ success: boolean }> {
   const plan = await planDryRun(run, options, context.root);
-  for (const line of formatDryRun(plan)) logger.info(line);
+  // The command line and the prompt can hold a credential (agentArgs, a pasted token).
+  for (const line of formatDryRun(plan)) logger.info(redact(line));
   if (!plan.binFound) {
     logger.error(`[${run.label}] dry run: a run would fail: the agent CLI "${plan.bin}" is not installed (or set the executor option agentBin).`);
     return { success: false };

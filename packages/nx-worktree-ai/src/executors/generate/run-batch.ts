@@ -7,6 +7,7 @@ import { phaseClock } from '../../utils/phases';
 import { getAdapter } from '../../agents/registry';
 import { agentVersion, resolveAgentBin } from '../../agents/resolve-bin';
 import { mergeEnv, runAgentProcess } from '../../agents/process';
+import { failFast } from '../../agents/fail-fast';
 import { createProgress, retryLine } from '../../agents/progress';
 import { bypassSettings, bypassWarning } from '../../agents/permissions';
 import type { AgentEvent, AgentFailure, AgentResult } from '../../agents/types';
@@ -352,9 +353,12 @@ async function runAgent(
   if (attempt === 1) for (const warning of invocation.warnings ?? []) ctx.log(`[${run.label}] warning: ${warning}`);
   const parse = adapter.createParser(input.worktree.dir);
   const progress = createProgress(run.label);
+  // Stops the agent on a failure its stream makes certain (rejected credentials, a dead endpoint).
+  const early = failFast(run.agent, invocation, mergeEnv(invocation.env));
   let agentResult: AgentResult | null = null;
   const handle = (events: AgentEvent[]) => {
     for (const event of events) {
+      early.check(event);
       if (event.kind === 'result') agentResult = event.result;
       const text = progress(event);
       if (text) ctx.log(text);
@@ -371,11 +375,13 @@ async function runAgent(
     transcript: (line: string) => input.transcript.push((ctx.redact ?? noRedaction)(line)),
     onStart: input.onStart,
     onLine: (line: string) => handle(parse(line)),
+    signal: early.signal,
+    redact: ctx.redact,
   });
   input.stderr.push(outcome.stderrTail);
   // CLIs without a final result event (opencode) assemble it once the stream is over.
   handle(parse.end?.() ?? []);
-  const failure = adapter.classify({ ...outcome, result: agentResult });
+  const failure = early.failure ?? adapter.classify({ ...outcome, result: agentResult });
   return { agentResult, failure, countedTurns: progress.turns() };
 }
 
@@ -420,6 +426,7 @@ async function runSetupCommand(run: BatchRun, command: string[], worktree: Workt
     cwd: worktree.dir,
     timeoutMs: run.timeoutMs,
     onLine: (line) => ctx.log(`[${run.label}] setup: ${line}`),
+    redact: ctx.redact,
   });
   worktree.prepared.push(...(await changedSinceCheckout(worktree)).filter((path) => !worktree.prepared.includes(path)));
   if (outcome.exitCode !== 0) {

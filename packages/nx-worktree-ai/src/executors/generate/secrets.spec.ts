@@ -14,6 +14,8 @@ import generateExecutor from './executor';
 const PLANTED = 'sk-planted-SECRET-0123456789abcdef';
 const DB_URL = 'postgres://admin:hunter2-db@db.internal/prod';
 const SHORT = 'abc12';
+/** Longer than any cut of a progress line or error message: only redaction before the cut hides it whole. */
+const LONG = `ghp_R3dT3am${'x7Kq9'.repeat(21)}ZZQQ`;
 
 describe('secrets stay out of transcripts, artifacts, git and terminal output', () => {
   let root: string;
@@ -26,6 +28,7 @@ describe('secrets stay out of transcripts, artifacts, git and terminal output', 
     process.env.PLANTED_API_KEY = PLANTED;
     process.env.MY_DB_URL = DB_URL;
     process.env.TINY_TOKEN = SHORT;
+    process.env.GITHUB_TOKEN = LONG;
     const leak = `console.log('key=' + process.env.PLANTED_API_KEY + ' db=' + process.env.MY_DB_URL); console.log(JSON.stringify({ env: process.env.PLANTED_API_KEY })); console.log('tiny=' + process.env.TINY_TOKEN); console.error('stderr ' + process.env.PLANTED_API_KEY + ' ' + process.env.MY_DB_URL);`;
     const write = `require('fs').mkdirSync('libs/a/src', { recursive: true }); require('fs').writeFileSync('libs/a/src/x.ts', 'export const x = 1;\\n');`;
     const batch = (script: string) => `---\ndescription: leaky\nagent: command\ncommand: [node, -e, ${JSON.stringify(script)}]\noutputs: [src/**]\n---\nWork.\n`;
@@ -33,6 +36,9 @@ describe('secrets stay out of transcripts, artifacts, git and terminal output', 
       'libs/a/project.json': '{ "name": "a" }\n',
       'libs/a/ai/leaky.ai.md': batch(`${leak} ${write}`),
       'libs/a/ai/failing.ai.md': batch(`${leak} process.exit(3);`),
+      // The token in a long stdout line (a progress line cuts it at 120) and at the start of the
+      // last 600 characters of stderr (the failure message keeps those).
+      'libs/a/ai/long.ai.md': batch(`console.log('say ' + process.env.GITHUB_TOKEN + ' and more'); console.error('err ' + process.env.GITHUB_TOKEN + ' ' + 'y'.repeat(540)); process.exit(3);`),
       '.gitignore': '.nx-worktree-ai/\n',
     });
     worktreeDir = tempDir('nxwa-secrets-wt-');
@@ -41,7 +47,7 @@ describe('secrets stay out of transcripts, artifacts, git and terminal output', 
   });
   afterEach(() => {
     spies.forEach((s) => s.mockRestore());
-    for (const k of ['PLANTED_API_KEY', 'MY_DB_URL', 'TINY_TOKEN']) delete process.env[k];
+    for (const k of ['PLANTED_API_KEY', 'MY_DB_URL', 'TINY_TOKEN', 'GITHUB_TOKEN']) delete process.env[k];
     Object.assign(process.env, saved);
     removeDir(root);
     removeDir(worktreeDir);
@@ -91,5 +97,16 @@ describe('secrets stay out of transcripts, artifacts, git and terminal output', 
     expect(lines.join('\n')).toContain('[a:failing] failed: the batch command exited with code 3: stderr [redacted:PLANTED_API_KEY] [redacted:MY_DB_URL]');
     // Shorter than 6 characters: not redacted (documented in SECURITY.md).
     expect(transcript).toContain(`tiny=${SHORT}`);
+  });
+
+  it('redacts a long secret before a progress line or an error message is cut: no piece of it shows', async () => {
+    expect(LONG.length).toBe(120);
+    const run = await generateExecutor({ batch: 'libs/a/ai/long.ai.md', worktreeDir }, context('long'));
+    expect(run).toEqual({ success: false });
+    const pieces = [LONG.slice(0, 12), LONG.slice(-12)];
+    const sinks = { terminal: lines.join('\n'), ...Object.fromEntries(filesBelow(join(root, '.nx-worktree-ai')).map((f) => [f, readFileSync(f, 'latin1')])) };
+    for (const [where, text] of Object.entries(sinks)) for (const piece of pieces) expect({ where, piece, leaks: text.includes(piece) }).toEqual({ where, piece, leaks: false });
+    expect(lines).toContain('[a:long] › say [redacted:GITHUB_TOKEN] and more');
+    expect(lines.at(-1)).toMatch(/^\[a:long\] failed: the batch command exited with code 3: (?!.*x7Kq9)/);
   });
 });
