@@ -107,7 +107,7 @@ export async function salvageWorktree(repo: RepoInfo, dir: string, branch: strin
       tree = await git(dir, ['write-tree'], { env });
     }
     if (tree === (await git(dir, ['rev-parse', `${head}^{tree}`], { env: location }))) return null;
-    const keptName = `ai-kept/${(branch ?? `ai/${label.replace(':', '/')}`).replace(/^ai(-kept)?\//, '')}/${stamp()}-interrupted`;
+    const keptName = `ai-kept/${(branch ?? `ai/${label.replace(':', '/')}`).replace(/^ai\//, '')}/${stamp()}-interrupted`;
     const tip = branch ? await revParse(repo.root, `refs/heads/${branch}`) : null;
     const target = branch && tip === head ? branch : keptName;
     if (dryRun) return { label, branch: target, commit: tree, leftOut };
