@@ -1,6 +1,7 @@
 import { git, gitRaw, PLUGIN_IDENTITY } from './git';
 import { SNAPSHOT_SUBJECT } from './snapshot';
-import { readCommitRef, revParse, type CommitRef } from './tree';
+import { listTree, readCommitRef, revParse, type CommitRef } from './tree';
+import { diffTrees } from './changes';
 import type { RepoInfo } from './repo';
 import { recordPluginWrites, refWrite } from './plugin-writes';
 import { recordHoldsCommit, recordStoredFrom } from './result-cache';
@@ -30,15 +31,40 @@ export type BranchTip = Pick<CommitRef, 'oid' | 'subject' | 'committer' | 'trail
 /**
  * Whether a batch branch's tip holds nothing that would be lost with the branch: the result cache
  * holds every file it changed (first the one-process check that the record was stored from it),
- * HEAD contains it, or it is a bare snapshot (a run that ended before its agent's work was
- * committed: the snapshot is the user's own workspace).
+ * HEAD contains it, it is a bare snapshot (a run that ended before its agent's work was
+ * committed: the snapshot is the user's own workspace), or its commits since the snapshot change
+ * nothing, or only what HEAD already has (a failed run whose agent changed nothing).
  */
 export async function isIntegrated(repo: RepoInfo, tip: BranchTip): Promise<boolean> {
   const key = tip.trailers[KEY_TRAILER];
   if (key && (await recordStoredFrom(repo, key, tip.oid))) return true;
   if (await isAncestor(repo, tip.oid, repo.head)) return true;
   if (key && (await recordHoldsCommit(repo, key, tip.oid))) return true;
-  return tip.subject.startsWith(SNAPSHOT_SUBJECT) && tip.committer === PLUGIN_IDENTITY.GIT_COMMITTER_NAME;
+  if (tip.subject.startsWith(SNAPSHOT_SUBJECT) && tip.committer === PLUGIN_IDENTITY.GIT_COMMITTER_NAME) return true;
+  return changesAlreadyInHead(repo, tip.oid);
+}
+
+/** Whether every path the commits since `commit`'s snapshot changed is, in HEAD, as they left it. */
+async function changesAlreadyInHead(repo: RepoInfo, commit: string): Promise<boolean> {
+  const base = await snapshotBelow(repo, commit);
+  if (!base) return false;
+  const { entries } = await diffTrees(repo.root, base, commit);
+  if (!entries.size) return true;
+  const head = await listTree(repo.root, repo.head);
+  return [...entries].every(([path, entry]) => {
+    const atHead = head.get(path);
+    return entry ? atHead?.oid === entry.oid && atHead.mode === entry.mode : !atHead;
+  });
+}
+
+/** The nearest snapshot commit among the first parents of `commit` (a batch branch starts at one). */
+async function snapshotBelow(repo: RepoInfo, commit: string): Promise<string | null> {
+  const out = await git(repo.root, ['log', '--first-parent', '-n', '20', '--format=%H%x1f%cn%x1f%s', commit]);
+  for (const line of out.split('\n')) {
+    const [oid, committer, subject = ''] = line.split('\x1f');
+    if (subject.startsWith(SNAPSHOT_SUBJECT) && committer === PLUGIN_IDENTITY.GIT_COMMITTER_NAME) return oid;
+  }
+  return null;
 }
 
 async function isAncestor(repo: RepoInfo, commit: string, of: string): Promise<boolean> {

@@ -5,7 +5,7 @@ import { git, gitRepo, removeDir, tempDir, useWorktreeConfig } from '../../../..
 import { captureBaseline, captureSharedState, checkIntegrity, completeBaseline, describeFindings, symlinkEscape, type IntegrityScope } from './integrity';
 import { fileSig, recordPluginWrites, refWrite } from './plugin-writes';
 import { readRepoInfo } from './repo';
-import { salvageWorktree } from './recover';
+import { salvageWorktree } from './salvage';
 import { pointBranch, registerWorktree, removeWorktree, worktreeGitDir } from './worktree';
 
 describe('symlinkEscape', () => {
@@ -222,7 +222,7 @@ describe("the plugin's own git commands in a worktree ignore a rewritten .git fi
       git(base, 'init', '-q', evil);
       git(evil, 'config', 'core.fsmonitor', `touch ${join(base, 'fsmonitor-ran')}`);
       writeFileSync(join(wt, '.git'), `gitdir: ${join(evil, '.git')}\n`);
-      const saved = await salvageWorktree(repo, wt, 'ai/a/x', 'a:x', []);
+      const saved = await salvageWorktree(repo, wt, 'ai/a/x', 'a:x', { outputs: null, prepared: [] });
       expect(saved?.branch).toBe('ai/a/x');
       expect(git(root, 'show', 'ai/a/x:work.txt')).toBe('work');
       expect(existsSync(join(base, 'fsmonitor-ran'))).toBe(false);

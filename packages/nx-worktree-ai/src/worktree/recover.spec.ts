@@ -102,7 +102,7 @@ describe('recoverStaleRuns', () => {
     expect(report.runs.map((r) => r.label)).toEqual(['auth:login']);
     expect(report.agentsKilled).toEqual([agent.pid]);
     expect(groupMembers(agent.pid!)).toEqual([]);
-    expect(report.salvaged).toEqual([{ label: 'auth:login', branch: 'ai/auth/login', commit: expect.stringMatching(/^[0-9a-f]{40}$/) }]);
+    expect(report.salvaged).toEqual([{ label: 'auth:login', branch: 'ai/auth/login', commit: expect.stringMatching(/^[0-9a-f]{40}$/), leftOut: [] }]);
     expect(testGit(root, 'show', 'ai/auth/login:libs/auth/src/login.ts')).toBe('export const login = 1;');
     expect(testGit(root, 'log', '-1', '--format=%B', 'ai/auth/login')).toContain('Nx-Worktree-Ai-Status: interrupted');
     // node_modules was the plugin's link, not the agent's work.

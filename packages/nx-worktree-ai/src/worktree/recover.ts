@@ -1,16 +1,17 @@
-import { existsSync, lstatSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { readWorkspaceFile } from './apply';
 import { isIntegrated, KEY_TRAILER } from './branch';
-import { git, PLUGIN_IDENTITY } from './git';
+import { git } from './git';
 import { recoverJournal } from './journal';
 import type { RepoInfo } from './repo';
 import { listWorktrees, worktreeGitDir } from './worktree';
-import { addAll } from './changes';
 import { fileSig, recordPluginWrites, refWrite } from './plugin-writes';
-import { groupMembers, listRuns, processStart, processState, runsDir, tempIndexPath, TEMP_INDEX_PATTERN, tmpDir, type ProcessRef, type RunRecord } from './runs';
-import { readCommitRefs, revParse } from './tree';
+import { groupMembers, listRuns, processStart, processState, runsDir, TEMP_INDEX_PATTERN, tmpDir, type ProcessRef, type RunRecord } from './runs';
+import { isSymlink, leftOutLine, readScope, salvageWorktree, type Salvaged } from './salvage';
+import { deleteSavedEdits, listSavedEdits, type SavedEdits } from './saved-edits';
+import { readCommitRefs } from './tree';
 
 /**
  * Cleaning up after runs that did not end by themselves (SIGKILL, a crash, a power cut), driven by
@@ -47,7 +48,7 @@ export interface RecoveryReport {
   agentsKilled: number[];
   worktreesRemoved: string[];
   /** Uncommitted work found in a worktree and committed before removing it. */
-  salvaged: Array<{ label: string; branch: string; commit: string }>;
+  salvaged: Salvaged[];
   /** Workspace paths put back from the journal of an integration that did not finish. */
   restored: string[];
   /** Journal paths changed by someone since: left alone. */
@@ -56,10 +57,13 @@ export interface RecoveryReport {
   /** Prune only: batch branches deleted, and kept with the reason. */
   branchesDeleted: string[];
   branchesKept: Array<{ branch: string; reason: string }>;
+  /** Prune only: uncommitted edits replays overwrote (saved-edits.ts), kept, and deleted (--force). */
+  savedEditsKept: SavedEdits[];
+  savedEditsDeleted: string[];
 }
 
 export function emptyReport(): RecoveryReport {
-  return { runs: [], live: [], agentsKilled: [], worktreesRemoved: [], salvaged: [], restored: [], notRestored: [], tempFiles: [], branchesDeleted: [], branchesKept: [] };
+  return { runs: [], live: [], agentsKilled: [], worktreesRemoved: [], salvaged: [], restored: [], notRestored: [], tempFiles: [], branchesDeleted: [], branchesKept: [], savedEditsKept: [], savedEditsDeleted: [] };
 }
 
 const STALE_REF_LOCK_MS = 10_000;
@@ -126,9 +130,12 @@ async function recoverRun(repo: RepoInfo, record: RunRecord, file: string, optio
     report.tempFiles.push(refLock);
   }
   if (record.worktree) {
-    let saved: Awaited<ReturnType<typeof salvageWorktree>>;
+    let saved: Salvaged | null;
+    // Only the batch's outputs go onto a kept branch: the run recorded them (older records did not:
+    // then what the run left in the worktree's git dir).
+    const outputs = record.outputs ?? readScope(worktreeGitDir(repo, record.worktree))?.outputs ?? null;
     try {
-      saved = await salvageWorktree(repo, record.worktree, record.branch, `${record.project}:${record.batch}`, record.prepared, dry);
+      saved = await salvageWorktree(repo, record.worktree, record.branch, `${record.project}:${record.batch}`, { outputs, prepared: record.prepared }, dry);
     } catch (error) {
       // Never remove what could not be saved (unless forced): the record stays, the next run or prune tries again.
       if (!options.force) {
@@ -143,6 +150,8 @@ async function recoverRun(repo: RepoInfo, record: RunRecord, file: string, optio
     if (saved) {
       report.salvaged.push(saved);
       log(`nx-worktree-ai:   ${dry ? 'would keep' : 'kept'} the agent's unfinished work on branch ${saved.branch}`);
+      const leftOut = leftOutLine(saved);
+      if (leftOut) log(`nx-worktree-ai:   ${leftOut}`);
     }
     if (existsSync(record.worktree) || isRegisteredWorktree(repo, record.worktree)) {
       if (!dry) await removeWorktreeDir(repo, record.worktree);
@@ -174,66 +183,6 @@ async function stopOrphanGroup(agent: ProcessRef, dry: boolean): Promise<boolean
   }
   for (let i = 0; i < 100 && groupMembers(agent.pid).length > 0; i++) await delay(20);
   return true;
-}
-
-/**
- * Commits what a worktree holds beyond its HEAD (the agent's uncommitted work), leaving out what
- * the plugin put there; returns where it is kept, or null when there was nothing to keep.
- */
-export async function salvageWorktree(
-  repo: RepoInfo,
-  dir: string,
-  branch: string | null,
-  label: string,
-  prepared: string[],
-  dryRun = false,
-): Promise<{ label: string; branch: string; commit: string } | null> {
-  if (!existsSync(dir)) return null;
-  // The git dir as the repository registered it, not the worktree's `.git` file (an agent may have
-  // rewritten it to point these commands at a repository and config of its own), and no fsmonitor.
-  const gitDir = worktreeGitDir(repo, dir);
-  const location = gitDir ? { GIT_DIR: gitDir, GIT_WORK_TREE: dir } : {};
-  let head: string;
-  try {
-    head = await git(dir, ['rev-parse', '--verify', 'HEAD^{commit}'], { env: location });
-  } catch {
-    return null;
-  }
-  const leaveOut = new Set(prepared);
-  if (isSymlink(join(dir, 'node_modules'))) leaveOut.add('node_modules');
-  const indexFile = tempIndexPath(repo, 'salvage');
-  const env = { ...PLUGIN_IDENTITY, ...location, GIT_INDEX_FILE: indexFile };
-  try {
-    await git(dir, ['read-tree', head], { env });
-    await addAll(dir, env);
-    if (leaveOut.size) await git(dir, ['rm', '--cached', '-r', '-q', '--ignore-unmatch', '--', ...[...leaveOut].map((p) => `:(top,literal)${p}`)], { env });
-    const tree = await git(dir, ['write-tree'], { env });
-    if (tree === (await git(dir, ['rev-parse', `${head}^{tree}`], { env: location }))) return null;
-    const keptName = `ai-kept/${(branch ?? `ai/${label.replace(':', '/')}`).replace(/^ai\//, '')}/${stamp()}-interrupted`;
-    const tip = branch ? await revParse(repo.root, `refs/heads/${branch}`) : null;
-    const target = branch && tip === head ? branch : keptName;
-    if (dryRun) return { label, branch: target, commit: tree };
-    const message = `${label}: unfinished work of an interrupted run\n\nNx-Worktree-Ai-Batch: ${label}\nNx-Worktree-Ai-Status: interrupted\n`;
-    const commit = await git(repo.root, ['commit-tree', tree, '-p', head], { env: PLUGIN_IDENTITY, input: message });
-    recordPluginWrites(repo, [refWrite(`refs/heads/${target}`, commit)]);
-    if (target === branch) await git(repo.root, ['update-ref', '-m', 'nx-worktree-ai: work of an interrupted run', `refs/heads/${branch}`, commit, head]);
-    else await git(repo.root, ['update-ref', '-m', 'nx-worktree-ai: work of an interrupted run', `refs/heads/${target}`, commit, '']);
-    return { label, branch: target, commit };
-  } finally {
-    rmSync(indexFile, { force: true });
-  }
-}
-
-function stamp(now = new Date()): string {
-  return now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-}
-
-function isSymlink(path: string): boolean {
-  try {
-    return lstatSync(path).isSymbolicLink();
-  } catch {
-    return false;
-  }
 }
 
 async function removeWorktreeDir(repo: RepoInfo, dir: string): Promise<void> {
@@ -305,8 +254,10 @@ export async function releaseBranch(repo: RepoInfo, branch: string, baseDir: str
   }
   for (const w of listWorktrees(repo)) {
     if (w.branch !== branch || relative(resolve(baseDir), resolve(w.path)).startsWith('..') || resolve(w.path) === resolve(repo.root)) continue;
-    const saved = await salvageWorktree(repo, w.path, branch, branch.replace(/^ai\//, '').replace('/', ':'), []);
+    const saved = await salvageWorktree(repo, w.path, branch, branch.replace(/^ai\//, '').replace('/', ':'), null);
     if (saved) log(`nx-worktree-ai: the worktree ${w.path} held changes not committed on ${branch}: kept on branch ${saved.branch}`);
+    const leftOut = saved && leftOutLine(saved);
+    if (leftOut) log(`nx-worktree-ai: ${leftOut}`);
     await removeWorktreeDir(repo, w.path);
   }
 }
@@ -348,9 +299,9 @@ export async function pruneWorkspace(repo: RepoInfo, options: PruneOptions = {})
     if (!w.branch || !/^ai(-kept)?\//.test(w.branch) || !WORKTREE_NAME.test(basename(path))) continue;
     if (path === resolve(repo.root) || liveWorktrees.has(path) || removedNow.has(path) || w.locked) continue;
     if (minAge && existsSync(path) && now - statSync(path).mtimeMs < minAge) continue;
-    let saved: Awaited<ReturnType<typeof salvageWorktree>>;
+    let saved: Salvaged | null;
     try {
-      saved = await salvageWorktree(repo, path, w.branch, w.branch.replace(/^ai(-kept)?\//, '').replace('/', ':'), [], dry);
+      saved = await salvageWorktree(repo, path, w.branch, w.branch.replace(/^ai(-kept)?\//, '').replace('/', ':'), null, dry);
     } catch (error) {
       log(`nx-worktree-ai: could not save the work in ${path}, left it as it is: ${(error as Error).message}`);
       continue;
@@ -358,6 +309,8 @@ export async function pruneWorkspace(repo: RepoInfo, options: PruneOptions = {})
     if (saved) {
       report.salvaged.push(saved);
       log(`nx-worktree-ai: ${dry ? 'would keep' : 'kept'} uncommitted changes of ${path} on branch ${saved.branch}`);
+      const leftOut = leftOutLine(saved);
+      if (leftOut) log(`nx-worktree-ai: ${leftOut}`);
     }
     if (!dry) await removeWorktreeDir(repo, path);
     report.worktreesRemoved.push(path);
@@ -396,6 +349,16 @@ export async function pruneWorkspace(repo: RepoInfo, options: PruneOptions = {})
     }
     report.branchesDeleted.push(branch);
     log(`nx-worktree-ai: ${dry ? 'would delete' : 'deleted'} branch ${branch} (${integrated ? 'integrated' : 'not integrated, --force'})`);
+  }
+  // Edits a replay overwrote are the user's own work: never deleted without --force.
+  for (const saved of await listSavedEdits(repo)) {
+    if (!options.force || (minAge && now - saved.savedAt * 1000 < minAge)) {
+      report.savedEditsKept.push(saved);
+      continue;
+    }
+    if (!dry) await deleteSavedEdits(repo, saved);
+    report.savedEditsDeleted.push(saved.ref);
+    log(`nx-worktree-ai: ${dry ? 'would delete' : 'deleted'} ${saved.ref} (edits a replay overwrote, --force)`);
   }
   return report;
 }

@@ -40,6 +40,8 @@ export interface RunRecord {
   worktree: string | null;
   /** Worktree-relative paths the plugin put there (node_modules link, copied files): not the agent's work. */
   prepared: string[];
+  /** The batch's output globs: all that salvaged work may change (absent in records of older versions). */
+  outputs?: string[];
   /** Leader of the agent's process group (its pid is the group id). */
   agent: ProcessRef | null;
   /** Absolute paths of files the run created outside the worktree (the prompt file, ...). */

@@ -187,8 +187,12 @@ describe('git layer on a real repository', () => {
 
   it('keeps unintegrated work on a batch branch before the branch is reused', async () => {
     const snapshot = await snapshotWorkspace(repo);
-    const tree = testGit(repoDir, 'rev-parse', `${snapshot}^{tree}`);
-    await commitOnBranch(repo, 'ai/auth/module', tree, snapshot, 'failed run', { 'Nx-Worktree-Ai-Cache-Key': 'nope' });
+    // A failed run whose agent changed nothing holds nothing to keep.
+    await commitOnBranch(repo, 'ai/auth/module', testGit(repoDir, 'rev-parse', `${snapshot}^{tree}`), snapshot, 'failed run', { 'Nx-Worktree-Ai-Cache-Key': 'nope' });
+    expect(await keepUnintegratedBranch(repo, 'ai/auth/module')).toBeNull();
+    const files = await listTree(repoDir, snapshot);
+    files.set('libs/auth/half.ts', { mode: '100644', oid: testGit(repoDir, 'hash-object', '-w', '--stdin') });
+    await commitOnBranch(repo, 'ai/auth/module', await writeTreeOf(repo, files), snapshot, 'failed run', { 'Nx-Worktree-Ai-Cache-Key': 'nope' });
     const kept = await keepUnintegratedBranch(repo, 'ai/auth/module', new Date('2026-01-02T03:04:05Z'));
     expect(kept).toBe('ai-kept/auth/module/20260102-030405');
     expect(testGit(repoDir, 'rev-parse', kept!)).toBe(testGit(repoDir, 'rev-parse', 'ai/auth/module'));

@@ -17,18 +17,19 @@ import { treePathProblem } from '../../batch/names';
 import { loadVersions, planIntegration, readWorkspaceFile, sameVersion, type FileVersion, type PathChange } from '../../worktree/apply';
 import { keepUnintegratedBranch, KEY_TRAILER } from '../../worktree/branch';
 import { applyEntries, changedSinceCheckout, collectChanges, commitOnBranch, diffPatch, type CollectedChange } from '../../worktree/changes';
-import { git } from '../../worktree/git';
 import { withLock } from '../../worktree/lock';
 import { defaultWorktreeBase, lockPath, readRepoInfo, type RepoInfo } from '../../worktree/repo';
 import { lookupResult, storeResult, type CachedResult } from '../../worktree/result-cache';
 import { sharedSnapshot, type PendingSnapshot, type Snapshot } from '../../worktree/snapshot';
 import { listTree, writeTreeOf, type TreeFiles } from '../../worktree/tree';
-import { fileSig, recordPluginWrites, refWrite } from '../../worktree/plugin-writes';
+import { fileSig, recordPluginWrites } from '../../worktree/plugin-writes';
 import { captureBaseline, captureSharedState, checkIntegrity, completeBaseline, describeFindings, escapingSymlinks, reachedOutsideMessage, type IntegrityScope } from '../../worktree/integrity';
 import { noRedaction, redactFiles, type Redactor } from '../../utils/redact';
 import { conflictMessage } from './conflict-help';
 import { batchBranchName, checkoutWorktree, pointBranch, prepareWorktree, registerWorktree, removeWorktree, resetWorktree, type Worktree } from '../../worktree/worktree';
 import { releaseBranch } from '../../worktree/recover';
+import { rememberScope } from '../../worktree/salvage';
+import { saveOverwritten } from '../../worktree/saved-edits';
 import { beginRun, type RunLifecycle } from './run-lifecycle';
 import { RunInterrupted } from '../../utils/signal-guard';
 import type { BatchRun } from './batch-run';
@@ -146,7 +147,7 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
   // The worktree outside the lock, side by side with other batches starting (worktree/worktree.ts
   // registerWorktree); a failed checkout takes its worktree with it.
   const cone = chooseCone(run, options, snapshotFiles.size);
-  const worktree = await registerWorktree(repo, { baseDir, name: `${run.project}--${run.spec.name}`, branch, cone, beforeAdd: (dir) => life.registration.update({ worktree: dir, snapshot, tempFiles: [promptFileOf(dir)] }) })
+  const worktree = await registerWorktree(repo, { baseDir, name: `${run.project}--${run.spec.name}`, branch, cone, beforeAdd: (dir) => life.registration.update({ worktree: dir, snapshot, tempFiles: [promptFileOf(dir)], outputs: run.outputGlobs }) })
     .then((added) =>
       checkoutWorktree(added, snapshot).then(
         () => added,
@@ -199,6 +200,7 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
     prepareWorktree(repo, worktree, options);
     if (options.setupCommand) await runSetupCommand(run, options.setupCommand, worktree, ctx);
     life.registration.update({ prepared: worktree.prepared });
+    rememberScope(worktree, { outputs: run.outputGlobs, prepared: worktree.prepared });
     const promptFile = promptFileOf(worktree.dir);
     writeFileSync(promptFile, prompt);
     for (const setting of bypassSettings({ agent: run.agent, section: agentSection(run), agentArgs: options.agentArgs })) ctx.log(bypassWarning(run.label, setting));
@@ -569,9 +571,7 @@ async function replay(run: BatchRun, ctx: RunContext, repo: RepoInfo, input: Rep
     const atHead = await loadVersions(repo.root, replaced.map(({ path }) => headFiles.get(path)));
     const overwritten = replaced.filter(({ ours }, i) => !sameVersion(ours, atHead[i])).map(({ path }) => path);
     if (overwritten.length) {
-      const ref = `refs/nx-worktree-ai/overwritten/${run.project}/${run.spec.name}`;
-      recordPluginWrites(repo, [refWrite(ref, input.snapshot)]);
-      await git(repo.root, ['update-ref', ref, input.snapshot]);
+      const ref = await saveOverwritten(repo, run.project, run.spec.name, input.snapshot);
       ctx.log(`[${run.label}] replay replaced uncommitted edits in ${overwritten.join(', ')}; they are kept: git checkout ${ref} -- <path>`);
     }
     recordPluginWrites(repo, writes.map((w) => ({ kind: 'file' as const, path: w.path, sig: fileSig(w.file) })));

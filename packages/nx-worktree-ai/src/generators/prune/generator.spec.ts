@@ -7,6 +7,7 @@ import { FsTree } from 'nx/src/generators/tree';
 import { git, gitRepo, removeDir, tempDir } from '../../../../../testing/temp';
 import { readRepoInfo } from '../../worktree/repo';
 import { listRuns, RunRegistration, writeJsonAtomic } from '../../worktree/runs';
+import { saveOverwritten } from '../../worktree/saved-edits';
 import { snapshotWorkspace } from '../../worktree/snapshot';
 import { addWorktree } from '../../worktree/worktree';
 import { pruneGenerator } from './generator';
@@ -61,6 +62,21 @@ describe('nx g nx-worktree-ai:prune', () => {
     expect(kept).toMatch(/^Kept 1 branch with work found nowhere else: ai\/auth\/login\. Merge what you want/);
     // The plan printed before said the same.
     expect(lines.join('\n')).not.toContain('would delete branch ai/auth/login');
+  });
+
+  it('lists the edits replays overwrote and deletes them only with --force', async () => {
+    const repo = await readRepoInfo(root);
+    const snapshot = await snapshotWorkspace(repo);
+    // The one ref per batch of earlier versions counts as well.
+    const legacy = 'refs/nx-worktree-ai/overwritten/auth/login';
+    git(root, 'update-ref', legacy, snapshot);
+    const ref = await saveOverwritten(repo, 'auth', 'login', snapshot);
+    await (await pruneGenerator(new FsTree(root, false), {}))();
+    expect(lines.at(-1)).toContain(`Kept 2 saves of uncommitted edits a replay overwrote: ${legacy}, ${ref}. Get an edit back with git checkout <ref> -- <path>; --force deletes them.`);
+    expect(git(root, 'for-each-ref', '--format=%(refname)', 'refs/nx-worktree-ai/')).toBe(`${legacy}\n${ref}`);
+    await (await pruneGenerator(new FsTree(root, false), { force: true }))();
+    expect(lines.at(-1)).toContain('Deleted 2 saves of edits a replay overwrote (--force).');
+    expect(git(root, 'for-each-ref', 'refs/nx-worktree-ai/')).toBe('');
   });
 
   it('rejects a bad olderThan and parses good ones', async () => {

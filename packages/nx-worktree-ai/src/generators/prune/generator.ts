@@ -50,6 +50,8 @@ export function summarize(r: RecoveryReport, dryRun: boolean): string {
   if (r.worktreesRemoved.length) parts.push(`${n(r.worktreesRemoved.length, 'worktree')} removed`);
   if (r.tempFiles.length) parts.push(`${n(r.tempFiles.length, 'temp file')} removed`);
   if (r.branchesDeleted.length) parts.push(`${n(r.branchesDeleted.length, 'branch')} deleted`.replace('branchs', 'branches'));
+  const leftOut = r.salvaged.reduce((sum, s) => sum + s.leftOut.length, 0);
+  if (leftOut) parts.push(`${n(leftOut, 'changed path')} outside the batches' outputs not carried onto a kept branch`);
   const head = dryRun ? 'nx-worktree-ai:prune (dry run) would clean: ' : 'nx-worktree-ai:prune cleaned: ';
   const lines = [parts.length ? head + parts.join('; ') : `nx-worktree-ai:prune: nothing ${dryRun ? 'to clean' : 'cleaned'}.`];
   const unmerged = r.branchesKept.filter((b) => b.reason.startsWith('holds work'));
@@ -57,6 +59,13 @@ export function summarize(r: RecoveryReport, dryRun: boolean): string {
     lines.push(
       `Kept ${n(unmerged.length, 'branch').replace('branchs', 'branches')} with work found nowhere else: ${unmerged.map((b) => b.branch).join(', ')}. ` +
         'Merge what you want (git merge <branch>), then run prune again, or delete them with --force.',
+    );
+  }
+  if (r.savedEditsDeleted.length) lines.push(`Deleted ${n(r.savedEditsDeleted.length, 'save')} of edits a replay overwrote (--force).`);
+  if (r.savedEditsKept.length) {
+    lines.push(
+      `Kept ${n(r.savedEditsKept.length, 'save')} of uncommitted edits a replay overwrote: ${r.savedEditsKept.map((s) => s.ref).join(', ')}. ` +
+        'Get an edit back with git checkout <ref> -- <path>; --force deletes them.',
     );
   }
   if (r.live.length) lines.push(`Left alone, still running: ${r.live.map((x) => `${x.label} (pid ${x.pid} on ${x.host})`).join(', ')}.`);

@@ -19,7 +19,8 @@ export const pruneGeneratorSchema = z
       .default(false)
       .describe(
         'Also delete batch branches holding work that is found nowhere else (not reachable from HEAD, not in the result cache), ' +
-          'and clean runs registered by another host. Without it such branches are listed and kept.',
+          'the saved uncommitted edits that replays overwrote (refs/nx-worktree-ai/saved-edits/...), and clean runs registered by another host. ' +
+          'Without it such branches and saves are listed and kept.',
       ),
     dryRun: z.boolean().default(false).describe('Only report what would be cleaned (`nx g ... --dry-run` does the same).'),
     olderThan: z

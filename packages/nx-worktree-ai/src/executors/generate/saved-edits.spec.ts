@@ -1,0 +1,78 @@
+import { writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExecutorContext } from '@nx/devkit';
+import { git, gitRepo, removeDir, tempDir } from '../../../../../testing/temp';
+import { pruneWorkspace } from '../../worktree/recover';
+import { readRepoInfo } from '../../worktree/repo';
+import generateExecutor from './executor';
+
+/**
+ * Uncommitted edits a replay overwrites are saved, every time: two replays over two edits leave two
+ * saves, each giving its edit back, listed by prune and removed only by prune --force.
+ */
+const write = `require('fs').mkdirSync('libs/auth/src/auth', { recursive: true }); require('fs').writeFileSync('libs/auth/src/auth/login.ts', 'export const login = () => true;\\n');`;
+const BATCH = `---\ndescription: test batch\nagent: command\ncommand: [node, -e, ${JSON.stringify(write)}]\noutputs: [src/auth/**]\n---\nWrite the module.\n`;
+const LOGIN = 'libs/auth/src/auth/login.ts';
+
+function context(root: string): ExecutorContext {
+  const targets = { 'ai-generate--auth-module': { executor: 'nx-worktree-ai:generate', options: { batch: 'libs/auth/ai/auth-module.ai.md' } } };
+  return {
+    root,
+    cwd: root,
+    isVerbose: false,
+    projectName: 'auth',
+    targetName: 'ai-generate--auth-module',
+    projectsConfigurations: { version: 2, projects: { auth: { root: 'libs/auth', targets } } },
+    nxJsonConfiguration: {},
+    projectGraph: { nodes: {}, dependencies: {} },
+  } as ExecutorContext;
+}
+
+describe('edits a replay overwrites', () => {
+  let root: string;
+  let worktreeDir: string;
+  beforeEach(() => {
+    root = gitRepo({ 'libs/auth/project.json': '{ "name": "auth" }\n', 'libs/auth/ai/auth-module.ai.md': BATCH, '.gitignore': '.nx-worktree-ai/\n' });
+    worktreeDir = tempDir('nxwa-wt-');
+  });
+  afterEach(() => {
+    removeDir(root);
+    removeDir(worktreeDir);
+  });
+
+  const run = () => generateExecutor({ batch: 'libs/auth/ai/auth-module.ai.md', worktreeDir }, context(root));
+  const replayStatus = () => JSON.parse(readFileSync(join(root, '.nx-worktree-ai/auth/auth-module/result.json'), 'utf8')).status;
+  const saves = () => git(root, 'for-each-ref', '--format=%(refname)', 'refs/nx-worktree-ai/saved-edits/').split('\n').filter(Boolean);
+
+  it('keeps each save under a ref of its own, lists them in prune, removes them only with --force', async () => {
+    await expect(run()).resolves.toEqual({ success: true });
+    git(root, 'add', LOGIN);
+    git(root, 'commit', '-qm', 'take the generated login.ts');
+    writeFileSync(join(root, LOGIN), 'first edit\n');
+    await expect(run()).resolves.toEqual({ success: true });
+    expect(replayStatus()).toBe('replayed');
+    writeFileSync(join(root, LOGIN), 'second edit\n');
+    await expect(run()).resolves.toEqual({ success: true });
+    expect(replayStatus()).toBe('replayed');
+
+    const refs = saves();
+    expect(refs).toHaveLength(2);
+    for (const ref of refs) expect(ref).toMatch(/^refs\/nx-worktree-ai\/saved-edits\/auth\/auth-module\/\d{8}-\d{6}(-\d+)?$/);
+    // Each save gives its own edit back, as the log line says.
+    const restored = refs.map((ref) => {
+      git(root, 'checkout', ref, '--', LOGIN);
+      return readFileSync(join(root, LOGIN), 'utf8');
+    });
+    expect(restored.sort()).toEqual(['first edit\n', 'second edit\n']);
+
+    const repo = await readRepoInfo(root);
+    const kept = await pruneWorkspace(repo);
+    expect(kept.savedEditsKept.map((s) => s.ref).sort()).toEqual([...refs].sort());
+    expect(kept.savedEditsDeleted).toEqual([]);
+    expect(saves()).toEqual(refs);
+
+    const forced = await pruneWorkspace(repo, { force: true });
+    expect(forced.savedEditsDeleted.sort()).toEqual([...refs].sort());
+    expect(saves()).toEqual([]);
+  });
+});
