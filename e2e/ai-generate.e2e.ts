@@ -265,6 +265,9 @@ describe('nx-worktree-ai from the packed tarball', () => {
     const result = readResult(ws, 'dashboard', OUT_OF_SCOPE.name);
     expect(result.status).toBe('failed');
     for (const p of OUT_OF_SCOPE_PATHS) expect(result.error).toContain(p);
+    // The branch commit says what result.json says.
+    expect(git(ws.root, 'rev-parse', branch)).toBe(result.commit);
+    expect(git(ws.root, 'log', '-1', '--format=%(trailers:key=Nx-Worktree-Ai-Status,valueonly)', branch)).toBe('failed');
   });
 
   test("the workspace's git index, HEAD and unrelated uncommitted edits are exactly as before a run", async () => {

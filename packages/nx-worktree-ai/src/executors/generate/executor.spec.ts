@@ -387,6 +387,10 @@ out({ type: 'result', subtype: 'success', is_error: false, num_turns: 1, session
       expect(second.filesChanged).toEqual(['libs/auth/src/auth/login.ts', 'libs/auth/src/auth/logout.ts']);
       expect(readFileSync(join(root, 'libs/auth/src/auth/logout.ts'), 'utf8')).toBe('export const loginWasThere = true;\n');
       expect(readFileSync(join(root, 'libs/auth/src/auth/login.ts'), 'utf8')).toBe('export const login = 1;\n');
+
+      // Resumed once more, the session changes nothing new: its work is in the workspace already, which is no "empty" run.
+      await expect(run('session', { agentBin, resume: true })).resolves.toEqual({ success: true });
+      expect(readResult(root, 'auth', 'session')).toMatchObject({ status: 'succeeded', filesChanged: [] });
     });
 
     it('refuses to restore over files the user changed since, naming them', async () => {

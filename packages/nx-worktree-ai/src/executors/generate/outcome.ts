@@ -17,6 +17,8 @@ export interface OutcomeFacts {
   scope: string | null;
   /** Paths the agent changed. */
   filesChanged: number;
+  /** resume: files the continued session changed in its earlier run (already integrated when they are not among this run's). */
+  resumedFiles: number;
   /** The agent's refused tool calls (permission denials) of its last attempt. */
   permissionDenials: string[];
   branch: string;
@@ -44,7 +46,8 @@ export function decideOutcome(run: BatchRun, facts: OutcomeFacts): Outcome {
   if (facts.outside) return { status: 'failed', ok: false, message: [facts.outside, cause].filter(Boolean).join(' Also: ') };
   if (interrupted) return { status: 'interrupted', ok: false, message: interrupted };
   if (cause) return { status: 'failed', ok: false, message: cause };
-  if (facts.filesChanged > 0) return { status: 'succeeded', ok: true, message: null };
+  // A resumed session whose earlier work is already in the workspace did its work, in two runs.
+  if (facts.filesChanged > 0 || facts.resumedFiles > 0) return { status: 'succeeded', ok: true, message: null };
   const allowEmpty = run.spec.frontmatter.allowEmpty === true;
   return { status: 'empty', ok: allowEmpty, message: allowEmpty ? null : emptyMessage(run, facts) };
 }
@@ -60,9 +63,10 @@ export function interruptedMessage(signal: NodeJS.Signals, stage: string, branch
 
 function emptyMessage(run: BatchRun, facts: OutcomeFacts): string {
   const denied = [...new Set(facts.permissionDenials)];
+  const settings = run.agent === 'claude' ? `claude: { allowedTools: [...] } in ${run.spec.file}` : `the "${run.agent}" section of ${run.spec.file} or the executor option agentArgs`;
   const why = denied.length
-    ? ` It was refused ${denied.join(', ')}: allow what the work needs in the agent's settings (e.g. claude: { allowedTools: [...] } in ${run.spec.file}), or change the prompt.`
-    : ' Read what it did and said in the transcript, then make the prompt say which files to write.';
+    ? ` It was refused ${denied.join(', ')}: allow what the work needs (${settings}), or change the prompt.`
+    : ' Read what it did and said there, then make the prompt say which files to write.';
   return (
     `the agent changed no file (status "empty"); see ${facts.transcriptPath}.${why} ` +
     `If a run that changes nothing is fine for this batch, set allowEmpty: true in ${run.spec.file}. Nothing was applied or cached.`

@@ -232,6 +232,7 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
       outside: reached.length ? reachedOutsideMessage(reached, branch, transcriptPath, observed.length > 0 && !warnOnly) : null,
       scope: scopeViolation(run, change, branch),
       filesChanged: change.files.length,
+      resumedFiles: last?.filesChanged.length ?? 0,
       permissionDenials: totals.permissionDenials,
       branch,
       transcriptPath,
