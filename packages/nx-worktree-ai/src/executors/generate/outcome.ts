@@ -1,4 +1,5 @@
 import type { AgentFailure } from '../../agents/types';
+import { RunInterrupted } from '../../utils/signal-guard';
 import type { CachedResult } from '../../worktree/result-cache';
 import type { BatchRun } from './batch-run';
 import { ARTIFACTS, type BatchResult } from './result';
@@ -50,6 +51,17 @@ export function decideOutcome(run: BatchRun, facts: OutcomeFacts): Outcome {
   if (facts.filesChanged > 0 || facts.resumedFiles > 0) return { status: 'succeeded', ok: true, message: null };
   const allowEmpty = run.spec.frontmatter.allowEmpty === true;
   return { status: 'empty', ok: allowEmpty, message: allowEmpty ? null : emptyMessage(run, facts) };
+}
+
+/**
+ * A run that failed by throwing (a conflict, a setup command, a checkpoint): interrupted when a
+ * signal had arrived (it most likely caused the failure: a setup command stopped by it), else failed.
+ */
+export function thrownOutcome(error: unknown, signal: NodeJS.Signals | null): { status: RunStatus; message: string } {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof RunInterrupted) return { status: 'interrupted', message };
+  if (signal) return { status: 'interrupted', message: `interrupted by ${signal}: ${message}` };
+  return { status: 'failed', message };
 }
 
 /** The message of a run stopped by a signal; `stage` says where ("while the agent ran"). */

@@ -36,7 +36,7 @@ import { commitToHead } from './commit-to-head';
 import { agentRunRequest, agentSection, promptFileOf } from './invocation';
 import { renderPrompt } from './prompt';
 import { carryOverWork, readLastSession, type LastSession } from './resume';
-import { decideOutcome, replayable, restampAfterFailure, type RunStatus, type StampedCommit } from './outcome';
+import { decideOutcome, replayable, restampAfterFailure, thrownOutcome, type RunStatus, type StampedCommit } from './outcome';
 import { addAttempt, backoffDelay, emptyTotals, type AttemptTotals } from './retry';
 import { ARTIFACTS, NO_TOKENS, serializeArtifacts, writeArtifacts, type BatchResult } from './result';
 import type { GenerateOptions } from './schema';
@@ -283,11 +283,11 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
   } catch (error) {
     if (error instanceof BatchFailure && error.result) throw error;
     // Every failure leaves a result.json (a conflict, a failed setup command, a git error...), with the patch when there is one.
-    const status: RunStatus = error instanceof RunInterrupted ? 'interrupted' : 'failed';
+    const thrown = thrownOutcome(error, life.guard.received);
     // The branch commit's status trailer says what result.json says (a conflict, a late signal...).
-    const { commit, message } = await restampAfterFailure(stamped, status, (error as Error).message);
+    const { commit, message } = await restampAfterFailure(stamped, thrown.status, thrown.message);
     base.commit = commit;
-    const result = finish(base, status, message, startedAt);
+    const result = finish(base, thrown.status, message, startedAt);
     writeArtifacts(ctx.root, run.artifactDir, redactFiles(serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt }), redact));
     throw new BatchFailure(message, result);
   } finally {
