@@ -44,7 +44,7 @@ import {
   type NxResult,
   type Workspace,
 } from '../testing/workspace';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 // `testTimeout` of a jest.config project is ignored (it is a global option): set it here.
 jest.setTimeout(10 * 60_000);
@@ -90,6 +90,14 @@ function expectFilesOf(batch: FixtureBatch): void {
     expect({ path, exists: existsSync(join(ws.root, path)) }).toEqual({ path, exists: true });
     expect(readWorkspaceFile(ws, path)).toBe(content);
   }
+}
+
+/**
+ * The scripted model answers an edited prompt with the same files as before: removed from the
+ * workspace first, writing them is a change again (a run that changes nothing is "empty" and fails).
+ */
+function removeFilesOf(batch: FixtureBatch): void {
+  for (const path of Object.keys(batch.expectedFiles)) rmSync(join(ws.root, path), { force: true });
 }
 
 const isUnder = (globs: string[]) => (path: string) => globs.some((g) => path === g.replace(/\/\*\*$/, '') || path.startsWith(g.replace(/\*\*$/, '')));
@@ -225,6 +233,7 @@ describe('nx-worktree-ai from the packed tarball', () => {
     const all = [...SIX_BATCHES, AUTH_DOCS];
     const mtimes = Object.fromEntries(all.map((b) => [batchId(b), resultMtime(ws, b.project, b.name)]));
     writeBatch(ws, { ...MIDDLEWARE, prompt: `${MIDDLEWARE.prompt}\nAlso give every middleware a one-line doc comment.\n` });
+    removeFilesOf(MIDDLEWARE);
 
     const res = await nx(['affected', '-t', TARGET, '--base=HEAD', '--parallel', '6']);
     expectSuccess(res);
@@ -265,6 +274,9 @@ describe('nx-worktree-ai from the packed tarball', () => {
     const result = readResult(ws, 'dashboard', OUT_OF_SCOPE.name);
     expect(result.status).toBe('failed');
     for (const p of OUT_OF_SCOPE_PATHS) expect(result.error).toContain(p);
+    // The branch commit says what result.json says.
+    expect(git(ws.root, 'rev-parse', branch)).toBe(result.commit);
+    expect(git(ws.root, 'log', '-1', '--format=%(trailers:key=Nx-Worktree-Ai-Status,valueonly)', branch)).toBe('failed');
   });
 
   test("the workspace's git index, HEAD and unrelated uncommitted edits are exactly as before a run", async () => {
@@ -278,6 +290,7 @@ describe('nx-worktree-ai from the packed tarball', () => {
     writeFileSync(join(ws.root, 'notes/todo.txt'), 'untracked notes\n');
     // An uncommitted prompt edit, so the batch really runs (a new result-cache key).
     writeBatch(ws, { ...DASHBOARD_SCAFFOLD, prompt: `${DASHBOARD_SCAFFOLD.prompt}\nUse semantic HTML elements.\n` });
+    removeFilesOf(DASHBOARD_SCAFFOLD);
 
     const before = snapshotWorkspaceState(ws);
     const res = await nx(['run', `dashboard:${batchTarget(DASHBOARD_SCAFFOLD)}`]);

@@ -197,6 +197,11 @@ describe('faults: processes killed, hung, interrupted, crashed', () => {
         verdict.problems.push('nx did not exit within 60 s of SIGINT');
       }
       if (gone === null) verdict.problems.push(`agent processes still running 5 s after SIGINT: ${agentProcesses(e).map((p) => p.pid).join(', ')}`);
+      // Told right: a batch the SIGINT stopped says "interrupted", never a failed agent ("exited with code 143").
+      for (const b of SIX_BATCHES) {
+        const r = tryReadResult(e.ws, b.project, b.name);
+        if (r && r.status !== 'succeeded' && r.status !== 'interrupted') verdict.problems.push(`${b.project}:${b.name} is ${r.status} after SIGINT: ${r.error}`);
+      }
       const atExit = leftovers(e);
       if (atExit.worktrees.length) verdict.problems.push(`worktrees left when nx exited: ${atExit.worktrees.join(', ')}`);
       const afterInt = workspaceDiff(e, before, snapshotWorkspaceState(e.ws));

@@ -548,7 +548,7 @@ export function runNxSync(ws: Pick<Workspace, 'root' | 'cacheDir' | 'tmpDir'>, a
 export interface BatchResult {
   project: string;
   batch: string;
-  status: 'succeeded' | 'failed' | 'replayed';
+  status: 'succeeded' | 'failed' | 'replayed' | 'empty' | 'interrupted';
   agent: string | null;
   agentVersion: string | null;
   model: string | null;

@@ -23,7 +23,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { claudeTestEnv, startAnthropicServer, type AnthropicServer, type ScriptRule } from '../../testing/scripted-model/anthropic';
 import { createWorkspace, nxEnv, REPO_ROOT, runNx, type BatchDef, type NxResult, type ProjectDef, type Workspace } from '../../testing/workspace';
@@ -324,6 +324,8 @@ async function main(): Promise<void> {
           for (let r = 0; r <= args.runs; r++) {
             // A fresh prompt each time (same scripted rule): a result-cache miss on the default path.
             writeFileSync(batchFile, `${batchText}\n<!-- bench run ${sparse ? 'sparse' : 'full'} ${r} -->\n`);
+            // The last run's file goes, so this run's write is a change again (an unchanged result is an "empty" run, which fails).
+            rmSync(join(ws.root, 'libs/p000/src/gen'), { recursive: true, force: true });
             const cmd = ['run', `p000:ai-generate--touch`, '--skip-nx-cache', `--sparse=${sparse ? 'always' : 'never'}`];
             ok(await runNx(ws, cmd, { env }), cmd.join(' '));
             if (r === 0) continue; // warm-up: first Nx graph computation and git's stat cache

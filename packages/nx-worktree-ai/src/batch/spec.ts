@@ -65,6 +65,8 @@ export const batchFrontmatterSchema = z
     timeout: durationSchema.optional(),
     maxTurns: z.number().int().positive().optional(),
     maxBudgetUsd: z.number().positive().optional(),
+    /** true: a run whose agent changed no file still succeeds (status "empty"); by default it fails. */
+    allowEmpty: z.boolean().optional(),
     /** Arguments for the `command` agent: argv, with {prompt} / {promptFile} placeholders. */
     command: z.array(z.string()).min(1).optional(),
     /** One optional section per agent with settings of its own (agents/options.ts). */

@@ -101,6 +101,10 @@ export interface Totals {
   succeeded: number;
   replayed: number;
   failed: number;
+  /** The agent changed no file: a failure, or a success the batch allows (allowEmpty: true). */
+  empty: number;
+  /** Stopped by SIGINT/SIGTERM/SIGHUP. */
+  interrupted: number;
   /** Restored from Nx's cache: their numbers are the earlier run's. */
   nxCache: number;
   durationMs: number;
@@ -125,6 +129,8 @@ export function totals(rows: ReportRow[]): Totals {
     succeeded: rows.filter((r) => r.result.status === 'succeeded').length,
     replayed: rows.filter((r) => r.result.status === 'replayed').length,
     failed: rows.filter((r) => r.result.status === 'failed').length,
+    empty: rows.filter((r) => r.result.status === 'empty').length,
+    interrupted: rows.filter((r) => r.result.status === 'interrupted').length,
     nxCache: rows.filter((r) => r.cache === 'nx-cache').length,
     durationMs: sum((r) => r.result.durationMs),
     turns: sum((r) => r.result.turns),

@@ -14,6 +14,18 @@ export function cacheLabel(cache: CacheState): string {
   return cache === 'result-cache' ? 'hit (result cache)' : cache === 'nx-cache' ? 'hit (nx cache)' : 'no';
 }
 
+/** The status as shown: an empty result says whether the batch allowed it (allowEmpty) or failed. */
+export function statusLabel(r: Pick<ReportRow['result'], 'status' | 'error'>): string {
+  if (r.status === 'empty') return r.error ? 'empty (failed)' : 'empty (allowed)';
+  return r.status;
+}
+
+/** "3 ok, 1 replayed, 1 failed, 1 empty": the counts that are not zero (succeeded always). */
+export function statusCounts(t: Totals, ok = 'ok', separator = ', '): string {
+  const counts: Array<[number, string]> = [[t.replayed, 'replayed'], [t.failed, 'failed'], [t.empty, 'empty'], [t.interrupted, 'interrupted']];
+  return [`${t.succeeded} ${ok}`, ...counts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`)].join(separator);
+}
+
 export const COLUMNS = ['batch', 'status', 'cache', 'duration', 'turns', 'tokens in', 'tokens out', 'cost', 'files', 'branch'] as const;
 
 /** One row of the text table, in COLUMNS order: what result.json says, formatted. */
@@ -21,7 +33,7 @@ export function rowCells(row: ReportRow): string[] {
   const r = row.result;
   return [
     row.id,
-    r.status,
+    statusLabel(r),
     cacheLabel(row.cache),
     typeof r.durationMs === 'number' ? formatDuration(r.durationMs) : '-',
     r.turns === null || r.turns === undefined ? '-' : String(r.turns),
@@ -34,10 +46,9 @@ export function rowCells(row: ReportRow): string[] {
 }
 
 export function totalCells(t: Totals): string[] {
-  const status = [`${t.succeeded} ok`, t.replayed ? `${t.replayed} replayed` : '', t.failed ? `${t.failed} failed` : ''].filter(Boolean).join(', ');
   return [
     `total (${t.batches})`,
-    status,
+    statusCounts(t),
     `${t.replayed + t.nxCache} hit`,
     formatDuration(t.durationMs),
     String(t.turns),

@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { formatDuration, formatUsd } from '../agents/format';
 import { ARTIFACTS } from '../executors/generate/result';
 import { groupRuns, tokensIn, totals, type Report, type ReportRow } from './collect';
-import { cacheLabel, compactCount } from './format';
+import { cacheLabel, compactCount, statusCounts, statusLabel } from './format';
 
 /**
  * The run report as one self-contained HTML page (`.nx-worktree-ai/report.html`): inline CSS and
@@ -20,7 +20,7 @@ export function renderHtml(report: Report, generatedAt = new Date()): string {
   const name = workspaceName(report.root);
 
   const cards = [
-    card('Batches', String(all.batches), [`${all.succeeded} succeeded`, all.replayed ? `${all.replayed} replayed` : '', all.failed ? `${all.failed} failed` : ''].filter(Boolean).join(' · ')),
+    card('Batches', String(all.batches), statusCounts(all, 'succeeded', ' · ')),
     card('Wall time', latest.length ? formatDuration(wall) : '-', latest.length ? `latest run, ${latest.length} batch(es)` : 'no timed run'),
     card('Parallelism', wall > 0 ? `×${(busy / wall).toFixed(1)}` : '-', `${formatDuration(busy)} of batch time`),
     card('Cost', formatUsd(all.costUsd), `${all.turns} turns${all.nxCache ? ` · ${all.nxCache} from Nx's cache (earlier spend)` : ''}`),
@@ -54,7 +54,7 @@ ${timelines || '<section class="panel"><p class="empty">No batch has run yet: <c
     <tbody>
 ${report.rows.map((r) => tableRow(r, maxCost)).join('\n')}
     </tbody>
-    <tfoot><tr><td>total</td><td>${all.succeeded} ok${all.replayed ? `, ${all.replayed} replayed` : ''}${all.failed ? `, ${all.failed} failed` : ''}</td><td>${all.replayed + all.nxCache} hit</td><td class="num">${formatDuration(all.durationMs)}</td><td class="num">${all.turns}</td><td class="num">${compactCount(all.tokensIn)}</td><td class="num">${compactCount(all.tokensOut)}</td><td class="num">${formatUsd(all.costUsd)}</td><td class="num">${all.filesChanged}</td><td></td></tr></tfoot>
+    <tfoot><tr><td>total</td><td>${esc(statusCounts(all))}</td><td>${all.replayed + all.nxCache} hit</td><td class="num">${formatDuration(all.durationMs)}</td><td class="num">${all.turns}</td><td class="num">${compactCount(all.tokensIn)}</td><td class="num">${compactCount(all.tokensOut)}</td><td class="num">${formatUsd(all.costUsd)}</td><td class="num">${all.filesChanged}</td><td></td></tr></tfoot>
   </table></div>
   ${report.unreadable.length ? `<p class="warn">Unreadable: ${report.unreadable.map((u) => `<code>${esc(u.file)}</code> (${esc(u.error)})`).join(', ')}</p>` : ''}
   <p class="note">“hit (result cache)”: replayed from the plugin's result cache, no model request. “hit (nx cache)”: Nx restored the artifacts from its cache; the numbers are those of the run that produced them.</p>
@@ -64,7 +64,7 @@ ${report.rows.map((r) => tableRow(r, maxCost)).join('\n')}
 `;
 }
 
-const STATUS_COLOR: Record<string, string> = { succeeded: '#1f9d55', replayed: '#5b6ee1', failed: '#d64545' };
+const STATUS_COLOR: Record<string, string> = { succeeded: '#1f9d55', replayed: '#5b6ee1', failed: '#d64545', empty: '#c27c0e', interrupted: '#7a7a8c' };
 
 /** The root package.json's name, else the folder's. */
 function workspaceName(root: string): string {
@@ -139,7 +139,7 @@ function tableRow(row: ReportRow, maxCost: number): string {
   const files = r.filesChanged?.length ?? 0;
   const main = `<tr data-batch="${esc(row.id)}" class="status-${esc(r.status)}">
       <td><strong>${esc(row.id)}</strong>${links ? `<div class="links">${links}</div>` : ''}</td>
-      <td><span class="pill ${esc(r.status)}">${esc(r.status)}</span></td>
+      <td><span class="pill ${esc(r.status)}">${esc(statusLabel(r))}</span></td>
       <td>${esc(cacheLabel(row.cache))}</td>
       <td class="num">${typeof r.durationMs === 'number' ? esc(formatDuration(r.durationMs)) : '-'}</td>
       <td class="num">${r.turns ?? '-'}</td>
@@ -189,6 +189,7 @@ table.batches tfoot td { font-weight: 650; border-bottom: none; border-top: 2px 
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 .pill { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px; font-weight: 600; color: #fff; }
 .pill.succeeded { background: #1f9d55; } .pill.replayed { background: #5b6ee1; } .pill.failed { background: #d64545; }
+.pill.empty { background: #c27c0e; } .pill.interrupted { background: #7a7a8c; }
 .costbar { display: inline-block; height: 8px; background: #f0b429; border-radius: 2px; margin-right: 6px; vertical-align: 0; }
 .diff { color: var(--muted); font-size: 12px; }
 .links a { color: #2f5bd3; text-decoration: none; } .links a:hover { text-decoration: underline; }

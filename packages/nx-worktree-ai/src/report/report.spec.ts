@@ -4,7 +4,8 @@ import { removeDir, tempDir, writeFiles } from '../../../../testing/temp';
 import { main } from '../bin/nx-worktree-ai';
 import type { BatchResult } from '../executors/generate/result';
 import { collectReport, groupRuns } from './collect';
-import { COLUMNS, rowCells } from './format';
+import { COLUMNS, rowCells, totalCells } from './format';
+import { totals } from './collect';
 
 const T0 = Date.parse('2026-11-24T10:00:00.000Z');
 
@@ -108,6 +109,19 @@ describe('nx-worktree-ai report', () => {
     expect(html).not.toContain('<script');
     expect(html).toContain('&lt;x&gt;'); // the error text, escaped
     expect(html).toContain("default-src 'none'");
+  });
+
+  it('shows an empty result as failed or allowed, and counts empty and interrupted results apart', () => {
+    const row = (r: BatchResult) => ({ id: `${r.project}:${r.batch}`, result: r, cache: 'none' as const, dir: `${r.project}/${r.batch}`, artifacts: [], start: null, end: null });
+    const rows = [
+      row(result('auth', 'ok', 0, 1)),
+      row(result('auth', 'idle', 0, 1, { status: 'empty', filesChanged: [], error: 'the agent changed no file (status "empty"); see ...' })),
+      row(result('auth', 'lint', 0, 1, { status: 'empty', filesChanged: [] })),
+      row(result('auth', 'stopped', 0, 1, { status: 'interrupted', error: 'interrupted by SIGINT while the agent ran: ...' })),
+    ];
+    expect(rows.map((r) => rowCells(r)[1])).toEqual(['succeeded', 'empty (failed)', 'empty (allowed)', 'interrupted']);
+    expect(totals(rows)).toMatchObject({ succeeded: 1, failed: 0, empty: 2, interrupted: 1 });
+    expect(totalCells(totals(rows))[1]).toBe('1 ok, 2 empty, 1 interrupted');
   });
 
   it('groups results into runs by time', async () => {

@@ -24,7 +24,7 @@ describe('generated JSON schemas (the same function scripts/build.mjs uses)', ()
   it('batch generator: properties, required, positional name, prompts', () => {
     const schema = schemaOf('generators/batch/schema.json');
     expect(schema).toMatchObject({ cli: 'nx', $id: 'NxWorktreeAiBatch', title: 'nx-worktree-ai:batch', type: 'object', additionalProperties: false });
-    expect(Object.keys(schema.properties)).toEqual(['name', 'project', 'outputs', 'description', 'agent', 'model', 'dependsOn', 'context', 'apply', 'prompt']);
+    expect(Object.keys(schema.properties)).toEqual(['name', 'project', 'outputs', 'description', 'agent', 'model', 'dependsOn', 'context', 'apply', 'allowEmpty', 'prompt']);
     expect(schema.required).toEqual(['name', 'project', 'outputs']);
     expect(schema.properties.name).toMatchObject({
       type: 'string',

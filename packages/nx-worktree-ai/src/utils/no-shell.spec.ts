@@ -125,6 +125,8 @@ describe('no shell: every child process of an executor run', () => {
     await expect(generateExecutor({ batch: 'libs/a/ai/ok.ai.md', worktreeDir }, context('a'))).resolves.toEqual({ success: true });
     writeFiles(root, { 'libs/a/src/x.ts': 'edited\n' });
     await expect(generateExecutor({ batch: 'libs/a/ai/ok.ai.md', worktreeDir }, context('a'))).resolves.toEqual({ success: true });
+    // Edited again, or the agent's write would change nothing (an "empty" run fails).
+    writeFiles(root, { 'libs/a/src/x.ts': 'edited again\n' });
     await expect(generateExecutor({ batch: 'libs/a/ai/ok.ai.md', worktreeDir, resultCache: false, apply: 'commit' }, context('a'))).resolves.toEqual({ success: true });
     await expect(generateExecutor({ batch: 'libs/a/ai/ok.ai.md', worktreeDir }, context('--upload-pack=touch pwned'))).resolves.toEqual({ success: false });
 

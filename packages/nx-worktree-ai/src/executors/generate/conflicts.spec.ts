@@ -116,6 +116,9 @@ describe('conflicts with edits made during the run', () => {
     expect(message).toContain("the workspace changed during the run and 1 file(s) conflict with the batch's result: libs/auth/src/auth/login.ts. Nothing was applied; the batch's work is on branch ai/auth/clash");
     const commit = r.commit!.slice(0, 12);
     expect(message).toContain(`git diff ${commit}~1 ${commit}    # what the batch changed`);
+    // The branch commit says "failed" too, and is the one result.json and the message name.
+    expect(git(root, 'rev-parse', 'ai/auth/clash')).toBe(r.commit);
+    expect(git(root, 'log', '-1', '--format=%(trailers:key=Nx-Worktree-Ai-Status,valueonly)', 'ai/auth/clash')).toBe('failed');
     expect(message).toContain('or run the batch again on top of your edits: npx nx run auth:ai-generate--clash --skip-nx-cache');
 
     const commands = runPrintedCommands(message);

@@ -143,10 +143,18 @@ generateExecutor({ batch: 'libs/auth/ai/auth-module.ai.md', worktreeDir: ${JSON.
     expect({ head: after.head, index: after.index, files: after.files }).toEqual({ head: before.head, index: before.index, files: before.files });
   }, 60_000);
 
-  it.each(['SIGINT', 'SIGTERM'] as const)('%s during the agent: the agent group is stopped, nothing is applied, the worktree and the registry entry go, the work stays on the branch', async (signal) => {
+  // "to the run": a terminal's Ctrl-C or a kill of the executor. "to the run and its agent": how Nx
+  // stops a task, a signal to every process of its tree at once, so the agent may exit on it (143)
+  // before the run has seen its own.
+  it.each([
+    ['SIGINT', 'the run'],
+    ['SIGTERM', 'the run'],
+    ['SIGTERM', 'the run and its agent'],
+  ] as const)('%s to %s during the agent: recorded as "interrupted"; the agent group is stopped, nothing is applied, the worktree and the registry entry go, the work stays on the branch', async (signal, to) => {
     const before = userState(root);
     const { child: run, record, output, exited } = await startRun();
     const t0 = Date.now();
+    if (to === 'the run and its agent') process.kill(-record.agent!.pid, signal);
     run.kill(signal);
     await exited;
     const elapsed = Date.now() - t0;
@@ -161,7 +169,11 @@ generateExecutor({ batch: 'libs/auth/ai/auth-module.ai.md', worktreeDir: ${JSON.
     expect(git(root, 'worktree', 'list').split('\n')).toHaveLength(1);
     expect(git(root, 'show', 'ai/auth/auth-module:libs/auth/src/auth/partial.ts')).toBe('export const partial = 1;');
     const result = JSON.parse(readFileSync(join(root, '.nx-worktree-ai/auth/auth-module/result.json'), 'utf8'));
-    expect(result).toMatchObject({ status: 'failed', error: expect.stringContaining('interrupted') });
+    expect(result).toMatchObject({ status: 'interrupted', error: expect.stringContaining(`interrupted by ${signal} while the agent ran: nothing was applied`) });
+    expect(result.error).not.toMatch(/exited with code|killed by/);
+    // The branch commit says the same as result.json.
+    expect(git(root, 'rev-parse', 'ai/auth/auth-module')).toBe(result.commit);
+    expect(git(root, 'log', '-1', '--format=%(trailers:key=Nx-Worktree-Ai-Status,valueonly)', 'ai/auth/auth-module')).toBe('interrupted');
   }, 60_000);
 
   it('SIGKILL in the middle of integration: recovery puts every file back, the work stays on the branch', async () => {

@@ -89,6 +89,7 @@ describe('nx-worktree-ai:generate --dry-run', () => {
     expect(printed('branch')).toBe('ai/auth/auth-module');
     expect(printed('outputs')).toMatch(/^libs\/auth\/src\/auth\/\*\* \(scope guard/);
     expect(printed('result cache')).toBe('miss: a run would start the agent');
+    expect(printed('no change')).toBe('a run whose agent changes no file fails (status "empty"); allowEmpty: true in the batch file accepts it');
     expect(lines).toContain('[auth:auth-module]   | Write the module.');
     expect(lines.some((l) => l.includes('| Create or change only files matching these paths'))).toBe(true);
     const key = printed('cache key');
@@ -132,6 +133,12 @@ describe('nx-worktree-ai:generate --dry-run', () => {
     } finally {
       process.env = env;
     }
+  });
+
+  it('says what a run that changes no file would be under allowEmpty: true', async () => {
+    writeFiles(root, { 'libs/auth/ai/auth-module.ai.md': BATCH.replace('maxTurns: 4\n', 'maxTurns: 4\nallowEmpty: true\n') });
+    await expect(exec({ dryRun: true })).resolves.toEqual({ success: true });
+    expect(printed('no change')).toBe('allowEmpty: true: a run whose agent changes no file succeeds (status "empty", never stored in the result cache)');
   });
 
   it('says when a run would fail because the agent CLI is missing, and fails', async () => {

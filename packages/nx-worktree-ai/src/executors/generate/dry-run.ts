@@ -10,6 +10,7 @@ import { workingTreeFiles } from '../../worktree/working-tree';
 import type { BatchRun } from './batch-run';
 import { resultCacheKey } from './cache-key';
 import { agentRunRequest, promptFileOf } from './invocation';
+import { replayable } from './outcome';
 import { renderPrompt } from './prompt';
 import { ARTIFACTS, type BatchResult } from './result';
 import type { GenerateOptions } from './schema';
@@ -38,6 +39,8 @@ export interface DryRunPlan {
   branch: string;
   prompt: string;
   outputs: string[];
+  /** The batch's allowEmpty: whether a run whose agent changes no file succeeds. */
+  allowEmpty: boolean;
   inputs: string[];
   apply: string;
   timeoutMs: number;
@@ -61,7 +64,7 @@ export async function planDryRun(run: BatchRun, options: GenerateOptions, root: 
   const isOutput = globMatcher(run.outputGlobs);
   const files = await workingTreeFiles(repo, (path) => isInput(path) && !isOutput(path));
   const cacheKey = resultCacheKey(run, prompt, options.agentArgs, files);
-  const hit = options.resultCache ? await lookupResult(repo, cacheKey) : null;
+  const hit = options.resultCache ? replayable(await lookupResult(repo, cacheKey)) : null;
   let original: Partial<BatchResult> | null = null;
   if (hit?.artifacts[ARTIFACTS.result]) {
     try {
@@ -95,6 +98,7 @@ export async function planDryRun(run: BatchRun, options: GenerateOptions, root: 
     branch,
     prompt,
     outputs: run.outputGlobs,
+    allowEmpty: run.spec.frontmatter.allowEmpty === true,
     inputs: run.inputGlobs,
     apply: run.apply,
     timeoutMs: run.timeoutMs,
@@ -153,6 +157,12 @@ export function formatDryRun(plan: DryRunPlan): string[] {
   row('cwd', `${plan.worktree} (a new git worktree of a snapshot of the workspace; ${WORKTREE_SUFFIX_PLACEHOLDER} is chosen at run time)`);
   row('branch', plan.branch);
   row('outputs', `${plan.outputs.join(', ')} (scope guard: a change to any other path fails the batch and nothing is applied)`);
+  row(
+    'no change',
+    plan.allowEmpty
+      ? 'allowEmpty: true: a run whose agent changes no file succeeds (status "empty", never stored in the result cache)'
+      : 'a run whose agent changes no file fails (status "empty"); allowEmpty: true in the batch file accepts it',
+  );
   row('inputs', plan.inputs.join(', '));
   row('apply', plan.apply);
   row('timeout', formatDuration(plan.timeoutMs));

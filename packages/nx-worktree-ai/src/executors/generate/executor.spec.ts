@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { git, gitRepo, removeDir, tempDir, writeFiles } from '../../../../../testing/temp';
 import generateExecutor from './executor';
+import { DEFAULT_PROMPT } from '../../generators/batch/schema';
 import type { BatchResult } from './result';
 
 /**
@@ -34,6 +35,11 @@ function readResult(root: string, project: string, batch: string): BatchResult {
   return JSON.parse(readFileSync(join(root, '.nx-worktree-ai', project, batch, 'result.json'), 'utf8'));
 }
 
+/** The Nx-Worktree-Ai-Status trailer of the branch's tip. */
+function statusTrailerIn(root: string, branch: string): string {
+  return git(root, 'log', '-1', '--format=%(trailers:key=Nx-Worktree-Ai-Status,valueonly)', branch);
+}
+
 function userState(dir: string) {
   return {
     head: git(dir, 'rev-parse', 'HEAD'),
@@ -61,6 +67,7 @@ describe('nx-worktree-ai:generate with the command agent', () => {
     removeDir(worktreeDir);
   });
 
+  const statusTrailer = (branch: string) => statusTrailerIn(root, branch);
   const run = (batch = 'auth-module', extra: Record<string, unknown> = {}) =>
     generateExecutor({ batch: `libs/auth/ai/${batch}.ai.md`, worktreeDir, ...extra }, context(root, 'auth', `ai-generate--${batch}`, { [batch]: `libs/auth/ai/${batch}.ai.md` }));
 
@@ -130,6 +137,45 @@ describe('nx-worktree-ai:generate with the command agent', () => {
     expect(result.error).toContain('package.json');
     expect(result.error).toContain('ai/auth/stray');
     expect(git(root, 'show', 'ai/auth/stray:package.json')).toBe('{}');
+    // The branch commit's status trailer says what result.json says.
+    expect(git(root, 'rev-parse', 'ai/auth/stray')).toBe(result.commit);
+    expect(statusTrailer('ai/auth/stray')).toBe('failed');
+  });
+
+  it('fails a batch whose agent changed no file (status "empty"), says where to look, and stores nothing', async () => {
+    writeFiles(root, { 'libs/auth/ai/idle.ai.md': batchFile(['src/auth/**'], `console.log('nothing to do')`) });
+    const before = userState(root);
+    await expect(run('idle')).resolves.toEqual({ success: false });
+    expect(userState(root)).toEqual(before);
+    const result = readResult(root, 'auth', 'idle');
+    expect(result).toMatchObject({ status: 'empty', filesChanged: [] });
+    expect(result.error).toContain('the agent changed no file');
+    expect(result.error).toContain('.nx-worktree-ai/auth/idle/transcript.jsonl');
+    expect(result.error).toContain('allowEmpty: true in libs/auth/ai/idle.ai.md');
+    expect(statusTrailer('ai/auth/idle')).toBe('empty');
+    expect(git(root, 'for-each-ref', 'refs/nx-worktree-ai/cache/')).toBe('');
+  });
+
+  it('with allowEmpty: true a run that changed no file succeeds as "empty", and is still not stored', async () => {
+    writeFiles(root, { 'libs/auth/ai/idle.ai.md': batchFile(['src/auth/**'], `console.log('nothing to do')`, 'allowEmpty: true\n') });
+    await expect(run('idle')).resolves.toEqual({ success: true });
+    expect(readResult(root, 'auth', 'idle')).toMatchObject({ status: 'empty', error: null, filesChanged: [] });
+    expect(statusTrailer('ai/auth/idle')).toBe('empty');
+    expect(git(root, 'for-each-ref', 'refs/nx-worktree-ai/cache/')).toBe('');
+  });
+
+  it("refuses the batch generator's placeholder prompt before anything runs", async () => {
+    const agentRan = join(worktreeDir, 'agent-ran');
+    writeFiles(root, { 'libs/auth/ai/todo.ai.md': batchFile(['src/**'], `require('fs').writeFileSync(${JSON.stringify(agentRan)}, '1')`).replace('Write the module.\n', DEFAULT_PROMPT) });
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    await expect(run('todo')).resolves.toEqual({ success: false });
+    const message = logged.mock.calls.map((c) => c.join(' ')).join('\n');
+    logged.mockRestore();
+    expect(message).toContain('[auth:todo] refused before anything ran: libs/auth/ai/todo.ai.md still holds the placeholder prompt');
+    expect(existsSync(agentRan)).toBe(false);
+    expect(readdirSync(worktreeDir)).toEqual([]);
+    expect(git(root, 'branch', '--list', 'ai/auth/todo')).toBe('');
+    expect(existsSync(join(root, '.nx-worktree-ai/auth/todo'))).toBe(false);
   });
 
   it('fails without touching the workspace when the agent fails', async () => {
@@ -341,6 +387,10 @@ out({ type: 'result', subtype: 'success', is_error: false, num_turns: 1, session
       expect(second.filesChanged).toEqual(['libs/auth/src/auth/login.ts', 'libs/auth/src/auth/logout.ts']);
       expect(readFileSync(join(root, 'libs/auth/src/auth/logout.ts'), 'utf8')).toBe('export const loginWasThere = true;\n');
       expect(readFileSync(join(root, 'libs/auth/src/auth/login.ts'), 'utf8')).toBe('export const login = 1;\n');
+
+      // Resumed once more, the session changes nothing new: its work is in the workspace already, which is no "empty" run.
+      await expect(run('session', { agentBin, resume: true })).resolves.toEqual({ success: true });
+      expect(readResult(root, 'auth', 'session')).toMatchObject({ status: 'succeeded', filesChanged: [] });
     });
 
     it('refuses to restore over files the user changed since, naming them', async () => {

@@ -2,6 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { log as logger } from '../../utils/log';
 import { InvalidInputError, printable } from '../../batch/names';
 import { BatchFileError, describeIssues } from '../../batch/parse';
+import { placeholderPromptProblem } from '../../batch/placeholder';
 import { createRedactor, type Redactor } from '../../utils/redact';
 import { resolveBatchRun, type BatchRun } from './batch-run';
 import { formatDryRun, planDryRun } from './dry-run';
@@ -25,6 +26,9 @@ export default async function generateExecutor(rawOptions: GenerateOptionsInput,
   const redact = createRedactor(process.env, parsed.data.secretEnv);
   try {
     const run = resolveBatchRun(parsed.data, context);
+    // A prompt nobody wrote yet: refused before a snapshot, a worktree or a model request.
+    const placeholder = placeholderPromptProblem(run.spec);
+    if (placeholder) throw new InvalidInputError(placeholder);
     if (parsed.data.dryRun) return await dryRun(run, parsed.data, context, redact);
     const result = await runBatch(run, parsed.data, { root: context.root, log: (line) => logger.info(redact(line)), redact });
     logger.info(redact(summaryLine(run.label, result)));
@@ -79,7 +83,8 @@ function aggregateOf(context: ExecutorContext): string {
 function summaryLine(label: string, r: import('./result').BatchResult): string {
   const seconds = (r.durationMs / 1000).toFixed(1);
   if (r.status === 'replayed') return `[${label}] replayed from the result cache (no model request) · ${r.filesChanged.length} file(s) · ${seconds}s`;
-  const parts = [`[${label}] succeeded`, `${r.turns ?? '?'} turns`, `${r.filesChanged.length} file(s) (+${r.insertions ?? 0} -${r.deletions ?? 0})`];
+  const what = r.status === 'empty' ? 'succeeded with no file changed (status "empty", allowed by allowEmpty: true; not stored in the result cache)' : r.status;
+  const parts = [`[${label}] ${what}`, `${r.turns ?? '?'} turns`, `${r.filesChanged.length} file(s) (+${r.insertions ?? 0} -${r.deletions ?? 0})`];
   if (r.costUsd !== null) parts.push(`$${r.costUsd.toFixed(4)}`);
   parts.push(`${seconds}s`, `branch ${r.branch}`);
   return parts.join(' · ');

@@ -7,7 +7,8 @@ import type { TokenUsage } from '../../agents/types';
 export interface BatchResult {
   project: string;
   batch: string;
-  status: 'succeeded' | 'failed' | 'replayed';
+  /** empty: the agent changed no file (a failure unless the batch sets allowEmpty: true); interrupted: SIGINT/SIGTERM/SIGHUP. */
+  status: 'succeeded' | 'failed' | 'replayed' | 'empty' | 'interrupted';
   agent: AgentName;
   agentVersion: string | null;
   model: string | null;

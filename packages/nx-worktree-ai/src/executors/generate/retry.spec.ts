@@ -49,8 +49,8 @@ describe('addAttempt: usage over attempts', () => {
     let totals = emptyTotals();
     totals = addAttempt(totals, result({ sessionId: 'a', turns: 1, tokens: { input: 100, output: 5, cacheRead: null, cacheWrite: null }, costUsd: 0.01 }), 1);
     totals = addAttempt(totals, null, 0);
-    totals = addAttempt(totals, result({ sessionId: 'b', turns: 3, tokens: { input: 200, output: 50, cacheRead: 10, cacheWrite: null }, costUsd: 0.02 }), 3);
-    expect(totals).toEqual({ sessionId: 'b', turns: 4, tokens: { input: 300, output: 55, cacheRead: 10, cacheWrite: null }, costUsd: 0.03 });
+    totals = addAttempt(totals, result({ sessionId: 'b', turns: 3, tokens: { input: 200, output: 50, cacheRead: 10, cacheWrite: null }, costUsd: 0.02, permissionDenials: ['Bash'] }), 3);
+    expect(totals).toEqual({ sessionId: 'b', turns: 4, tokens: { input: 300, output: 55, cacheRead: 10, cacheWrite: null }, costUsd: 0.03, permissionDenials: ['Bash'] });
   });
 
   it('counts turns from the stream when the CLI reports none, never invents cost', () => {

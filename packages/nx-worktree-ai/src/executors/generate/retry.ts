@@ -19,10 +19,12 @@ export interface AttemptTotals {
   turns: number | null;
   tokens: TokenUsage;
   costUsd: number | null;
+  /** Tool calls the agent was refused in the latest attempt (whose work is the one collected). */
+  permissionDenials: string[];
 }
 
 export function emptyTotals(): AttemptTotals {
-  return { sessionId: null, turns: null, tokens: { input: null, output: null, cacheRead: null, cacheWrite: null }, costUsd: null };
+  return { sessionId: null, turns: null, tokens: { input: null, output: null, cacheRead: null, cacheWrite: null }, costUsd: null, permissionDenials: [] };
 }
 
 function add(sum: number | null, value: number | null): number | null {
@@ -45,5 +47,6 @@ export function addAttempt(totals: AttemptTotals, result: AgentResult | null, co
       cacheWrite: add(totals.tokens.cacheWrite, result?.tokens.cacheWrite ?? null),
     },
     costUsd: add(totals.costUsd, result?.costUsd ?? null),
+    permissionDenials: result?.permissionDenials ?? [],
   };
 }

@@ -38,6 +38,7 @@ import { commitToHead } from './commit-to-head';
 import { agentRunRequest, agentSection, promptFileOf } from './invocation';
 import { renderPrompt } from './prompt';
 import { carryOverWork, readLastSession, type LastSession } from './resume';
+import { decideOutcome, replayable, restampAfterFailure, thrownOutcome, type RunStatus, type StampedCommit } from './outcome';
 import { addAttempt, backoffDelay, emptyTotals, type AttemptTotals } from './retry';
 import { ARTIFACTS, NO_TOKENS, serializeArtifacts, writeArtifacts, type BatchResult } from './result';
 import type { GenerateOptions } from './schema';
@@ -107,7 +108,7 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
 
   // resume: continue the last session; a stored result would not be a continuation.
   const last = options.resume ? lastSessionOrFail(ctx.root, run) : null;
-  const hit = options.resultCache && !last ? await lookupResult(repo, cacheKey) : null;
+  const hit = options.resultCache && !last ? replayable(await lookupResult(repo, cacheKey)) : null;
   if (hit) return replay(run, ctx, repo, { hit, snapshot, snapshotFiles, branch, cacheKey, startedAt, life });
 
   const adapter = getAdapter(run.agent);
@@ -196,6 +197,7 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
   let patch = '';
   const keepWorktree = options.keepWorktree;
   let removed = false;
+  let stamped: StampedCommit | null = null;
   try {
     prepareWorktree(repo, worktree, options);
     if (options.setupCommand) await runSetupCommand(run, options.setupCommand, worktree, ctx);
@@ -233,43 +235,55 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
     // What a confined agent tried to write in the workspace or its git dir, refused by the sandbox.
     const refused = confinement ? blockedWrites([...transcript, ...input.stderr], [repo.root, repo.commonDir]).map((path) => `tried to write ${path} (refused by the sandbox)`) : [];
     const reached = [...(warnOnly ? [] : observed), ...symlinks, ...refused];
-    const statusTrailer = failure || reached.length ? 'failed' : 'succeeded';
+    const outcome = decideOutcome(run, {
+      failure,
+      signal: life.guard.received,
+      // A confined run's findings are the agent's own (only what it could write is compared).
+      outside: reached.length ? reachedOutsideMessage(reached, branch, transcriptPath, observed.length > 0 && !warnOnly && !confinement) : null,
+      scope: scopeViolation(run, change, branch),
+      filesChanged: change.files.length,
+      resumedFiles: last?.filesChanged.length ?? 0,
+      permissionDenials: totals.permissionDenials,
+      branch,
+      transcriptPath,
+    });
     // The patch compares the same trees as the commit will: made alongside it.
     const patchMade = diffPatch(repo.root, snapshot, change.tree);
     patchMade.catch(() => undefined); // awaited below; a failed commit must not leave it unhandled
-    const commit = await withLock(lock, () =>
-      commitOnBranch(repo, branch, change.tree, snapshot, redact(`${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'}`), {
-        'Nx-Worktree-Ai-Batch': run.label,
-        [KEY_TRAILER]: cacheKey,
-        'Nx-Worktree-Ai-Agent': redact(`${run.agent} ${version}`),
-        'Nx-Worktree-Ai-Model': run.model && redact(run.model),
-        'Nx-Worktree-Ai-Session': base.sessionId && redact(base.sessionId),
-        'Nx-Worktree-Ai-Cost-Usd': base.costUsd,
-        'Nx-Worktree-Ai-Status': statusTrailer,
-      }),
-    );
+    const commitAs = (status: RunStatus) =>
+      withLock(lock, () =>
+        commitOnBranch(repo, branch, change.tree, snapshot, redact(`${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'}`), {
+          'Nx-Worktree-Ai-Batch': run.label,
+          [KEY_TRAILER]: cacheKey,
+          'Nx-Worktree-Ai-Agent': redact(`${run.agent} ${version}`),
+          'Nx-Worktree-Ai-Model': run.model && redact(run.model),
+          'Nx-Worktree-Ai-Session': base.sessionId && redact(base.sessionId),
+          'Nx-Worktree-Ai-Cost-Usd': base.costUsd,
+          'Nx-Worktree-Ai-Status': status,
+        }),
+      );
+    const commit = await commitAs(outcome.status);
+    stamped = { commit, status: outcome.status, restamp: commitAs };
     Object.assign(base, { commit, filesChanged: change.files.map((f) => f.path), insertions: change.insertions, deletions: change.deletions });
     patch = await patchMade;
 
-    // A confined run's findings are the agent's own (only what it could write is compared).
-    const outside = reached.length ? reachedOutsideMessage(reached, branch, transcriptPath, observed.length > 0 && !warnOnly && !confinement) : null;
-    const problem = [outside, failure ? failure.message : scopeViolation(run, change, branch)].filter(Boolean).join(' Also: ');
-    if (problem) {
-      const result = finish(base, 'failed', problem, startedAt);
+    if (!outcome.ok) {
+      const result = finish(base, outcome.status, outcome.message, startedAt);
       writeArtifacts(ctx.root, run.artifactDir, redactFiles(serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt }), redact));
-      throw new BatchFailure(problem, result);
+      throw new BatchFailure(outcome.message!, result);
     }
 
     life.checkpoint('before integration', branch);
     clock.mark('collect');
     await withLock(lock, () => integrate(run, repo, ctx, { snapshotFiles, commit, resultFiles, change, branch, life }));
-    const result = finish(base, 'succeeded', null, startedAt);
+    const result = finish(base, outcome.status, null, startedAt);
     const files = redactFiles(serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt }), redact);
     clock.mark('integrate');
     // The result is stored while the worktree goes: one hold of the lock, both at once.
     const [stored] = await withLock(lock, () =>
       Promise.allSettled([
-        options.resultCache ? storeResult(repo, cacheKey, onlyOutputs(resultFiles, run), files, commit) : null,
+        // An empty result (allowEmpty) is never stored: a replay of "nothing" would pass for work done.
+        options.resultCache && outcome.status === 'succeeded' ? storeResult(repo, cacheKey, onlyOutputs(resultFiles, run), files, commit) : null,
         keepWorktree ? null : removeWorktree(repo, worktree).then(() => (removed = true)),
       ]),
     );
@@ -279,8 +293,11 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
   } catch (error) {
     if (error instanceof BatchFailure && error.result) throw error;
     // Every failure leaves a result.json (a conflict, a failed setup command, a git error...), with the patch when there is one.
-    const message = (error as Error).message;
-    const result = finish(base, 'failed', message, startedAt);
+    const thrown = thrownOutcome(error, life.guard.received);
+    // The branch commit's status trailer says what result.json says (a conflict, a late signal...).
+    const { commit, message } = await restampAfterFailure(stamped, thrown.status, thrown.message);
+    base.commit = commit;
+    const result = finish(base, thrown.status, message, startedAt);
     writeArtifacts(ctx.root, run.artifactDir, redactFiles(serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt }), redact));
     throw new BatchFailure(message, result);
   } finally {

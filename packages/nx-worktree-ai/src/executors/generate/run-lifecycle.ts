@@ -7,6 +7,7 @@ import { withLock } from '../../worktree/lock';
 import { recoverStaleRuns } from '../../worktree/recover';
 import type { RepoInfo } from '../../worktree/repo';
 import { processStart, RunRegistration, runsDir } from '../../worktree/runs';
+import { interruptedMessage } from './outcome';
 
 /**
  * The crash-safety side of one batch run (DESIGN step 1 to 9 are in run-batch.ts):
@@ -68,12 +69,7 @@ export async function beginRun(repo: RepoInfo, lock: string, id: RunIdentity, lo
     registration,
     guard,
     checkpoint(stage, branch) {
-      guard.check(
-        (signal) =>
-          `interrupted by ${signal} ${stage}: nothing was applied to the workspace` +
-          (branch ? `; what the agent did is on branch ${branch}` : '') +
-          '. Run the batch again to finish it.',
-      );
+      guard.check((signal) => interruptedMessage(signal, stage, branch));
     },
     agentStarted(pid) {
       registration.update(pid === null ? { agent: null, phase: 'collecting' } : { agent: { pid, start: processStart(pid) }, phase: 'agent' });

@@ -60,6 +60,15 @@ describe('batch generator', () => {
     });
   });
 
+  it('writes allowEmpty: true only when asked', async () => {
+    await batchGenerator(tree, { name: 'lint-fix', project: 'auth', outputs: 'src/**', allowEmpty: true, prompt: 'Fix lint errors, if any.' });
+    const text = tree.read('libs/auth/ai/lint-fix.ai.md', 'utf-8')!;
+    expect(text).toBe('---\nagent: claude\noutputs: [src/**]\nallowEmpty: true\n---\nFix lint errors, if any.\n');
+    expect(parseBatchFile('libs/auth/ai/lint-fix.ai.md', text, 'libs/auth').frontmatter.allowEmpty).toBe(true);
+    await batchGenerator(tree, { name: 'strict', project: 'auth', outputs: 'src/**', allowEmpty: false, prompt: 'Work.' });
+    expect(tree.read('libs/auth/ai/strict.ai.md', 'utf-8')).not.toContain('allowEmpty');
+  });
+
   it('puts a batch of the root project under ai/ and accepts a name ending in .ai.md', async () => {
     addProjectConfiguration(tree, 'ws', { root: '.' });
     await batchGenerator(tree, { name: 'docs.ai.md', project: 'ws', outputs: ['docs/**'] });

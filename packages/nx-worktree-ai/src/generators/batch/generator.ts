@@ -45,6 +45,7 @@ export async function batchGenerator(tree: Tree, rawOptions: BatchGeneratorOptio
       context: splitList(options.context),
       dependsOn: splitList(options.dependsOn),
       apply: options.apply,
+      allowEmpty: options.allowEmpty || undefined,
     },
     options.prompt,
   );
@@ -58,7 +59,7 @@ export async function batchGenerator(tree: Tree, rawOptions: BatchGeneratorOptio
 }
 
 /** Frontmatter (only the keys that have a value; lists in flow style) and the prompt. */
-export function renderBatchFile(frontmatter: Record<string, string | number | string[] | undefined>, prompt: string): string {
+export function renderBatchFile(frontmatter: Record<string, string | number | boolean | string[] | undefined>, prompt: string): string {
   const data = Object.fromEntries(Object.entries(frontmatter).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)));
   const doc = new Document(data);
   visit(doc, {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PLACEHOLDER_PROMPT } from '../../batch/placeholder';
 import { AGENT_NAMES, APPLY_MODES } from '../../batch/spec';
 
 /** A list given as comma-separated text on the command line, or as an array. */
@@ -6,8 +7,8 @@ const listOption = z.union([z.string(), z.array(z.string())]);
 
 export const BATCH_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-export const DEFAULT_PROMPT =
-  'TODO: describe the work for the agent. It receives this text verbatim and may only write the files matched by `outputs`.\n';
+/** Written when no prompt is given; a run refuses it until it is replaced (batch/placeholder.ts). */
+export const DEFAULT_PROMPT = PLACEHOLDER_PROMPT;
 
 /** Options of `nx g nx-worktree-ai:batch`. schema.json is generated from this (x-prompt and $default included). */
 export const batchGeneratorSchema = z
@@ -38,6 +39,10 @@ export const batchGeneratorSchema = z
       .optional()
       .describe('Extra cache inputs: paths or globs relative to the project root, or {workspaceRoot}/... (comma-separated).'),
     apply: z.enum(APPLY_MODES).optional().describe('How the result is integrated: working-tree (default), commit or branch.'),
+    allowEmpty: z
+      .boolean()
+      .optional()
+      .describe('Writes allowEmpty: true: a run whose agent changes no file succeeds (status "empty") instead of failing.'),
     prompt: z.string().default(DEFAULT_PROMPT).describe('The prompt (markdown after the frontmatter).'),
   })
   .strict();
