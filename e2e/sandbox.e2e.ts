@@ -105,7 +105,7 @@ describe('agents confined by the OS sandbox', () => {
     writeBatch(ws, SLOW_B);
     commitAll(ws, 'two slow batches');
 
-    const run = nx(['run-many', '-t', 'ai-generate', '--parallel', '2']);
+    const run = nx(['run-many', '-t', 'ai-generate', '--parallel', '2', '--output-style=stream']);
     // Work while both agents are in their sleep: each has made its second model request by then.
     const started = Date.now();
     while (server.mainRequests().filter((r) => r.rule === 'slow-a' || r.rule === 'slow-b').length < 4) {
@@ -195,7 +195,7 @@ describe('agents confined by the OS sandbox', () => {
     const sandboxLine = output.split('\n').find((l) => l.includes(' sandbox ') && l.includes('bubblewrap'));
     expect(sandboxLine).toContain('everything else is read-only to it');
     const argvLine = output.split('\n').find((l) => l.includes(' sandboxed '));
-    const argv = JSON.parse(argvLine!.slice(argvLine!.indexOf('['))) as string[];
+    const argv = JSON.parse(argvLine!.slice(argvLine!.indexOf(' sandboxed ') + ' sandboxed '.length).trim()) as string[];
     expect(argv[0]).toMatch(/bwrap$/);
     expect(argv.slice(1, 4)).toEqual(['--ro-bind', '/', '/']);
     expect(argv).toContain('--die-with-parent');

@@ -35,12 +35,14 @@ export interface ConfineInput {
   gitDir: string;
   commonDir: string;
   branch: string;
+  /** The commit the branch points at when the agent starts (its private copy of the ref starts there). */
+  branchTip: string;
 }
 
 /** The confinement of one agent run: its write set and the environment that goes with it. `create: false` writes nothing (dry run). */
 export function confinementFor(input: ConfineInput, create = true): Confinement {
   const state = agentStatePaths(input.agent, process.env, input.env);
-  return planConfinement({ worktreeDir: input.worktreeDir, gitDir: input.gitDir, commonDir: input.commonDir, branch: input.branch, stateDirs: state.dirs, stateFiles: state.files }, create);
+  return planConfinement({ worktreeDir: input.worktreeDir, gitDir: input.gitDir, commonDir: input.commonDir, branch: input.branch, branchTip: input.branchTip, stateDirs: state.dirs, stateFiles: state.files }, create);
 }
 
 /** The agent's command line run inside the sandbox, with the confinement's environment over its own. */

@@ -1,10 +1,12 @@
-import { existsSync, mkdirSync, realpathSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 /** What a confined agent may write and the environment that points its tools there. */
 export interface Confinement {
   /** Absolute folders (and a few files) the agent may write; everything else is read-only to it. */
   writable: string[];
+  /** Private folders mounted over shared ones: the agent reads and writes its own copy there. */
+  overlays: Array<{ source: string; target: string }>;
   /** Files inside writable folders that stay read-only (the worktree's links back to the repository). */
   readOnly: string[];
   /** Added to the agent's environment. */
@@ -19,8 +21,9 @@ export interface ConfinementRequest {
   gitDir: string;
   /** The repository's shared git dir. */
   commonDir: string;
-  /** The batch branch, `ai/<project>/<batch>`. */
+  /** The batch branch, `ai/<project>/<batch>`, and the commit it points at when the agent starts. */
   branch: string;
+  branchTip: string;
   /** Folders the agent CLI keeps its own state in (sessions, settings, logs): made when missing. */
   stateDirs: string[];
   /** Files of the CLI's state outside those folders: writable when they exist. */
@@ -31,28 +34,38 @@ export interface ConfinementRequest {
 export const PRIVATE_DIR = 'nx-worktree-ai';
 
 /**
- * The write set of one batch (made where missing unless `create` is false, for the dry run): its worktree and the worktree's git dir (index, HEAD, its logs), the
- * ref folder of its branch and that folder's reflog (git writes a ref as a lock file renamed into
- * place, so the folder, not the file, must be writable; it holds only the `ai/<project>/` branches,
- * which the integrity check still watches), the CLI's state folders, and a private temp folder.
+ * The write set of one batch (made where missing unless `create` is false, for the dry run): its
+ * worktree and the worktree's git dir (index, HEAD, its logs), the CLI's state folders, and a
+ * private temp folder. Nothing shared with the user's repository is writable:
  *
- * The repository's object store stays read-only: a writable one would let the agent delete the
- * user's loose objects. Git in the worktree writes new objects to a private store instead
- * (GIT_OBJECT_DIRECTORY) and reads the repository's through GIT_ALTERNATE_OBJECT_DIRECTORIES.
+ * - objects: a writable store would let the agent delete the user's loose objects. Git in the
+ *   worktree writes new objects to a private store (GIT_OBJECT_DIRECTORY) and reads the
+ *   repository's through GIT_ALTERNATE_OBJECT_DIRECTORIES; they join the repository's afterwards.
+ * - the branch: git writes a ref as a lock file renamed into place, so a writable ref needs its
+ *   whole folder, `refs/heads/ai/<project>/`, which holds the other batches' branches of the
+ *   project too. The agent gets a private copy of that folder holding only its own branch (and a
+ *   private reflog folder): its commits move its branch as it sees it, the real branch is set by
+ *   the plugin from the collected work, as always.
  */
 export function planConfinement(request: ConfinementRequest, create = true): Confinement {
   const own = join(request.gitDir, PRIVATE_DIR);
   const tmp = join(own, 'tmp');
   const objectsDir = join(own, 'objects');
   const branchFolder = dirname(request.branch);
-  const refs = join(request.commonDir, 'refs', 'heads', branchFolder);
-  const logs = join(request.commonDir, 'logs', 'refs', 'heads', branchFolder);
-  if (create) for (const dir of [tmp, objectsDir, refs, logs, ...request.stateDirs]) mkdirSync(dir, { recursive: true });
+  const overlays = [
+    { source: join(own, 'refs'), target: join(request.commonDir, 'refs', 'heads', branchFolder) },
+    { source: join(own, 'logs'), target: join(request.commonDir, 'logs', 'refs', 'heads', branchFolder) },
+  ];
+  if (create) {
+    for (const dir of [tmp, objectsDir, ...overlays.flatMap((o) => [o.source, o.target]), ...request.stateDirs]) mkdirSync(dir, { recursive: true });
+    writeFileSync(join(overlays[0].source, basename(request.branch)), `${request.branchTip}\n`);
+  }
   const files = request.stateFiles.filter((p) => existsSync(p));
-  const writable = unique([request.worktreeDir, request.gitDir, refs, logs, ...request.stateDirs, ...files].map(real));
+  const writable = unique([request.worktreeDir, request.gitDir, ...request.stateDirs, ...files].map(real));
   const readOnly = [join(request.worktreeDir, '.git'), join(request.gitDir, 'commondir'), join(request.gitDir, 'gitdir')].filter((p) => !create || existsSync(p));
   return {
     writable,
+    overlays: overlays.map((o) => ({ source: o.source, target: real(o.target) })),
     readOnly: readOnly.map(real),
     objectsDir,
     env: {

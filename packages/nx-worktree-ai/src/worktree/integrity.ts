@@ -36,8 +36,8 @@ import { readBlob, type TreeFiles } from './tree';
  *
  * Without the OS sandbox the plugin cannot tell who made a change: an edit the user makes meanwhile
  * (outside the batch's outputs), a commit, a checkout, is reported too. With it (scope.writable),
- * only what the agent could write is compared: its sibling `ai/<project>/` branches, its own
- * worktree's git files and `.git` file; the workspace, the user's refs and HEADs are left to the user.
+ * only what the agent could write is compared: its own worktree's git files and `.git` file (no
+ * shared ref is writable to it); the workspace, the user's refs and HEADs are left to the user.
  * Findings name what changed; the caller fails the batch (or warns, with `integrity: warn`) and
  * applies nothing.
  *

@@ -82,7 +82,7 @@ export async function planDryRun(run: BatchRun, options: GenerateOptions, root: 
   const bin = hit ? null : resolveAgentBin(binName, root, options.agentBin);
   const version = bin ? await agentVersion(bin, adapter.versionArgs) : null;
   const gitDir = join(repo.commonDir, 'worktrees', worktree.split('/').pop()!);
-  const sandbox = dryRunSandbox(run, { bin: bin ?? binName, args: invocation.args }, invocation.env, { agent: run.agent, env: invocation.env, worktreeDir: worktree, gitDir, commonDir: repo.commonDir, branch });
+  const sandbox = dryRunSandbox(run, { bin: bin ?? binName, args: invocation.args }, invocation.env, { agent: run.agent, env: invocation.env, worktreeDir: worktree, gitDir, commonDir: repo.commonDir, branch, branchTip: '<snapshot>' });
 
   return {
     label: run.label,

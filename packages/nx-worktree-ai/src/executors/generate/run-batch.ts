@@ -171,7 +171,7 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
     throw versionError;
   }
   const sparse = worktree.cone ? ` (sparse: ${worktree.cone.join(', ')})` : '';
-  const confinement = sandbox.bwrap ? confinementFor({ agent: run.agent, env: {}, worktreeDir: worktree.dir, gitDir: worktree.gitDir!, commonDir: repo.commonDir, branch }) : null;
+  const confinement = sandbox.bwrap ? confinementFor({ agent: run.agent, env: {}, worktreeDir: worktree.dir, gitDir: worktree.gitDir!, commonDir: repo.commonDir, branch, branchTip: snapshot }) : null;
   ctx.log(`[${run.label}] ${run.agent}${version ? ` ${version}` : ''} · worktree ${worktree.dir}${sparse} · branch ${branch}${confinement ? ' · sandboxed' : ''}`);
   if (sandbox.bwrap === null && sandbox.why) ctx.log(`[${run.label}] ${unconfinedLine(sandbox.why)}`);
 
@@ -420,7 +420,7 @@ function unconfinedLine(why: string): string {
 /** The agent's command line: inside the sandbox when the batch has one, as it is otherwise. */
 function confined(run: BatchRun, input: AgentRunInput, command: { bin: string; args: string[] }, env: Record<string, string>): { bin: string; args: string[]; env: Record<string, string> } {
   if (!input.sandbox.bwrap || !input.worktree.gitDir) return { ...command, env };
-  const confinement: Confinement = confinementFor({ agent: run.agent, env, worktreeDir: input.worktree.dir, gitDir: input.worktree.gitDir, commonDir: input.repo.commonDir, branch: input.branch });
+  const confinement: Confinement = confinementFor({ agent: run.agent, env, worktreeDir: input.worktree.dir, gitDir: input.worktree.gitDir, commonDir: input.repo.commonDir, branch: input.branch, branchTip: input.snapshot });
   return confineCommand(run.agent, input.sandbox.bwrap, confinement, input.worktree.dir, command, env);
 }
 
