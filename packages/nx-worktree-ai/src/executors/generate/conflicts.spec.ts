@@ -69,7 +69,8 @@ describe('conflicts with edits made during the run', () => {
       nxJsonConfiguration: {},
       projectGraph: { nodes: {}, dependencies: {} },
     } as ExecutorContext;
-    const running = generateExecutor({ batch: `libs/auth/ai/${name}.ai.md`, worktreeDir }, context);
+    // The test's agent signals through files outside its worktree, which the OS sandbox would refuse.
+    const running = generateExecutor({ batch: `libs/auth/ai/${name}.ai.md`, worktreeDir, sandbox: 'off' }, context);
     while (!existsSync(join(signals, `${name}.started`))) await delay(20);
     midRun();
     writeFileSync(join(signals, `${name}.go`), '1');
