@@ -13,29 +13,37 @@
  *   d. a full replay: from Nx's cache, and from the plugin's result cache after `nx reset`;
  *   e. the plugin's own overhead per batch (wall time minus agent time, from timings.json) on
  *      generated workspaces of 1k, 10k and 50k files, and sparse vs full worktree creation;
- *   f. peak memory: the executor process (timings.json) and the whole process tree of a run.
+ *   f. peak memory: the executor process (timings.json) and the whole process tree of a run;
+ *   g. the OS sandbox's cost per batch: the 1k-file probe with --sandbox=off and =required,
+ *      alternated, and starting a program under the plugin's bwrap argv vs directly (sandbox-cost.ts).
  * The hand-made pattern cannot express dependencies between batches, so the six batches here are
  * independent (two per project, three projects).
  *
  * Options: --runs N (default 3), --delay MS (model latency per reply, default 3000: a quick real reply),
  *          --sizes 1000,10000,50000, --out FILE (default bench/results.json), --quick (1 run, sizes 1000,10000),
- *          --only six|overhead (one part only, while working on it; the JSON then holds that part)
+ *          --only six|overhead|sandbox (one part only: a-d and f, e, or g; the JSON keeps the other
+ *          parts of the existing file and records this run under onlyRuns.<part>)
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { claudeTestEnv, startAnthropicServer, type AnthropicServer, type ScriptRule } from '../../testing/scripted-model/anthropic';
-import { createWorkspace, nxEnv, REPO_ROOT, runNx, type BatchDef, type NxResult, type ProjectDef, type Workspace } from '../../testing/workspace';
+import { createWorkspace, nxEnv, REPO_ROOT, runNx, type BatchDef, type ProjectDef, type Workspace } from '../../testing/workspace';
+import { generatedProjects, log, median, medianPhases, ok, ownTime, probeRunner, readDuration, readTimings, seconds } from './common';
+import { writeResults, type Part } from './results';
+import { measureSandboxCost, sandboxRows, type SandboxCost } from './sandbox-cost';
 
 interface Args {
   runs: number;
   delayMs: number;
   sizes: number[];
   out: string;
-  /** Which parts run: the six-batch rows (a-d, f) and/or the overhead rows (e). */
-  only: 'six' | 'overhead' | null;
+  /** Which part runs alone: the six-batch rows (a-d, f), the overhead rows (e) or the sandbox rows (g); all when null. */
+  only: Part | null;
 }
+
+const PARTS: Part[] = ['six', 'overhead', 'sandbox'];
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { runs: 3, delayMs: 3000, sizes: [1000, 10_000, 50_000], out: join(REPO_ROOT, 'bench', 'results.json'), only: null };
@@ -45,7 +53,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--delay') args.delayMs = Number(argv[++i]);
     else if (a === '--sizes') args.sizes = argv[++i].split(',').map(Number);
     else if (a === '--out') args.out = argv[++i];
-    else if (a === '--only' && (argv[i + 1] === 'six' || argv[i + 1] === 'overhead')) args.only = argv[++i] as Args['only'];
+    else if (a === '--only' && PARTS.includes(argv[i + 1] as Part)) args.only = argv[++i] as Part;
     else if (a === '--quick') Object.assign(args, { runs: 1, sizes: [1000, 10_000] });
     else {
       console.error(`bench: unknown option ${a}`);
@@ -54,14 +62,6 @@ function parseArgs(argv: string[]): Args {
   }
   return args;
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const log = (line: string) => process.stdout.write(`${line}\n`);
 
 // ---------------------------------------------------------------------------------------------
 // The six independent batches and their scripted replies
@@ -185,11 +185,6 @@ async function measure(server: AnthropicServer, run: () => Promise<unknown>): Pr
   return { ms, requests: server.mainRequests().length - before, peakTreeRssMb: stop() };
 }
 
-function ok(res: NxResult, what: string): NxResult {
-  if (res.code !== 0) throw new Error(`${what} failed (exit ${res.code}):\n${res.output.slice(-4000)}`);
-  return res;
-}
-
 function runHandmade(ws: Workspace, env: Record<string, string>): Promise<void> {
   const prompts = join(ws.base, 'prompts');
   mkdirSync(prompts, { recursive: true });
@@ -205,54 +200,11 @@ function runHandmade(ws: Workspace, env: Record<string, string>): Promise<void> 
   });
 }
 
-interface Timings {
-  phases: Record<string, number>;
-  maxRssMb: number;
-}
-
-function readTimings(ws: Workspace, project: string, batch: string): Timings {
-  return JSON.parse(readFileSync(join(ws.root, '.nx-worktree-ai', project, batch, 'timings.json'), 'utf8'));
-}
-
-function readDuration(ws: Workspace, project: string, batch: string): number {
-  return JSON.parse(readFileSync(join(ws.root, '.nx-worktree-ai', project, batch, 'result.json'), 'utf8')).durationMs;
-}
-
-/** The plugin's own time in a batch run: every phase but the agent's and the wait for an agent slot. */
-function ownTime(phases: Record<string, number>): number {
-  return Object.entries(phases).reduce((sum, [phase, ms]) => (phase === 'agent' || phase === 'slotWait' ? sum : sum + ms), 0);
-}
-
-function medianPhases(rows: Record<string, number>[]): Record<string, number> {
-  return Object.fromEntries(Object.keys(rows[0] ?? {}).map((p) => [p, Math.round(median(rows.map((row) => row[p] ?? 0)))]));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Generated workspaces for the overhead rows
-
-function generatedProjects(files: number): { projects: Record<string, ProjectDef>; batch: BatchDef } {
-  const count = 50;
-  const perProject = Math.ceil(files / count);
-  const projects: Record<string, ProjectDef> = {};
-  for (let p = 0; p < count; p++) {
-    const name = `p${String(p).padStart(3, '0')}`;
-    const projectFiles: Record<string, string> = {};
-    for (let f = 0; f < perProject; f++) projectFiles[`src/m${Math.floor(f / 100)}/f${f}.ts`] = `export const v${f} = ${f};\n`;
-    projects[name] = { root: `libs/${name}`, files: projectFiles };
-  }
-  const batch: BatchDef = {
-    project: 'p000',
-    name: 'touch',
-    frontmatter: { description: 'One small change', agent: 'claude', outputs: ['src/gen/**'], maxTurns: 5 },
-    prompt: 'Overhead probe: write src/gen/probe.ts.\n',
-  };
-  return { projects, batch };
-}
-
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  const wants = (part: Part) => args.only === null || args.only === part;
   const machine = {
     cpus: cpus().length,
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -273,7 +225,7 @@ async function main(): Promise<void> {
   const batchSums: number[] = [];
   const batchPhases: Record<string, number>[] = [];
   try {
-    for (let r = 0; args.only !== 'overhead' && r < args.runs; r++) {
+    for (let r = 0; wants('six') && r < args.runs; r++) {
       log(`\n== run ${r + 1}/${args.runs}: six batches`);
       for (const variant of ['handmade', 'nxRaw', 'nxExecutor', 'parallel6', 'parallel1'] as const) {
         const projects = variant === 'nxRaw' ? RAW_PROJECTS : variant === 'nxExecutor' ? EXECUTOR_PROJECTS : PROJECTS;
@@ -309,27 +261,20 @@ async function main(): Promise<void> {
     }
 
     const overhead: Record<string, { files: number; sparse: boolean; overheadMs: number; phases: Record<string, number> }[]> = {};
-    if (args.only !== 'six') log('\n== plugin overhead per batch (wall time minus agent time)');
-    for (const { size, projects, batch } of args.only === 'six' ? [] : overheadBatches) {
+    if (wants('overhead')) log('\n== plugin overhead per batch (wall time minus agent time)');
+    for (const { size, projects, batch } of wants('overhead') ? overheadBatches : []) {
       const t0 = performance.now();
       const ws = createWorkspace({ projects, batches: [batch], prefix: 'nxwa-bench-gen-' });
       log(`  ${size} files: workspace created in ${seconds(performance.now() - t0)}`);
       const env = claudeTestEnv(probeServer.url, join(ws.base, 'claude-config'));
-      const batchFile = join(ws.root, 'libs/p000/ai/touch.ai.md');
-      const batchText = readFileSync(batchFile, 'utf8');
+      const probe = probeRunner(ws, env);
       try {
         const modes = size >= 10_000 ? [false, true] : [false];
         for (const sparse of modes) {
           const rows: { overheadMs: number; phases: Record<string, number> }[] = [];
           for (let r = 0; r <= args.runs; r++) {
-            // A fresh prompt each time (same scripted rule): a result-cache miss on the default path.
-            writeFileSync(batchFile, `${batchText}\n<!-- bench run ${sparse ? 'sparse' : 'full'} ${r} -->\n`);
-            // The last run's file goes, so this run's write is a change again (an unchanged result is an "empty" run, which fails).
-            rmSync(join(ws.root, 'libs/p000/src/gen'), { recursive: true, force: true });
-            const cmd = ['run', `p000:ai-generate--touch`, '--skip-nx-cache', `--sparse=${sparse ? 'always' : 'never'}`];
-            ok(await runNx(ws, cmd, { env }), cmd.join(' '));
+            const { phases } = await probe(`${sparse ? 'sparse' : 'full'} ${r}`, [`--sparse=${sparse ? 'always' : 'never'}`]);
             if (r === 0) continue; // warm-up: first Nx graph computation and git's stat cache
-            const { phases } = readTimings(ws, 'p000', 'touch');
             rows.push({ overheadMs: ownTime(phases), phases });
           }
           const key = `${size}`;
@@ -342,11 +287,17 @@ async function main(): Promise<void> {
       }
     }
 
+    let sandbox: SandboxCost | null = null;
+    if (wants('sandbox')) {
+      log('\n== sandbox cost per batch (--sandbox=required minus --sandbox=off)');
+      sandbox = await measureSandboxCost(args.runs, probeServer.url);
+    }
+
     const med = (k: string) => median(samples[k].map((m) => m.ms));
     const summary = {
       machine,
       args,
-      sixBatches: args.only === 'overhead' ? null : {
+      sixBatches: !wants('six') ? null : {
         handmadeMs: med('handmade'),
         nxRawMs: med('nxRaw'),
         nxExecutorMs: med('nxExecutor'),
@@ -367,11 +318,11 @@ async function main(): Promise<void> {
         executorPeakRssMb: median(executorRss),
         processTreePeakRssMb: { handmade: median(samples.handmade.map((m) => m.peakTreeRssMb)), parallel6: median(samples.parallel6.map((m) => m.peakTreeRssMb)) },
       },
+      sandbox,
       samples,
     };
     printTable(summary);
-    mkdirSync(dirname(args.out), { recursive: true });
-    writeFileSync(args.out, `${JSON.stringify(summary, null, 2)}\n`);
+    writeResults(args.out, summary, args.only);
     log(`\nJSON: ${args.out}`);
   } finally {
     await Promise.all([server.close(), probeServer.close()]);
@@ -401,6 +352,7 @@ function printTable(s: {
   sixBatches: SixSummary | null;
   overhead: Record<string, { files: number; sparse: boolean; overheadMs: number; phases: Phases }[]>;
   memory: { executorPeakRssMb: number; processTreePeakRssMb: Record<string, number> };
+  sandbox: SandboxCost | null;
 }): void {
   const six = s.sixBatches;
   const phaseList = (phases: Phases) => `start ${phases.start}, snapshot ${phases.snapshot}, worktree ${phases.worktree}, prepare ${phases.prepare}, collect ${phases.collect}, integrate ${phases.integrate}, cleanup ${phases.cleanup}`;
@@ -432,6 +384,7 @@ function printTable(s: {
     rows.push(['f. peak memory: executor process (median)', `${s.memory.executorPeakRssMb} MB`]);
     rows.push(['f. peak memory: whole process tree, b / a', `${s.memory.processTreePeakRssMb.parallel6} MB / ${s.memory.processTreePeakRssMb.handmade} MB`]);
   }
+  if (s.sandbox) rows.push(...sandboxRows(s.sandbox));
   const width = Math.max(...rows.map(([k]) => k.length));
   log('\n== results (medians)');
   for (const [k, v] of rows) log(`  ${k.padEnd(width)}  ${v}`);
