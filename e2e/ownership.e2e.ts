@@ -7,7 +7,7 @@
  *   shop  banner ──> banner-spec     (banner-spec's outputs lie inside banner's)
  *         cart
  */
-import { mkdirSync, existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { claudeTestEnv, startAnthropicServer, type AnthropicServer, type RequestLogEntry, type ScriptRule } from '../testing/scripted-model/anthropic';
 import {
@@ -161,12 +161,17 @@ describe('reruns keep the user’s code', () => {
 
   test('a dependent batch is an Nx cache hit after its dependency re-ran to the same bytes', async () => {
     await nx(['run-many', '-t', 'ai-generate', '--parallel', '3', '--output-style=static']);
-    const first = await nx(['run', 'shop:ai-generate--banner', '--skip-nx-cache']);
-    expect(first.requests).toEqual([]);
-    const res = await nx(['run', 'shop:ai-generate--banner-spec']);
+    // A tag on ui: a new Nx hash for ui's batch theme, which runs (replayed from the result cache
+    // to the same change); cart, in shop, depends on it.
+    const file = join(ws.root, 'libs/ui/project.json');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), tags: ['reworded'] }, null, 2));
+    const res = await nx(['run', 'shop:ai-generate--cart', '--output-style=static']);
     expect(res.requests).toEqual([]);
-    expect(nxTaskLines(res.output).get('shop:ai-generate--banner-spec')).toBe('cache');
+    const tasks = nxTaskLines(res.output);
+    expect({ theme: tasks.get('ui:ai-generate--theme'), cart: tasks.get('shop:ai-generate--cart') }).toEqual({ theme: 'run', cart: 'cache' });
+    expect(readResult(ws, 'ui', 'theme').status).toBe('replayed');
     expect(stripAnsi(res.output)).not.toMatch(/flaky/i);
+    git(ws.root, 'checkout', '--', 'libs/ui/project.json');
   });
 
   test('a second clone sharing the Nx cache gets every batch from it, and keeps its own edit', async () => {
