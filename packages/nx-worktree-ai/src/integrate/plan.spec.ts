@@ -88,8 +88,31 @@ describe('one integration for fresh results and replays (real git)', () => {
     expect(clash.conflicts).toEqual(['src/a.ts']);
   });
 
-  it('refuses a patch whose hunks do not make the result it names', async () => {
-    const tampered = patch.replace('+E\n', '+EVIL\n');
-    await expect(planChange(dir, dir, tampered, 'replay')).rejects.toThrow(/does not reproduce the batch's version of src\/a\.ts/);
+  describe('in a clone without the batch’s objects (a patch Nx restored from a teammate’s run)', () => {
+    let clone: string;
+    beforeEach(() => {
+      clone = `${dir}-clone`;
+      git(dir, 'clone', '-q', '--no-local', dir, clone);
+      expect(() => git(clone, 'cat-file', '-e', parsePatch(patch)[0].after!.oid!)).toThrow();
+    });
+    afterEach(() => removeDir(clone));
+
+    it('makes every file of the change from the patch alone', async () => {
+      const plan = await planChange(clone, clone, patch, 'replay');
+      applyPlan(clone, plan);
+      expect(readFileSync(join(clone, 'src/a.ts'), 'utf8')).toBe('a\nb\nc\nd\nE\n');
+      expect(existsSync(join(clone, 'src/gone.ts'))).toBe(false);
+      expect(readlinkSync(join(clone, 'src/link'))).toBe('a.ts');
+      expect(readFileSync(join(clone, 'src/pic.bin'), 'latin1')).toBe('\u0000\u0002new');
+      expect(readFileSync(join(clone, 'src/new.ts'), 'utf8')).toBe('new\n');
+      expect(readFileSync(join(clone, 'src/é q"uote.ts'), 'utf8')).toBe('odd\n');
+      // The user's index is never touched.
+      expect(git(clone, 'diff', '--cached', '--name-only')).toBe('');
+    });
+
+    it('refuses a patch whose hunks do not make the result it names', async () => {
+      const tampered = patch.replace('+E\n', '+EVIL\n');
+      await expect(planChange(clone, clone, tampered, 'replay')).rejects.toThrow(/does not reproduce the batch's version of src\/a\.ts/);
+    });
   });
 });

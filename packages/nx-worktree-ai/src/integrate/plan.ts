@@ -29,6 +29,7 @@ export async function planChange(repoRoot: string, workspaceRoot: string, patch:
   const owned = readOwnership(workspaceRoot, files);
   const ours = owned.filter((o) => o.owner === 'base');
   const made = await postImages(
+    repoRoot,
     ours.map((o) => o.file),
     new Map(ours.map((o) => [o.file.path, o.ours])),
   );
