@@ -1,3 +1,4 @@
+import { treePathProblem } from '../batch/names';
 import { loadVersions, mergeText, type FileVersion, type IntegrationPlan } from '../worktree/apply';
 import { readOwnership } from './ownership';
 import { parsePatch, type PatchFile } from './patch';
@@ -25,6 +26,11 @@ export type IntegrationMode = 'fresh' | 'replay';
  */
 export async function planChange(repoRoot: string, workspaceRoot: string, patch: string, mode: IntegrationMode): Promise<ChangePlan> {
   const files = parsePatch(patch);
+  // Before anything is read or made: a path that could leave the workspace or reach into .git.
+  for (const { path } of files) {
+    const problem = treePathProblem(path);
+    if (problem) throw new Error(`refusing the change: its path ${JSON.stringify(path)} ${problem}`);
+  }
   const plan: ChangePlan = { writes: [], conflicts: [], merged: [], kept: [], files };
   const owned = readOwnership(workspaceRoot, files);
   const ours = owned.filter((o) => o.owner === 'base');

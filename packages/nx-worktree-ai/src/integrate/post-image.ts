@@ -11,7 +11,7 @@ import { blobOid, type PatchFile } from './patch';
  * scratch folder outside any repository and `git apply` (which handles binary and symlink patches)
  * runs there, so neither the workspace nor the user's index is touched. Each result is checked
  * against the post-image blob id of the patch: a patch that does not reproduce the batch's files
- * (edited or redacted by hand) is refused rather than written.
+ * (edited, or redacted since) is refused rather than written.
  */
 export async function postImages(repoRoot: string, all: PatchFile[], bases: Map<string, FileVersion | null>): Promise<Map<string, FileVersion | null>> {
   const results = new Map<string, FileVersion | null>();
