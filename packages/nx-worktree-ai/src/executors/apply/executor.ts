@@ -65,6 +65,13 @@ async function applyBatch(repo: RepoInfo, context: ExecutorContext, project: str
     logger.error(`[${label}] ${artifactDir(project, spec.name)}/${ARTIFACTS.patch} holds ${problems.join('; ')}. Nothing of it was applied; run the batch again with --skip-nx-cache.`);
     return false;
   }
+  // Usually everything already holds the result (the batch just ran or replayed): the lock, which
+  // running batches contend for, is taken only when there is something to write.
+  const first = await planChange(repo.root, context.root, patch, 'replay');
+  if (!first.writes.length) {
+    for (const path of first.kept) log(`[${label}] kept your version of ${path}`);
+    return true;
+  }
   await withLock(lockPath(repo), async () => {
     const plan = await planChange(repo.root, context.root, patch, 'replay');
     await carryOut(repo, plan, {
