@@ -132,7 +132,9 @@ describe('nx-worktree-ai from the packed tarball', () => {
     expect(module.metadata?.nonAtomizedTarget).toBeUndefined();
     const tests = auth.targets[batchTarget({ name: 'auth-tests' })];
     expect(JSON.stringify(tests.dependsOn)).toContain(batchTarget({ name: 'auth-module' }));
-    expect(auth.targets[TARGET]).toMatchObject({ executor: 'nx:noop' });
+    expect(auth.targets[TARGET]).toMatchObject({ executor: 'nx-worktree-ai:apply', cache: false });
+    // Nx's outputs of a batch: only its artifact folder, so a cache restore never touches a source file.
+    expect(module.outputs).toEqual(['{workspaceRoot}/.nx-worktree-ai/auth/auth-module']);
   });
 
   test('run-many --parallel 6 runs the six batches, independent ones at once, dependents after their dependencies', async () => {

@@ -102,6 +102,7 @@ function startCosts(ws: Workspace, bwrap: string, env: Record<string, string>): 
     gitDir: git(worktreeDir, 'rev-parse', '--absolute-git-dir'),
     commonDir: git(ws.root, 'rev-parse', '--path-format=absolute', '--git-common-dir'),
     branch,
+    branchTip: git(ws.root, 'rev-parse', 'HEAD'),
   });
   const programs: Command[] = [
     { bin: 'true', args: [] },

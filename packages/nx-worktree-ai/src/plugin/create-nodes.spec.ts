@@ -78,11 +78,11 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
 
     expect(result.map(([file]) => file)).toEqual(['libs/auth/ai/auth-module.ai.md', 'libs/auth/ai/auth-api.ai.md', 'libs/shared-ui/ai/theme.ai.md']);
     const aggregate = {
-      executor: 'nx:noop',
+      executor: 'nx-worktree-ai:apply',
       dependsOn: [fwd('ai-generate--auth-api'), fwd('ai-generate--auth-module')],
-      cache: true,
+      cache: false,
       metadata: {
-        description: 'Runs every AI batch of auth (auth-api, auth-module), in parallel where dependsOn allows',
+        description: 'Runs every AI batch of auth (auth-api, auth-module), in parallel where dependsOn allows, and brings their changes into the workspace (files you changed since are kept)',
         technologies: ['nx-worktree-ai'],
       },
     };
@@ -99,11 +99,12 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
                 '{projectRoot}/src/types.ts',
                 '{workspaceRoot}/docs/api.md',
                 '{projectRoot}/README.md',
-                { dependentTasksOutputFiles: '**/*', transitive: true },
+                { dependentTasksOutputFiles: '**/changes.patch', transitive: true },
                 '!{projectRoot}/src/auth/**',
                 '!{projectRoot}/src/index.ts',
               ],
-              outputs: ['{projectRoot}/src/auth/**', '{projectRoot}/src/index.ts', '{workspaceRoot}/.nx-worktree-ai/auth/auth-module'],
+              // Only the artifact folder: an Nx cache restore never touches a source file.
+              outputs: ['{workspaceRoot}/.nx-worktree-ai/auth/auth-module'],
               dependsOn: [
                 fwd('ai-generate--auth-api'),
                 { projects: ['@acme/shared-ui'], target: 'ai-generate--theme', params: 'forward' },
@@ -127,8 +128,8 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
       executor: 'nx-worktree-ai:generate',
       options: { batch: 'libs/auth/ai/auth-api.ai.md' },
       cache: true,
-      inputs: ['{projectRoot}/ai/auth-api.ai.md', { dependentTasksOutputFiles: '**/*', transitive: true }, '!{projectRoot}/src/api/**'],
-      outputs: ['{projectRoot}/src/api/**', '{workspaceRoot}/.nx-worktree-ai/auth/auth-api'],
+      inputs: ['{projectRoot}/ai/auth-api.ai.md', { dependentTasksOutputFiles: '**/changes.patch', transitive: true }, '!{projectRoot}/src/api/**'],
+      outputs: ['{workspaceRoot}/.nx-worktree-ai/auth/auth-api'],
       dependsOn: [{ dependencies: true, target: 'ai-generate', params: 'forward' }],
       metadata: {
         description: 'Write the API client', // first line of the prompt, heading marks removed
@@ -140,11 +141,7 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
     expect(Object.keys(api)).toEqual(['ai-generate--auth-api', 'ai-generate']);
     expect(api['ai-generate']).toEqual(aggregate);
     const theme = targetsOf(result, 'libs/shared-ui/ai/theme.ai.md', 'libs/shared-ui');
-    expect(theme['ai-generate--theme'].outputs).toEqual([
-      '{projectRoot}/src/theme/**',
-      '{projectRoot}/styles',
-      '{workspaceRoot}/.nx-worktree-ai/@acme/shared-ui/theme',
-    ]);
+    expect(theme['ai-generate--theme'].outputs).toEqual(['{workspaceRoot}/.nx-worktree-ai/@acme/shared-ui/theme']);
     expect(theme['ai-generate'].dependsOn).toEqual([fwd('ai-generate--theme')]);
   });
 
@@ -195,7 +192,7 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
     const targets = targetsOf(result, 'libs/auth/ai/a.ai.md', 'libs/auth');
     expect(Object.keys(targets)).toEqual(['ai--a', 'ai']);
     // dependency outputs are hashed after the dependency ran, never as plain globs (see targets.ts)
-    expect(targets['ai--a'].inputs).toEqual(['{projectRoot}/ai/a.ai.md', { dependentTasksOutputFiles: '**/*', transitive: true }, '!{projectRoot}/src/a/**']);
+    expect(targets['ai--a'].inputs).toEqual(['{projectRoot}/ai/a.ai.md', { dependentTasksOutputFiles: '**/changes.patch', transitive: true }, '!{projectRoot}/src/a/**']);
     expect(targets['ai--a'].dependsOn).toEqual([fwd('ai--b')]);
     expect(targets.ai.dependsOn).toEqual([fwd('ai--a'), fwd('ai--b')]);
     const b = targetsOf(result, 'libs/auth/ai/b.ai.md', 'libs/auth')['ai--b'];
@@ -217,20 +214,17 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
       'tools/ai/root-batch.ai.md': batch('outputs: [generated/**]\ncontext: [\'!tools/ai/skip.md\']'),
     });
     expect(Object.keys((result.find(([f]) => f === 'libs/auth/sub/x.ai.md')![1] as CreateNodesResult).projects!)).toEqual(['libs/auth/sub']);
-    expect(targetsOf(result, 'libs/auth/sub/x.ai.md', 'libs/auth/sub')['ai-generate--x'].outputs).toEqual([
-      '{projectRoot}/gen/**',
-      '{workspaceRoot}/.nx-worktree-ai/sub/x',
-    ]);
+    expect(targetsOf(result, 'libs/auth/sub/x.ai.md', 'libs/auth/sub')['ai-generate--x'].outputs).toEqual(['{workspaceRoot}/.nx-worktree-ai/sub/x']);
     expect(targetsOf(result, 'libs/auth/deep/er/y.ai.md', 'libs/auth')['ai-generate--y'].inputs).toContain('{projectRoot}/deep/er/y.ai.md');
     const root = targetsOf(result, 'tools/ai/root-batch.ai.md', '.')['ai-generate--root-batch'];
     expect(root.options).toEqual({ batch: 'tools/ai/root-batch.ai.md' });
     expect(root.inputs).toEqual([
       '{projectRoot}/tools/ai/root-batch.ai.md',
       '!{projectRoot}/tools/ai/skip.md',
-      { dependentTasksOutputFiles: '**/*', transitive: true },
+      { dependentTasksOutputFiles: '**/changes.patch', transitive: true },
       '!{projectRoot}/generated/**',
     ]);
-    expect(root.outputs).toEqual(['{projectRoot}/generated/**', '{workspaceRoot}/.nx-worktree-ai/ws/root-batch']);
+    expect(root.outputs).toEqual(['{workspaceRoot}/.nx-worktree-ai/ws/root-batch']);
     expect(root.metadata!.help!.command).toBe('npx nx run ws:ai-generate--root-batch --help');
   });
 
@@ -259,7 +253,7 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
     expect(targetsOf(result, 'libs/auth/ai/b.ai.md', 'libs/auth')['ai-generate--b'].inputs).toEqual([
       '{projectRoot}/ai/b.ai.md',
       '{workspaceRoot}/libs/auth/docs/**',
-      { dependentTasksOutputFiles: '**/*', transitive: true },
+      { dependentTasksOutputFiles: '**/changes.patch', transitive: true },
       '!{projectRoot}/src/a/b/**',
       '!{projectRoot}/docs/**',
       '!{workspaceRoot}/libs/auth/docs/**',

@@ -12,7 +12,7 @@ export const BATCH_FILE_GLOB = '**/*.ai.md';
 
 /**
  * Infers, for every `<name>.ai.md` under a project, the target `<targetName>--<name>` and, per
- * project, the aggregate `<targetName>` (nx:noop depending on all of them).
+ * project, the aggregate `<targetName>` (nx-worktree-ai:apply, depending on all of them).
  *
  * Nx passes all matching files at once. They are read and checked together first (names, dependsOn,
  * cycles, overlapping outputs need the whole set); then createNodesFromFiles turns the per-file

@@ -7,6 +7,7 @@ import type { NormalizedAiPluginOptions } from './options';
 import { artifactDir, batchTargetName } from './paths';
 
 export const EXECUTOR = 'nx-worktree-ai:generate';
+export const APPLY_EXECUTOR = 'nx-worktree-ai:apply';
 export const TECHNOLOGY = 'nx-worktree-ai';
 
 type Input = string | { dependentTasksOutputFiles: string; transitive?: boolean };
@@ -19,13 +20,15 @@ type Input = string | { dependentTasksOutputFiles: string; transitive?: boolean 
  *
  * The target of one batch:
  * - options: only `{ batch }` (Nx hashes every target of a project: keep inferred options minimal);
- * - inputs: the batch file, its `context`, the outputs of the batches it depends on as
- *   `{ dependentTasksOutputFiles: '**\/*', transitive: true }`, then `!` negations of its own outputs
- *   so they are never part of its hash. Dependency outputs must not be plain file globs: Nx hashes
- *   those from the file list it took before the run, when the dependency had not written them yet,
- *   so the dependent would miss the cache once on the next run; dependentTasksOutputFiles is hashed
- *   after the dependency has run;
- * - outputs: its `outputs` under `{projectRoot}`, and its artifact folder.
+ * - inputs: the batch file, its `context`, the changes of the batches it depends on as
+ *   `{ dependentTasksOutputFiles: '**\/changes.patch', transitive: true }` (the patch only: the
+ *   other artifacts carry timestamps, and a dependent would never hit the cache), then `!`
+ *   negations of its own outputs so they are never part of its hash. Dependency outputs must not
+ *   be plain file globs: Nx hashes those from the file list it took before the run, when the
+ *   dependency had not written them yet; dependentTasksOutputFiles is hashed after it has run;
+ * - outputs: ONLY its artifact folder (changes.patch, result.json, transcript, prompt). A cache
+ *   restore then never touches a source file: the aggregate target (nx-worktree-ai:apply) brings
+ *   the change into the workspace with the ownership rule, so an edit of generated code is kept.
  */
 export function batchTarget(batch: InferredBatch, options: NormalizedAiPluginOptions, pmExec: string): TargetConfiguration {
   const spec = batch.spec!;
@@ -50,7 +53,7 @@ export function batchTarget(batch: InferredBatch, options: NormalizedAiPluginOpt
   }
 
   const inputs: Input[] = [...positive];
-  if (batch.dependsOn.length || options.dependsOnProjectBatches) inputs.push({ dependentTasksOutputFiles: '**/*', transitive: true });
+  if (batch.dependsOn.length || options.dependsOnProjectBatches) inputs.push({ dependentTasksOutputFiles: '**/changes.patch', transitive: true });
   inputs.push(...negations);
 
   const dependsOn: TargetConfiguration['dependsOn'] = batch.dependsOn.map((dep) =>
@@ -66,10 +69,7 @@ export function batchTarget(batch: InferredBatch, options: NormalizedAiPluginOpt
     options: { batch: batch.file },
     cache: true,
     inputs,
-    outputs: [
-      ...outputs.map((o) => (normalizeGlob(o) ? `{projectRoot}/${normalizeGlob(o)}` : '{projectRoot}')),
-      `{workspaceRoot}/${artifactDir(batch.project, batch.name)}`,
-    ],
+    outputs: [`{workspaceRoot}/${artifactDir(batch.project, batch.name)}`],
     ...(dependsOn.length ? { dependsOn } : {}),
     metadata: {
       description: describeBatch(batch),
@@ -82,15 +82,19 @@ export function batchTarget(batch: InferredBatch, options: NormalizedAiPluginOpt
   };
 }
 
-/** `<targetName>`: runs every batch of the project (nx:noop with dependsOn on each batch target). */
+/**
+ * `<targetName>`: runs every batch of the project (dependsOn on each batch target), then brings
+ * their changes into the workspace (nx-worktree-ai:apply). Never cached: it is the local step after
+ * Nx restored a batch's artifact folder, and it must look at the workspace as it is.
+ */
 export function aggregateTarget(project: string, batches: InferredBatch[], options: NormalizedAiPluginOptions): TargetConfiguration {
   const names = batches.map((b) => b.name).sort();
   return {
-    executor: 'nx:noop',
+    executor: APPLY_EXECUTOR,
     dependsOn: names.map((name) => ({ target: batchTargetName(options.targetName, name), params: 'forward' as const })),
-    cache: true,
+    cache: false,
     metadata: {
-      description: `Runs every AI batch of ${project} (${names.join(', ')}), in parallel where dependsOn allows`,
+      description: `Runs every AI batch of ${project} (${names.join(', ')}), in parallel where dependsOn allows, and brings their changes into the workspace (files you changed since are kept)`,
       technologies: [TECHNOLOGY],
     },
   };

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { applyOptionsSchema } from '../executors/apply/schema';
 import { generateOptionsSchema } from '../executors/generate/schema';
 import { batchGeneratorSchema } from '../generators/batch/schema';
 import { initGeneratorSchema } from '../generators/init/schema';
@@ -35,6 +36,14 @@ export const SCHEMA_FILES: SchemaFile[] = [
     title: 'nx-worktree-ai:generate',
     description: 'Runs one AI batch (a <name>.ai.md file) with a headless agent CLI in its own git worktree and brings the result back.',
     schema: generateOptionsSchema,
+  },
+  {
+    path: 'executors/apply/schema.json',
+    kind: 'executor',
+    $id: 'NxWorktreeAiApply',
+    title: 'nx-worktree-ai:apply',
+    description: "Brings the changes of a project's AI batches into the workspace; keeps every file changed since a batch's base.",
+    schema: applyOptionsSchema,
   },
   {
     path: 'generators/init/schema.json',

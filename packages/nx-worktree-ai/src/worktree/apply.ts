@@ -77,7 +77,7 @@ export async function planIntegration(repoRoot: string, workspaceRoot: string, c
 }
 
 /** `git merge-file` on three regular files; null when it conflicts or a side is missing or binary. */
-async function mergeText(repoRoot: string, base: FileVersion | null, ours: FileVersion | null, theirs: FileVersion | null): Promise<FileVersion | null> {
+export async function mergeText(repoRoot: string, base: FileVersion | null, ours: FileVersion | null, theirs: FileVersion | null): Promise<FileVersion | null> {
   if (!base || !ours || !theirs) return null;
   if ([base, ours, theirs].some((v) => v.mode === '120000' || v.content.includes(0))) return null;
   const dir = mkdtempSync(join(tmpdir(), 'nx-worktree-ai-merge-'));

@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { git, GitError, splitNul, PLUGIN_IDENTITY } from './git';
+import { git, gitRaw, GitError, splitNul, PLUGIN_IDENTITY } from './git';
 import type { Worktree } from './worktree';
 import { writtenOutsideCone } from './sparse';
 import type { RepoInfo } from './repo';
@@ -134,9 +134,16 @@ export function applyEntries(base: TreeFiles, entries: Map<string, TreeEntry | n
   return files;
 }
 
-/** The change as a binary patch (an artifact; the integration itself does not use it). */
+/**
+ * The change as a binary patch: what every integration applies (integrate/plan.ts). Plumbing
+ * (diff-tree) so that no user diff setting (prefixes, textconv, external diff, colour) reaches
+ * it, the same bytes for the same change; `--full-index` puts the whole pre-image and post-image
+ * blob ids on each file's index line, which is how a workspace file is told apart as the batch's
+ * base, its result or the user's.
+ */
 export async function diffPatch(repoRoot: string, from: string, to: string): Promise<string> {
-  return git(repoRoot, ['diff', '--binary', '--no-renames', from, to]);
+  const { stdout } = await gitRaw(repoRoot, ['-c', 'core.quotePath=true', 'diff-tree', '-r', '-p', '--binary', '--full-index', '--no-renames', '--no-color', '--no-commit-id', from, to]);
+  return stdout.toString('utf8');
 }
 
 export interface CommitTrailers {

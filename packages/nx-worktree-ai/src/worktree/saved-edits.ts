@@ -1,17 +1,14 @@
 import { git } from './git';
 import { recordPluginWrites, refWrite } from './plugin-writes';
 import type { RepoInfo } from './repo';
-import { readCommitRefs, revParse } from './tree';
+import { readCommitRefs } from './tree';
 
 /**
- * Uncommitted edits a replay overwrote, kept as the snapshot commit that holds them: one ref per
- * save, `refs/nx-worktree-ai/saved-edits/<project>/<batch>/<time>` (a second save within the same
- * second gets -2, -3, ...), so no later save ever replaces an earlier one. `git checkout <ref> -- <path>`
- * gives an edit back; prune lists them and deletes them only with --force.
- *
- * Versions before this kept one ref per batch, `refs/nx-worktree-ai/overwritten/<project>/<batch>`,
- * replaced by each save. Those are listed and deleted the same way; new saves go to their own
- * namespace, because git cannot have both `.../<batch>` and `.../<batch>/<time>` as refs.
+ * Uncommitted edits that replays of earlier versions overwrote, kept as the snapshot commits that
+ * hold them: `refs/nx-worktree-ai/saved-edits/<project>/<batch>/<time>` (one per save) and, older,
+ * `refs/nx-worktree-ai/overwritten/<project>/<batch>`. A replay now never overwrites an edit (the
+ * ownership rule of integrate/), so none are made; prune lists those that exist and deletes them
+ * only with --force. `git checkout <ref> -- <path>` gives an edit back.
  */
 export const SAVED_EDITS_PREFIX = 'refs/nx-worktree-ai/saved-edits/';
 export const LEGACY_SAVED_EDITS_PREFIX = 'refs/nx-worktree-ai/overwritten/';
@@ -21,17 +18,6 @@ export interface SavedEdits {
   commit: string;
   /** When the edits were saved (the snapshot's commit time), seconds since the epoch. */
   savedAt: number;
-}
-
-/** Keeps `commit` (a snapshot holding the edits) under a ref of its own; returns the ref. Call under the workspace lock. */
-export async function saveOverwritten(repo: RepoInfo, project: string, batch: string, commit: string, now = new Date()): Promise<string> {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  let ref = `${SAVED_EDITS_PREFIX}${project}/${batch}/${stamp}`;
-  for (let n = 2; await revParse(repo.root, ref); n++) ref = `${SAVED_EDITS_PREFIX}${project}/${batch}/${stamp}-${n}`;
-  recordPluginWrites(repo, [refWrite(ref, commit)]);
-  // The empty old value: create only, never move a ref that holds other edits.
-  await git(repo.root, ['update-ref', '-m', 'nx-worktree-ai: edits a replay overwrote', ref, commit, '']);
-  return ref;
 }
 
 /** Every save, oldest first. */

@@ -6,10 +6,9 @@ import { parseBatchFile } from '../../batch/parse';
 import { parseDuration } from '../../batch/duration';
 import { contextGlob, underProject } from '../../batch/paths';
 import type { AgentName, ApplyMode, BatchSpec, SandboxMode } from '../../batch/spec';
-import { artifactDir, batchTargetName } from '../../plugin/paths';
-import { EXECUTOR } from '../../plugin/targets';
-import { DEFAULT_TARGET_NAME } from '../../plugin/options';
+import { artifactDir } from '../../plugin/paths';
 import type { GenerateOptions } from './schema';
+import { dependencyBatchOutputs } from './dependency-outputs';
 
 export const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 
@@ -104,49 +103,4 @@ export function readBatch(root: string, file: string, projectRoot: string): Batc
     throw new Error(`Batch file ${file} not found (option "batch" is a path from the workspace root).`);
   }
   return parseBatchFile(file.split('\\').join('/'), text, projectRoot);
-}
-
-/**
- * The outputs of every batch this one depends on: from Nx's task graph (frontmatter dependsOn and
- * `^ai-generate` alike, seen through the noop aggregates), and from the frontmatter for runs that
- * exclude task dependencies. Their content is part of this batch's cache key.
- */
-function dependencyBatchOutputs(context: ExecutorContext, project: string, spec: BatchSpec): string[] {
-  const projects = context.projectsConfigurations.projects;
-  const globs = new Set<string>();
-  const addBatchTarget = (depProject: string, target: string) => {
-    const config = projects[depProject]?.targets?.[target];
-    if (config?.executor !== EXECUTOR || typeof config.options?.batch !== 'string') return false;
-    const root = projects[depProject].root;
-    try {
-      for (const glob of readBatch(context.root, config.options.batch, root).frontmatter.outputs) globs.add(underProject(root, glob));
-    } catch {
-      // a broken dependency batch fails its own task; its outputs simply add nothing here
-    }
-    return true;
-  };
-
-  const graph = context.taskGraph;
-  const selfId = graph && Object.keys(graph.tasks).find((id) => graph.tasks[id].target.project === project && graph.tasks[id].target.target === context.targetName);
-  if (graph && selfId) {
-    const seen = new Set<string>();
-    const visit = (id: string) => {
-      for (const edge of (graph.dependencies[id] ?? []) as unknown[]) {
-        // Nx 22/23 list task ids; Nx 24 lists edges { id }.
-        const dep = typeof edge === 'string' ? edge : (edge as { id: string }).id;
-        if (seen.has(dep)) continue;
-        seen.add(dep);
-        const { project: p, target: t } = graph.tasks[dep].target;
-        if (!addBatchTarget(p, t)) visit(dep);
-      }
-    };
-    visit(selfId);
-  }
-  const ownTarget = context.targetName ?? '';
-  const targetName = ownTarget.endsWith(`--${spec.name}`) ? ownTarget.slice(0, -`--${spec.name}`.length) : DEFAULT_TARGET_NAME;
-  for (const dep of spec.frontmatter.dependsOn) {
-    const [p, b] = dep.includes(':') ? dep.split(':') : [project, dep];
-    addBatchTarget(p, batchTargetName(targetName, b));
-  }
-  return [...globs].sort();
 }

@@ -4,7 +4,7 @@ import { getAdapter } from '../../agents/registry';
 import { agentVersion, resolveAgentBin } from '../../agents/resolve-bin';
 import { globMatcher } from '../../batch/paths';
 import { defaultWorktreeBase, readRepoInfo } from '../../worktree/repo';
-import { lookupResult } from '../../worktree/result-cache';
+import { lookupReplayable } from '../../integrate/replay';
 import { batchBranchName } from '../../worktree/worktree';
 import { workingTreeFiles } from '../../worktree/working-tree';
 import type { BatchRun } from './batch-run';
@@ -64,7 +64,7 @@ export async function planDryRun(run: BatchRun, options: GenerateOptions, root: 
   const isOutput = globMatcher(run.outputGlobs);
   const files = await workingTreeFiles(repo, (path) => isInput(path) && !isOutput(path));
   const cacheKey = resultCacheKey(run, prompt, options.agentArgs, files);
-  const hit = options.resultCache ? replayable(await lookupResult(repo, cacheKey)) : null;
+  const hit = options.resultCache ? replayable(await lookupReplayable(repo, cacheKey)) : null;
   let original: Partial<BatchResult> | null = null;
   if (hit?.artifacts[ARTIFACTS.result]) {
     try {

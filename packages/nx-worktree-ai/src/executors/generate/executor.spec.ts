@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { git, gitRepo, removeDir, tempDir, writeFiles } from '../../../../../testing/temp';
@@ -113,7 +113,8 @@ describe('nx-worktree-ai:generate with the command agent', () => {
   it('replays from the result cache without running the agent', async () => {
     await run();
     const first = readResult(root, 'auth', 'auth-module');
-    writeFileSync(join(root, 'libs/auth/src/auth/login.ts'), 'lost by nx reset\n');
+    // The batch made the file; gone from the workspace, the replay brings it back.
+    rmSync(join(root, 'libs/auth/src/auth/login.ts'));
     // The agent would now fail: a replay must not start it.
     await expect(run('auth-module', { agentBin: '/nonexistent/agent' })).resolves.toEqual({ success: true });
     const replayed = readResult(root, 'auth', 'auth-module');
@@ -123,6 +124,13 @@ describe('nx-worktree-ai:generate with the command agent', () => {
     expect(git(root, 'rev-parse', 'ai/auth/auth-module')).toBe(replayed.commit);
     expect(git(root, 'show', `${replayed.commit}:libs/auth/src/auth/login.ts`)).toBe(git(root, 'show', `${first.commit}:libs/auth/src/auth/login.ts`));
     expect(readFileSync(join(root, 'libs/auth/src/auth/login.ts'), 'utf8')).toBe('export const login = () => true;\n');
+    // Edited since, it is the user's: another replay keeps it and says so.
+    writeFileSync(join(root, 'libs/auth/src/auth/login.ts'), 'my edit\n');
+    const info = jest.spyOn(console, 'info');
+    await expect(run('auth-module', { agentBin: '/nonexistent/agent' })).resolves.toEqual({ success: true });
+    expect(readFileSync(join(root, 'libs/auth/src/auth/login.ts'), 'utf8')).toBe('my edit\n');
+    expect(info.mock.calls.map(([line]) => String(line))).toContain('[auth:auth-module] kept your version of libs/auth/src/auth/login.ts');
+    info.mockRestore();
   });
 
   it('fails a batch that writes outside its outputs, applies nothing and keeps the work on the branch', async () => {

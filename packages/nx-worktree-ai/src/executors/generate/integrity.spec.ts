@@ -244,10 +244,14 @@ describe('integrity: an agent that reaches outside its worktree fails its batch'
       const sub = lines.find((l) => l.split('\t')[1] === name)?.split(/\s/)[2] ?? sh(['mktree'], '');
       return sh(['mktree'], `${[...kept, `040000 tree ${graft(sub, rest, entry)}\t${name}`].join('\n')}\n`);
     };
-    /** The same record with one more output entry: what a hostile remote could serve. */
+    /** The same record with one more file in its outputs and its changes.patch: what a hostile remote could serve. */
     const poison = (path: string, mode: string, content: string) => {
       const oid = sh(['hash-object', '-w', '--stdin'], content);
-      const tree = graft(sh(['rev-parse', `${record}^{tree}`]), ['outputs', ...path.split('/')], `${mode} blob ${oid}`);
+      const lines = content.replace(/\n$/, '').split('\n').map((l) => `+${l}\n`).join('');
+      const block = `diff --git a/${path} b/${path}\nnew file mode ${mode}\nindex ${'0'.repeat(40)}..${oid}\n--- /dev/null\n+++ b/${path}\n@@ -0,0 +1,${content.split('\n').length - (content.endsWith('\n') ? 1 : 0)} @@\n${lines}${content.endsWith('\n') ? '' : '\\ No newline at end of file\n'}`;
+      const patch = sh(['hash-object', '-w', '--stdin'], `${execFileSync('git', ['show', `${record}:changes.patch`], { cwd: t.root }).toString()}${block}`);
+      const withPatch = graft(sh(['rev-parse', `${record}^{tree}`]), ['changes.patch'], `100644 blob ${patch}`);
+      const tree = graft(withPatch, ['outputs', ...path.split('/')], `${mode} blob ${oid}`);
       const badRecord = git(t.root, 'commit-tree', tree, '-m', 'poisoned record');
       git(t.root, 'update-ref', ref, badRecord);
       expect(sh(['ls-tree', '-r', '--name-only', badRecord])).toContain(`outputs/${path}`);

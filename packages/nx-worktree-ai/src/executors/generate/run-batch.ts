@@ -13,28 +13,22 @@ import { bypassSettings, bypassWarning } from '../../agents/permissions';
 import type { AgentEvent, AgentFailure, AgentResult } from '../../agents/types';
 import { parseDuration } from '../../batch/duration';
 import { globMatcher } from '../../batch/paths';
-import { treePathProblem } from '../../batch/names';
-import { loadVersions, planIntegration, readWorkspaceFile, sameVersion, type FileVersion, type PathChange } from '../../worktree/apply';
 import { keepUnintegratedBranch, KEY_TRAILER } from '../../worktree/branch';
 import { applyEntries, changedSinceCheckout, collectChanges, commitOnBranch, diffPatch, type CollectedChange } from '../../worktree/changes';
 import { withLock } from '../../worktree/lock';
 import { defaultWorktreeBase, lockPath, readRepoInfo, type RepoInfo } from '../../worktree/repo';
-import { lookupResult, storeResult, type CachedResult } from '../../worktree/result-cache';
+import { storeResult } from '../../worktree/result-cache';
 import { sharedSnapshot, type PendingSnapshot, type Snapshot } from '../../worktree/snapshot';
-import { listTree, writeTreeOf, type TreeFiles } from '../../worktree/tree';
-import { fileSig, recordPluginWrites } from '../../worktree/plugin-writes';
+import type { TreeFiles } from '../../worktree/tree';
 import { captureBaseline, captureSharedState, checkIntegrity, completeBaseline, describeFindings, escapingSymlinks, reachedOutsideMessage, type IntegrityScope } from '../../worktree/integrity';
 import { noRedaction, redactFiles, type Redactor } from '../../utils/redact';
-import { conflictMessage } from './conflict-help';
 import { batchBranchName, checkoutWorktree, pointBranch, prepareWorktree, registerWorktree, removeWorktree, resetWorktree, type Worktree } from '../../worktree/worktree';
 import { releaseBranch } from '../../worktree/recover';
 import { rememberScope } from '../../worktree/salvage';
-import { saveOverwritten } from '../../worktree/saved-edits';
 import { beginRun, type RunLifecycle } from './run-lifecycle';
 import { RunInterrupted } from '../../utils/signal-guard';
 import type { BatchRun } from './batch-run';
 import { resultCacheKey } from './cache-key';
-import { commitToHead } from './commit-to-head';
 import { agentRunRequest, agentSection, promptFileOf } from './invocation';
 import { renderPrompt } from './prompt';
 import { carryOverWork, readLastSession, type LastSession } from './resume';
@@ -43,17 +37,11 @@ import { addAttempt, backoffDelay, emptyTotals, type AttemptTotals } from './ret
 import { ARTIFACTS, NO_TOKENS, serializeArtifacts, writeArtifacts, type BatchResult } from './result';
 import type { GenerateOptions } from './schema';
 import { blockedWrites, chooseSandbox, confineCommand, confinementFor, type Confinement, type SandboxChoice } from '../../sandbox';
+import { BatchFailure } from './failure';
+import { integrateFresh } from '../../integrate/fresh';
+import { lookupReplayable, replay } from '../../integrate/replay';
 
-/** A batch that did not succeed: the message is the run's last line. */
-export class BatchFailure extends Error {
-  constructor(
-    message: string,
-    readonly result: BatchResult | null,
-  ) {
-    super(message);
-    this.name = 'BatchFailure';
-  }
-}
+export { BatchFailure };
 
 export interface RunContext {
   root: string;
@@ -108,7 +96,7 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
 
   // resume: continue the last session; a stored result would not be a continuation.
   const last = options.resume ? lastSessionOrFail(ctx.root, run) : null;
-  const hit = options.resultCache && !last ? replayable(await lookupResult(repo, cacheKey)) : null;
+  const hit = options.resultCache && !last ? replayable(await lookupReplayable(repo, cacheKey)) : null;
   if (hit) return replay(run, ctx, repo, { hit, snapshot, snapshotFiles, branch, cacheKey, startedAt, life });
 
   const adapter = getAdapter(run.agent);
@@ -275,7 +263,7 @@ async function runBatchSteps(run: BatchRun, options: GenerateOptions, ctx: RunCo
 
     life.checkpoint('before integration', branch);
     clock.mark('collect');
-    await withLock(lock, () => integrate(run, repo, ctx, { snapshotFiles, commit, resultFiles, change, branch, life }));
+    await withLock(lock, () => integrateFresh(run, repo, { root: ctx.root, log: ctx.log, redact: ctx.redact, patch, commit, branch, life }));
     const result = finish(base, outcome.status, null, startedAt);
     const files = redactFiles(serializeArtifacts({ result, transcript: joinLines(transcript), patch, prompt }), redact);
     clock.mark('integrate');
@@ -476,49 +464,6 @@ function scopeViolation(run: BatchRun, change: CollectedChange, branch: string):
   );
 }
 
-interface IntegrateInput {
-  snapshotFiles: TreeFiles;
-  /** The batch's commit on its branch, and its files. */
-  commit: string;
-  resultFiles: TreeFiles;
-  change: CollectedChange;
-  branch: string;
-  life: RunLifecycle;
-}
-
-/** Step 8, under the workspace lock: all-or-nothing, 3-way against the snapshot. */
-async function integrate(run: BatchRun, repo: RepoInfo, ctx: RunContext, input: IntegrateInput): Promise<void> {
-  if (run.apply === 'branch' || input.change.files.length === 0) return;
-  const { resultFiles } = input;
-  const paths = input.change.files.map((f) => f.path);
-  const [bases, theirs] = await Promise.all([
-    loadVersions(repo.root, paths.map((path) => input.snapshotFiles.get(path))),
-    loadVersions(repo.root, paths.map((path) => resultFiles.get(path))),
-  ]);
-  const changes: PathChange[] = paths.map((path, i) => ({ path, base: bases[i], theirs: theirs[i] }));
-  const plan = await planIntegration(repo.root, ctx.root, changes);
-  if (plan.conflicts.length) {
-    const target = process.env.NX_TASK_TARGET_TARGET || `ai-generate--${run.spec.name}`;
-    const rerun = `npx nx run ${run.project}:${target} --skip-nx-cache`;
-    throw new BatchFailure(conflictMessage({ root: ctx.root, branch: input.branch, commit: input.commit, changes, plan, rerun }), null);
-  }
-  recordPluginWrites(repo, plan.writes.map((w) => ({ kind: 'file' as const, path: w.path, sig: fileSig(w.file) })));
-  input.life.apply(ctx.root, plan);
-  if (plan.merged.length) ctx.log(`[${run.label}] merged with your edits made during the run: ${plan.merged.join(', ')}`);
-  if (run.apply === 'commit') await commitToHead(repo, plan.writes, (ctx.redact ?? noRedaction)(`${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'}`));
-  input.life.integrated();
-}
-
-interface ReplayInput {
-  hit: CachedResult;
-  snapshot: string;
-  snapshotFiles: TreeFiles;
-  branch: string;
-  cacheKey: string;
-  startedAt: Date;
-  life: RunLifecycle;
-}
-
 /**
  * timings.json: milliseconds per phase, the executor process's peak memory, and whether the
  * snapshot was taken or shared with batches started together (worktree/snapshot.ts).
@@ -536,93 +481,6 @@ function writeTimings(root: string, artifactDir: string, phases: Record<string, 
 function onlyOutputs(files: TreeFiles, run: BatchRun): TreeFiles {
   const isOutput = globMatcher(run.outputGlobs);
   return new Map([...files].filter(([path]) => isOutput(path)));
-}
-
-/**
- * A result-cache hit: the output paths become exactly what the batch produced, as when Nx restores
- * outputs. The batch branch gets a commit of the snapshot with those outputs (the record may come
- * from a teammate's clone, whose commits are not here). Uncommitted edits that the replay
- * overwrites are kept in the snapshot, under a ref the log names.
- */
-async function replay(run: BatchRun, ctx: RunContext, repo: RepoInfo, input: ReplayInput): Promise<BatchResult> {
-  const original = JSON.parse(input.hit.artifacts[ARTIFACTS.result]?.toString('utf8') ?? '{}') as Partial<BatchResult>;
-  input.life.checkpoint('before the replay');
-  const isOutput = globMatcher(run.outputGlobs);
-  const replayed = new Map([...input.snapshotFiles].filter(([path]) => !isOutput(path)));
-  for (const [path, entry] of input.hit.outputs) replayed.set(path, entry);
-  const commit = await withLock(lockPath(repo), async () => {
-    // A stored result may come from a remote: before it goes anywhere (the branch included), it must
-    // hold no symlink leading out and no path that climbs out or into .git among what would be written.
-    const outputPaths = [...input.hit.outputs.keys()];
-    const poisoned = [
-      ...outputPaths.flatMap((p) => (treePathProblem(p) || !isOutput(p) ? [`the path ${JSON.stringify(p)} (it ${treePathProblem(p) ?? 'is outside the batch\'s outputs'})`] : [])),
-      ...(await escapingSymlinks(repo.root, input.hit.outputs, outputPaths)),
-    ];
-    if (poisoned.length) {
-      throw new BatchFailure(
-        `the stored result ${input.cacheKey} holds ${poisoned.join('; ')}. Nothing was applied. If the result-cache refs came from a remote you do not trust, delete them: git update-ref -d refs/nx-worktree-ai/cache/${input.cacheKey}`,
-        null,
-      );
-    }
-    const kept = await keepUnintegratedBranch(repo, input.branch);
-    if (kept) ctx.log(`[${run.label}] earlier unintegrated work on ${input.branch} kept as branch ${kept}`);
-    const tree = await writeTreeOf(repo, replayed);
-    const commit = await commitOnBranch(repo, input.branch, tree, input.snapshot, `${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'} (replayed)`, {
-      'Nx-Worktree-Ai-Batch': run.label,
-      [KEY_TRAILER]: input.cacheKey,
-      'Nx-Worktree-Ai-Status': 'replayed',
-    });
-    if (run.apply === 'branch') return commit;
-    const paths = [...new Set([...input.hit.outputs.keys(), ...input.snapshotFiles.keys()].filter(isOutput))].sort();
-    const theirs = await loadVersions(repo.root, paths.map((path) => input.hit.outputs.get(path)));
-    const writes: { path: string; file: FileVersion | null }[] = [];
-    const replaced: { path: string; ours: FileVersion }[] = [];
-    paths.forEach((path, i) => {
-      const ours = readWorkspaceFile(ctx.root, path);
-      if (sameVersion(ours, theirs[i])) return;
-      if (ours) replaced.push({ path, ours });
-      writes.push({ path, file: theirs[i] });
-    });
-    // Edits the replay overwrites: workspace files that differ from HEAD.
-    const headFiles = replaced.length ? await listTree(repo.root, repo.head) : new Map();
-    const atHead = await loadVersions(repo.root, replaced.map(({ path }) => headFiles.get(path)));
-    const overwritten = replaced.filter(({ ours }, i) => !sameVersion(ours, atHead[i])).map(({ path }) => path);
-    if (overwritten.length) {
-      const ref = await saveOverwritten(repo, run.project, run.spec.name, input.snapshot);
-      ctx.log(`[${run.label}] replay replaced uncommitted edits in ${overwritten.join(', ')}; they are kept: git checkout ${ref} -- <path>`);
-    }
-    recordPluginWrites(repo, writes.map((w) => ({ kind: 'file' as const, path: w.path, sig: fileSig(w.file) })));
-    input.life.apply(ctx.root, { writes, conflicts: [], merged: [] });
-    if (run.apply === 'commit' && writes.length) await commitToHead(repo, writes, (ctx.redact ?? noRedaction)(`${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'} (replayed)`));
-    input.life.integrated();
-    return commit;
-  });
-  const result = finish(
-    {
-      project: run.project,
-      batch: run.spec.name,
-      agent: run.agent,
-      agentVersion: original.agentVersion ?? null,
-      model: original.model ?? run.model,
-      sessionId: original.sessionId ?? null,
-      turns: 0,
-      tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-      costUsd: 0,
-      startedAt: input.startedAt.toISOString(),
-      cacheKey: input.cacheKey,
-      branch: input.branch,
-      commit,
-      filesChanged: original.filesChanged ?? [],
-      insertions: original.insertions ?? null,
-      deletions: original.deletions ?? null,
-    },
-    'replayed',
-    null,
-    input.startedAt,
-  );
-  const artifacts = { ...input.hit.artifacts, [ARTIFACTS.result]: `${JSON.stringify(result, null, 2)}\n` };
-  writeArtifacts(ctx.root, run.artifactDir, redactFiles(artifacts, ctx.redact ?? noRedaction));
-  return result;
 }
 
 function finish(base: Omit<BatchResult, 'status' | 'error' | 'finishedAt' | 'durationMs'>, status: BatchResult['status'], error: string | null, startedAt: Date): BatchResult {

@@ -7,8 +7,9 @@ import { readRepoInfo } from '../../worktree/repo';
 import generateExecutor from './executor';
 
 /**
- * Uncommitted edits a replay overwrites are saved, every time: two replays over two edits leave two
- * saves, each giving its edit back, listed by prune and removed only by prune --force.
+ * A replay never overwrites an edit (integrate/: a file that is neither what the batch started from
+ * nor its result is yours): two replays over two edits keep each edit in place. Saves made by
+ * earlier versions (which did overwrite) stay listed by prune and are removed only by --force.
  */
 const write = `require('fs').mkdirSync('libs/auth/src/auth', { recursive: true }); require('fs').writeFileSync('libs/auth/src/auth/login.ts', 'export const login = () => true;\\n');`;
 const BATCH = `---\ndescription: test batch\nagent: command\ncommand: [node, -e, ${JSON.stringify(write)}]\noutputs: [src/auth/**]\n---\nWrite the module.\n`;
@@ -44,35 +45,31 @@ describe('edits a replay overwrites', () => {
   const replayStatus = () => JSON.parse(readFileSync(join(root, '.nx-worktree-ai/auth/auth-module/result.json'), 'utf8')).status;
   const saves = () => git(root, 'for-each-ref', '--format=%(refname)', 'refs/nx-worktree-ai/saved-edits/').split('\n').filter(Boolean);
 
-  it('keeps each save under a ref of its own, lists them in prune, removes them only with --force', async () => {
+  it('keeps each edit in place through two replays; earlier saves are listed by prune and removed only with --force', async () => {
     await expect(run()).resolves.toEqual({ success: true });
     git(root, 'add', LOGIN);
     git(root, 'commit', '-qm', 'take the generated login.ts');
     writeFileSync(join(root, LOGIN), 'first edit\n');
     await expect(run()).resolves.toEqual({ success: true });
     expect(replayStatus()).toBe('replayed');
+    expect(readFileSync(join(root, LOGIN), 'utf8')).toBe('first edit\n');
     writeFileSync(join(root, LOGIN), 'second edit\n');
     await expect(run()).resolves.toEqual({ success: true });
     expect(replayStatus()).toBe('replayed');
+    expect(readFileSync(join(root, LOGIN), 'utf8')).toBe('second edit\n');
+    expect(saves()).toEqual([]);
 
-    const refs = saves();
-    expect(refs).toHaveLength(2);
-    for (const ref of refs) expect(ref).toMatch(/^refs\/nx-worktree-ai\/saved-edits\/auth\/auth-module\/\d{8}-\d{6}(-\d+)?$/);
-    // Each save gives its own edit back, as the log line says.
-    const restored = refs.map((ref) => {
-      git(root, 'checkout', ref, '--', LOGIN);
-      return readFileSync(join(root, LOGIN), 'utf8');
-    });
-    expect(restored.sort()).toEqual(['first edit\n', 'second edit\n']);
-
+    // Saves of the versions that overwrote: one per save, and the one ref per batch before that.
+    const head = git(root, 'rev-parse', 'HEAD');
+    const refs = ['refs/nx-worktree-ai/overwritten/auth/auth-module', 'refs/nx-worktree-ai/saved-edits/auth/auth-module/20261201-120000', 'refs/nx-worktree-ai/saved-edits/auth/auth-module/20261201-120000-2'];
+    for (const ref of refs) git(root, 'update-ref', ref, head);
     const repo = await readRepoInfo(root);
     const kept = await pruneWorkspace(repo);
     expect(kept.savedEditsKept.map((s) => s.ref).sort()).toEqual([...refs].sort());
     expect(kept.savedEditsDeleted).toEqual([]);
-    expect(saves()).toEqual(refs);
 
     const forced = await pruneWorkspace(repo, { force: true });
     expect(forced.savedEditsDeleted.sort()).toEqual([...refs].sort());
-    expect(saves()).toEqual([]);
+    expect(git(root, 'for-each-ref', 'refs/nx-worktree-ai/overwritten/', 'refs/nx-worktree-ai/saved-edits/')).toBe('');
   });
 });

@@ -7,7 +7,6 @@ import { FsTree } from 'nx/src/generators/tree';
 import { git, gitRepo, removeDir, tempDir } from '../../../../../testing/temp';
 import { readRepoInfo } from '../../worktree/repo';
 import { listRuns, RunRegistration, writeJsonAtomic } from '../../worktree/runs';
-import { saveOverwritten } from '../../worktree/saved-edits';
 import { snapshotWorkspace } from '../../worktree/snapshot';
 import { addWorktree } from '../../worktree/worktree';
 import { pruneGenerator } from './generator';
@@ -70,7 +69,8 @@ describe('nx g nx-worktree-ai:prune', () => {
     // The one ref per batch of earlier versions counts as well.
     const legacy = 'refs/nx-worktree-ai/overwritten/auth/login';
     git(root, 'update-ref', legacy, snapshot);
-    const ref = await saveOverwritten(repo, 'auth', 'login', snapshot);
+    const ref = 'refs/nx-worktree-ai/saved-edits/auth/login/20261201-120000';
+    git(root, 'update-ref', ref, snapshot);
     await (await pruneGenerator(new FsTree(root, false), {}))();
     expect(lines.at(-1)).toContain(`Kept 2 saves of uncommitted edits a replay overwrote: ${legacy}, ${ref}. Get an edit back with git checkout <ref> -- <path>; --force deletes them.`);
     expect(git(root, 'for-each-ref', '--format=%(refname)', 'refs/nx-worktree-ai/')).toBe(`${legacy}\n${ref}`);

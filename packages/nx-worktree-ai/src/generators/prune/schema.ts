@@ -19,7 +19,7 @@ export const pruneGeneratorSchema = z
       .default(false)
       .describe(
         'Also delete batch branches holding work that is found nowhere else (not reachable from HEAD, not in the result cache), ' +
-          'the saved uncommitted edits that replays overwrote (refs/nx-worktree-ai/saved-edits/...), and clean runs registered by another host. ' +
+          'the saved uncommitted edits that replays of earlier versions overwrote (refs/nx-worktree-ai/overwritten/..., saved-edits/...), and clean runs registered by another host. ' +
           'Without it such branches and saves are listed and kept.',
       ),
     dryRun: z.boolean().default(false).describe('Only report what would be cleaned (`nx g ... --dry-run` does the same).'),

@@ -1,0 +1,95 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { underProject } from '../../batch/paths';
+import { describeIssues } from '../../batch/parse';
+import { carryOut } from '../../integrate/carry-out';
+import { planChange } from '../../integrate/plan';
+import { pathProblems } from '../../integrate/replay';
+import { parsePatch } from '../../integrate/patch';
+import { artifactDir } from '../../plugin/paths';
+import { createRedactor } from '../../utils/redact';
+import { log as logger } from '../../utils/log';
+import { applyPlan } from '../../worktree/apply';
+import { withLock } from '../../worktree/lock';
+import { lockPath, readRepoInfo, type RepoInfo } from '../../worktree/repo';
+import { readBatch } from '../generate/batch-run';
+import { ARTIFACTS, type BatchResult } from '../generate/result';
+import { batchesInOrder, type ProjectBatch } from './batches';
+import { applyOptionsSchema, type ApplyOptions, type ApplyOptionsInput } from './schema';
+
+/**
+ * `nx-worktree-ai:apply`, the per-project `ai-generate` target: brings the change of each batch
+ * target it depends on into the workspace, in dependency order, from the batch's changes.patch.
+ * Never cached, so it runs after Nx restored a batch's artifact folder from its cache (locally or
+ * a teammate's remote cache) as well as after a fresh run (whose files already hold the result:
+ * nothing to do). The same ownership rule as every integration (integrate/plan.ts): a file is
+ * written only where the workspace still holds the batch's base; a file changed since is kept.
+ */
+export default async function applyExecutor(rawOptions: ApplyOptionsInput, context: ExecutorContext): Promise<{ success: boolean }> {
+  const project = context.projectName ?? '?';
+  const redact = createRedactor(process.env);
+  const parsed = applyOptionsSchema.safeParse(rawOptions ?? {});
+  if (!parsed.success) {
+    logger.error(redact(`[${project}] invalid options of ${project}:${context.targetName}:\n${describeIssues(parsed.error.issues, rawOptions).map((l) => `  - ${l}`).join('\n')}`));
+    return { success: false };
+  }
+  if (parsed.data.dryRun) return { success: true };
+  const batches = batchesInOrder(context, project, context.targetName ?? '');
+  if (!batches.length) return { success: true };
+  try {
+    const repo = await readRepoInfo(context.root);
+    let ok = true;
+    for (const batch of batches) ok = (await applyBatch(repo, context, project, batch, parsed.data, (line) => logger.info(redact(line)))) && ok;
+    return { success: ok };
+  } catch (error) {
+    logger.error(redact(`[${project}] applying the batches' changes failed: ${(error as Error).message}`));
+    return { success: false };
+  }
+}
+
+/** One batch's change, when its artifact folder holds a successful result. */
+async function applyBatch(repo: RepoInfo, context: ExecutorContext, project: string, batch: ProjectBatch, options: ApplyOptions, log: (line: string) => void): Promise<boolean> {
+  const projectRoot = context.projectsConfigurations.projects[project].root;
+  const spec = readBatch(context.root, batch.file, projectRoot);
+  const label = `${project}:${spec.name}`;
+  const dir = join(context.root, artifactDir(project, spec.name));
+  const result = readJson(join(dir, ARTIFACTS.result));
+  const patchFile = join(dir, ARTIFACTS.patch);
+  if (!result || (result.status !== 'succeeded' && result.status !== 'replayed') || !existsSync(patchFile)) return true;
+  const apply = options.apply ?? spec.frontmatter.apply;
+  if (apply === 'branch') return true;
+  const patch = readFileSync(patchFile, 'utf8');
+  const problems = pathProblems({ outputGlobs: spec.frontmatter.outputs.map((g) => underProject(projectRoot, g)) }, parsePatch(patch));
+  if (problems.length) {
+    logger.error(`[${label}] ${artifactDir(project, spec.name)}/${ARTIFACTS.patch} holds ${problems.join('; ')}. Nothing of it was applied; run the batch again with --skip-nx-cache.`);
+    return false;
+  }
+  // Usually everything already holds the result (the batch just ran or replayed): the lock, which
+  // running batches contend for, is taken only when there is something to write.
+  const first = await planChange(repo.root, context.root, patch, 'replay');
+  if (!first.writes.length) {
+    for (const path of first.kept) log(`[${label}] kept your version of ${path}`);
+    return true;
+  }
+  await withLock(lockPath(repo), async () => {
+    const plan = await planChange(repo.root, context.root, patch, 'replay');
+    await carryOut(repo, plan, {
+      label,
+      apply,
+      subject: `${label}: ${spec.frontmatter.description ?? 'AI batch'} (applied from the Nx cache)`,
+      log,
+      write: (p) => applyPlan(context.root, p),
+    });
+    if (plan.writes.length) log(`[${label}] applied ${plan.writes.length} file(s) of the batch's change`);
+  });
+  return true;
+}
+
+function readJson(path: string): Partial<BatchResult> | null {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Partial<BatchResult>;
+  } catch {
+    return null;
+  }
+}
