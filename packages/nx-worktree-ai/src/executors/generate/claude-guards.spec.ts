@@ -146,10 +146,25 @@ describe('the real claude CLI behind the guards', () => {
     expect(existsSync(join(root, 'libs/auth/src/auth/new.ts'))).toBe(false);
   });
 
-  it('with bypassPermissions (warned about) the commands run, and the integrity check fails the batch naming them', async () => {
+  it('with bypassPermissions under the OS sandbox, its commands against the workspace are refused: nothing changes, the batch fails naming the paths', async () => {
+    addBatch('hostile', 'SCRIPT:hostile', 'claude:\n  permissionMode: bypassPermissions\n');
+    const before = sharedState();
+    await expect(run('hostile', { sandbox: 'required' })).resolves.toEqual({ success: false });
+    expect(sharedState()).toEqual(before);
+    expect(git(root, 'tag', '--list')).toBe('v1');
+    const error = result('hostile').error!;
+    expect(error).toContain(`tried to write ${root}/README.md (refused by the sandbox)`);
+    // `git -C <workspace> checkout -b evil` and `tag evil-tag` fail at their first lock file.
+    expect(error).toContain(`tried to write ${root}/.git/index.lock (refused by the sandbox)`);
+    expect(error).toContain(`tried to write ${root}/.git/refs/tags/evil-tag.lock (refused by the sandbox)`);
+    expect(error).toContain('Nothing was applied; the work is on branch ai/auth/hostile');
+    expect(existsSync(join(root, 'libs/auth/src/auth/new.ts'))).toBe(false);
+  });
+
+  it('with bypassPermissions (warned about) and no sandbox the commands run, and the integrity check fails the batch naming them', async () => {
     process.env.IS_SANDBOX = '1'; // claude refuses bypassPermissions as root otherwise
     addBatch('hostile', 'SCRIPT:hostile', 'claude:\n  permissionMode: bypassPermissions\n');
-    await expect(run('hostile')).resolves.toEqual({ success: false });
+    await expect(run('hostile', { sandbox: 'off' })).resolves.toEqual({ success: false });
     const out = lines.join('\n');
     expect(out).toContain('[auth:hostile] warning: claude.permissionMode bypassPermissions bypasses every permission check: the agent can run any command as you');
     const error = result('hostile').error!;

@@ -5,6 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { ExecutorContext } from '@nx/devkit';
 import { git, gitRepo, removeDir, tempDir, writeFiles } from '../../../../../testing/temp';
 import generateExecutor from './executor';
+import { sandboxTool } from '../../sandbox/available';
 import type { BatchResult } from './result';
 
 /**
@@ -97,8 +98,9 @@ describe('integrity: an agent that reaches outside its worktree fails its batch'
     git(t.root, 'commit', '-qm', `batch ${name}`);
   }
 
+  // These agents run unconfined: the checks below are the guard without the OS sandbox (sandbox: off).
   const run = (name: string, options: Record<string, unknown> = {}) =>
-    generateExecutor({ batch: `libs/auth/ai/${name}.ai.md`, worktreeDir: t.worktreeDir, ...options }, context(t.root, name));
+    generateExecutor({ batch: `libs/auth/ai/${name}.ai.md`, worktreeDir: t.worktreeDir, sandbox: 'off', ...options }, context(t.root, name));
 
   /** Runs a hostile batch; asserts it failed, applied nothing, kept its work, and named each finding. */
   async function expectCaught(name: string, script: string, named: RegExp[], restore?: () => void): Promise<BatchResult> {
@@ -284,11 +286,70 @@ describe('integrity: an agent that reaches outside its worktree fails its batch'
     expect(git(t.root, 'show', 'ai/auth/nested:libs/auth/src/auth/login.ts')).toBe('export const login = 1;');
   });
 
+  it("does not blame an agent for git's own maintenance meanwhile (gc's info/refs, packed refs)", async () => {
+    addBatch('maintained', `${OUTPUT} cp.execFileSync('git', ['-C', process.env.NXWA_ROOT, 'update-server-info']); cp.execFileSync('git', ['-C', process.env.NXWA_ROOT, 'pack-refs', '--all']);`);
+    process.env.NXWA_ROOT = t.root;
+    try {
+      await expect(run('maintained')).resolves.toEqual({ success: true });
+    } finally {
+      delete process.env.NXWA_ROOT;
+    }
+    expect(existsSync(join(t.root, '.git/info/refs'))).toBe(true);
+    expect(readFileSync(join(t.root, 'libs/auth/src/auth/login.ts'), 'utf8')).toBe('export const login = 1;\n');
+  });
+
   it('integrity: warn applies the result and says what it saw', async () => {
     const notes = join(t.root, 'notes.txt');
     addBatch('warned', `${OUTPUT} fs.appendFileSync(${JSON.stringify(notes)}, 'agent was here\\n');`);
     await expect(run('warned', { integrity: 'warn' })).resolves.toEqual({ success: true });
     expect(t.lines.join('\n')).toMatch(/\[auth:warned\] warning: the agent reached outside its worktree: changed notes\.txt in the workspace \(integrity: warn/);
     expect(readFileSync(join(t.root, 'libs/auth/src/auth/login.ts'), 'utf8')).toBe('export const login = 1;\n');
+  });
+});
+
+describe('integrity with the OS sandbox: what the agent tries outside its worktree is refused, and named', () => {
+  const sandboxed = sandboxTool().available ? it : it.skip;
+  let root: string;
+  let worktreeDir: string;
+  beforeEach(() => {
+    root = gitRepo({ 'libs/auth/project.json': '{ "name": "auth" }\n', 'README.md': 'readme\n', '.gitignore': '.nx-worktree-ai/\n' });
+    git(root, 'branch', 'feature');
+    worktreeDir = tempDir('nxwa-integrity-wt-');
+  });
+  afterEach(() => {
+    removeDir(root);
+    removeDir(worktreeDir);
+  });
+
+  sandboxed('writes into the workspace, deletes a branch, changes the config and plants a hook: none of it happens', async () => {
+    const attempts = [
+      `fs.appendFileSync(process.env.NXWA_ROOT + '/README.md', 'owned\\n')`,
+      `fs.writeFileSync(process.env.NXWA_ROOT + '/PWNED.txt', 'owned')`,
+      `cp.execFileSync('git', ['-C', process.env.NXWA_ROOT, 'branch', '-D', 'feature'])`,
+      `cp.execFileSync('git', ['-C', process.env.NXWA_ROOT, 'config', 'core.hooksPath', '/tmp/evil'])`,
+      `fs.writeFileSync(process.env.NXWA_ROOT + '/.git/hooks/pre-commit', 'evil')`,
+    ];
+    // Each attempt on its own, its error printed, as an agent's tool would report it.
+    const script = `${OUTPUT} ${attempts.map((a) => `try { ${a}; } catch (e) { console.error(String(e.stderr || e.message)); }`).join(' ')}`;
+    writeFiles(root, { 'libs/auth/ai/confined.ai.md': batchFile(script) });
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'batch confined');
+    const before = userState(root);
+    process.env.NXWA_ROOT = root;
+    try {
+      await expect(generateExecutor({ batch: 'libs/auth/ai/confined.ai.md', worktreeDir, sandbox: 'required' }, context(root, 'confined'))).resolves.toEqual({ success: false });
+    } finally {
+      delete process.env.NXWA_ROOT;
+    }
+    // Nothing to undo: the user's files, refs, config and hooks are exactly as they were.
+    expect(userState(root)).toEqual(before);
+    expect(existsSync(join(root, 'PWNED.txt'))).toBe(false);
+    const result = readResult(root, 'confined');
+    expect(result.status).toBe('failed');
+    for (const path of ['README.md', 'PWNED.txt', '.git/hooks/pre-commit']) expect(result.error).toContain(`tried to write ${join(root, path)} (refused by the sandbox)`);
+    expect(result.error).toMatch(/tried to write .*\.git\/(config|refs\/heads\/feature|packed-refs)/);
+    expect(result.error).not.toMatch(/cannot tell who made a change/);
+    expect(existsSync(join(root, 'libs/auth/src/auth/login.ts'))).toBe(false);
+    expect(git(root, 'show', 'ai/auth/confined:libs/auth/src/auth/login.ts')).toBe('export const login = 1;');
   });
 });
