@@ -10,6 +10,7 @@ import { FAULT_KILL_AFTER_WRITES } from '../../worktree/journal';
 import { recoverStaleRuns } from '../../worktree/recover';
 import { groupMembers, listRuns, type RunRecord } from '../../worktree/runs';
 import generateExecutor from './executor';
+import { sandboxTool } from '../../sandbox/available';
 
 /**
  * Crash safety of the executor with real processes and no Nx: a run in a child process (tsx) is
@@ -76,13 +77,13 @@ describe('crash safety of a batch run (real processes, command agent)', () => {
   });
 
   /** Starts the executor in a child process. */
-  function spawnRun(env: Record<string, string> = {}): { child: ChildProcess; output: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+  function spawnRun(env: Record<string, string> = {}, options: Record<string, unknown> = {}): { child: ChildProcess; output: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
     const script = join(scratch, 'run.ts');
     writeFileSync(
       script,
       `import generateExecutor from ${JSON.stringify(resolve(__dirname, 'executor'))};
 const context = ${JSON.stringify(context(root))};
-generateExecutor({ batch: 'libs/auth/ai/auth-module.ai.md', worktreeDir: ${JSON.stringify(worktreeDir)} }, context).then((r) => {
+generateExecutor({ batch: 'libs/auth/ai/auth-module.ai.md', worktreeDir: ${JSON.stringify(worktreeDir)}, ...${JSON.stringify(options)} }, context).then((r) => {
   console.log('RESULT ' + JSON.stringify(r));
 });
 `,
@@ -97,8 +98,8 @@ generateExecutor({ batch: 'libs/auth/ai/auth-module.ai.md', worktreeDir: ${JSON.
   }
 
   /** Starts the executor in a child process; resolves once its agent runs and wrote its file. */
-  async function startRun(): Promise<{ child: ChildProcess; record: RunRecord; output: () => string; exited: Promise<unknown> }> {
-    const { child: started, output, exited } = spawnRun();
+  async function startRun(options: Record<string, unknown> = {}): Promise<{ child: ChildProcess; record: RunRecord; output: () => string; exited: Promise<unknown> }> {
+    const { child: started, output, exited } = spawnRun({}, options);
     const repo = await readRepoInfo(root);
     for (let i = 0; i < 600; i++) {
       const record = listRuns(repo)[0]?.record;
@@ -109,19 +110,29 @@ generateExecutor({ batch: 'libs/auth/ai/auth-module.ai.md', worktreeDir: ${JSON.
     throw new Error(`the run never reached its agent:\n${output()}`);
   }
 
-  it('SIGKILL of the run: the next run stops the orphaned agent, keeps its work on the branch, cleans up and succeeds', async () => {
+  // Unconfined, the agent's own process group outlives the killed run; confined, bwrap's
+  // --die-with-parent takes the agent with it. Either way the next run cleans up and keeps the work.
+  it.each([
+    ['off', 'the next run stops the orphaned agent'],
+    ['required', 'the sandboxed agent dies with it'],
+  ])('SIGKILL of the run (sandbox: %s): %s, its work is kept on the branch, the next run cleans up and succeeds', async (sandbox) => {
+    if (sandbox === 'required' && !sandboxTool().available) return;
     const before = userState(root);
-    const { child: run, record, exited } = await startRun();
+    const { child: run, record, exited } = await startRun({ sandbox });
     run.kill('SIGKILL');
     await exited;
-    // The agent runs in its own process group: it outlived the killed run.
-    expect(groupMembers(record.agent!.pid).length).toBeGreaterThan(0);
+    if (sandbox === 'off') {
+      expect(groupMembers(record.agent!.pid).length).toBeGreaterThan(0);
+    } else {
+      for (let i = 0; i < 100 && groupMembers(record.agent!.pid).length; i++) await delay(50);
+      expect(groupMembers(record.agent!.pid)).toEqual([]);
+    }
     expect(userState(root)).toEqual(before);
 
     writeFileSync(join(root, 'libs/auth/ai/auth-module.ai.md'), batchFile(WRITE));
     const logs: string[] = [];
     const spy = jest.spyOn(console, 'info').mockImplementation((...args) => void logs.push(args.join(' ')));
-    const result = await generateExecutor({ batch: 'libs/auth/ai/auth-module.ai.md', worktreeDir }, context(root));
+    const result = await generateExecutor({ batch: 'libs/auth/ai/auth-module.ai.md', worktreeDir, sandbox }, context(root));
     spy.mockRestore();
     expect(result).toEqual({ success: true });
     expect(logs.join('\n')).toContain('cleaning up after auth:auth-module');

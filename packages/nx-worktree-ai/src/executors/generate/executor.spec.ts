@@ -212,7 +212,8 @@ describe('nx-worktree-ai:generate with the command agent', () => {
     const session = (name: string) =>
       `const fs = require('fs'); fs.appendFileSync(${JSON.stringify(log)}, '+\\n'); setTimeout(() => { fs.mkdirSync('libs/auth/${name}', { recursive: true }); fs.writeFileSync('libs/auth/${name}/x.ts', '1'); fs.appendFileSync(${JSON.stringify(log)}, '-\\n'); }, 400);`;
     writeFiles(root, Object.fromEntries(names.map((n) => [`libs/auth/ai/${n}.ai.md`, batchFile([`${n}/**`], session(n))])));
-    const results = await Promise.all(names.map((n) => run(n, { agentConcurrency: { command: 2 } })));
+    // The agents record their overlap in files outside their worktrees: unconfined (sandbox: off).
+    const results = await Promise.all(names.map((n) => run(n, { agentConcurrency: { command: 2 }, sandbox: 'off' })));
     expect(results).toEqual(names.map(() => ({ success: true })));
     let running = 0;
     let max = 0;
@@ -294,7 +295,8 @@ describe('nx-worktree-ai:generate: retries and resume', () => {
 
   const run = (batch: string, extra: Record<string, unknown> = {}) =>
     generateExecutor(
-      { batch: `libs/auth/ai/${batch}.ai.md`, worktreeDir, copyFiles: ['.env'], retryDelay: '1ms', ...extra },
+      // The test's agents count their runs in a file outside their worktree: unconfined (sandbox: off).
+      { batch: `libs/auth/ai/${batch}.ai.md`, worktreeDir, copyFiles: ['.env'], retryDelay: '1ms', sandbox: 'off', ...extra },
       context(root, 'auth', `ai-generate--${batch}`, { [batch]: `libs/auth/ai/${batch}.ai.md` }),
     );
 
