@@ -65,7 +65,8 @@ beforeEach(async () => {
   childTmp = tempDir('nxwa-fail-fast-tmp-');
   Object.assign(process.env, { CODEX_HOME: codexHome, [ENV_KEY]: 'refused-key-0123', CODEX_API_KEY: '', OPENAI_API_KEY: '', TMPDIR: childTmp });
   lines = [];
-  spies = (['info', 'error', 'warn', 'log'] as const).map((m) => jest.spyOn(console, m).mockImplementation((...a) => void lines.push(a.join(' '))));
+  // Nx's logger colours its lines when CI is set: compare the text.
+  spies = (['info', 'error', 'warn', 'log'] as const).map((m) => jest.spyOn(console, m).mockImplementation((...a) => void lines.push(a.join(' ').replace(/\u001b\[[0-9;]*m/g, ''))));
 });
 afterEach(() => {
   spies.forEach((s) => s.mockRestore());

@@ -43,7 +43,8 @@ describe('secrets stay out of transcripts, artifacts, git and terminal output', 
     });
     worktreeDir = tempDir('nxwa-secrets-wt-');
     lines = [];
-    spies = (['info', 'error', 'warn', 'log'] as const).map((m) => jest.spyOn(console, m).mockImplementation((...a) => void lines.push(a.join(' '))));
+    // Nx's logger colours its lines when CI is set: compare the text.
+    spies = (['info', 'error', 'warn', 'log'] as const).map((m) => jest.spyOn(console, m).mockImplementation((...a) => void lines.push(a.join(' ').replace(/\u001b\[[0-9;]*m/g, ''))));
   });
   afterEach(() => {
     spies.forEach((s) => s.mockRestore());
