@@ -101,10 +101,18 @@ function commitBatch(batch: BatchDef): void {
 }
 
 /** A command-agent batch: writes its legitimate output, then does `deed` (node, with fs, cp, path in scope). */
-function commandBatch(name: string, deed: string): BatchDef {
+function commandBatch(name: string, deed: string, extra: Record<string, unknown> = {}): BatchDef {
   const script = `const fs = require('fs'); const cp = require('child_process'); const path = require('path'); fs.mkdirSync(${JSON.stringify(`libs/auth/src/${name}`)}, { recursive: true }); fs.writeFileSync(${JSON.stringify(OK_FILE(name))}, 'export const ok = 1;\\n'); ${deed}`;
-  return { project: 'auth', name, frontmatter: { description: `hostile ${name}`, agent: 'command', command: ['node', '-e', script], outputs: [`src/${name}/**`] }, prompt: 'Write the module.\n' };
+  return { project: 'auth', name, frontmatter: { description: `hostile ${name}`, agent: 'command', command: ['node', '-e', script], outputs: [`src/${name}/**`], ...extra }, prompt: 'Write the module.\n' };
 }
+
+/** Each deed on its own, its error printed as an agent's tool would report it (the sandbox refuses them one by one). */
+function eachTried(deeds: string[]): string {
+  return deeds.map((deed) => `try { ${deed}; } catch (e) { console.error(String(e.stderr || e.message)); }`).join(' ');
+}
+
+const UNCONFINED = { sandbox: 'off' };
+const refused = (path: string) => new RegExp(`tried to write ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(refused by the sandbox\\)`);
 
 function claudeBatch(name: string, extra: Record<string, unknown> = {}): BatchDef {
   return { project: 'auth', name, frontmatter: { agent: 'claude', maxTurns: 12, outputs: [`src/${name}/**`], ...extra }, prompt: `SCRIPT:${name}: write the module.\n` };
@@ -216,8 +224,9 @@ afterAll(async () => {
 
 describe('security faults', () => {
   test('agent writes into the workspace by absolute path', () =>
-    row('agent writes into the workspace by absolute path', 'command agent: detected and named; claude: refused by acceptEdits', async () => [
-      await hostile(commandBatch('abs-write', `fs.writeFileSync(${JSON.stringify(join(ws.root, 'PWNED.txt'))}, 'owned\\n');`), [/created PWNED\.txt in the workspace/], {
+    row('agent writes into the workspace by absolute path', 'command agent: refused by the OS sandbox and named; unconfined: detected and named; claude: refused by acceptEdits', async () => [
+      await hostile(commandBatch('abs-write', eachTried([`fs.writeFileSync(${JSON.stringify(join(ws.root, 'PWNED.txt'))}, 'owned\\n')`])), [refused(join(ws.root, 'PWNED.txt'))]),
+      await hostile(commandBatch('abs-write-off', `fs.writeFileSync(${JSON.stringify(join(ws.root, 'PWNED.txt'))}, 'owned\\n');`, UNCONFINED), [/created PWNED\.txt in the workspace/], {
         undo: () => rmSync(join(ws.root, 'PWNED.txt'), { force: true }),
       }),
       await hostile(claudeBatch('claude-abs-write'), [/claude was refused Write/]),
@@ -232,11 +241,19 @@ describe('security faults', () => {
     ]));
 
   test('agent runs git branch -D, git config, git checkout against shared state', () =>
-    row('agent runs git branch -D / config / checkout on shared state', 'command agent: named, deleted branch put back; claude: refused by the deny list and acceptEdits', async () => [
+    row('agent runs git branch -D / config / checkout on shared state', 'command agent: refused by the OS sandbox and named; unconfined: named, deleted branch put back; claude: refused by the deny list and acceptEdits', async () => [
       await hostile(
         commandBatch(
           'git-shared',
+          eachTried([`cp.execFileSync('git', ['branch', '-D', 'feature'], { stdio: 'pipe' })`, `cp.execFileSync('git', ['config', 'user.name', 'evil'], { stdio: 'pipe' })`, `cp.execFileSync('git', ['-C', ${JSON.stringify(ws.root)}, 'checkout', '-q', '-b', 'evil'], { stdio: 'pipe' })`]),
+        ),
+        [refused(join(ws.root, '.git', 'config')), refused(join(ws.root, '.git', 'index.lock')), /tried to write .*\.git\/(packed-refs\.lock|refs\/heads\/feature\.lock) \(refused by the sandbox\)/],
+      ),
+      await hostile(
+        commandBatch(
+          'git-shared-off',
           `cp.execFileSync('git', ['branch', '-D', 'feature']); cp.execFileSync('git', ['config', 'user.name', 'evil']); cp.execFileSync('git', ['-C', ${JSON.stringify(ws.root)}, 'checkout', '-q', '-b', 'evil']);`,
+          UNCONFINED,
         ),
         [/deleted branch feature \(put back at [0-9a-f]{12}\)/, /changed \.git\/config/, /created branch evil/, /switched the HEAD of the main worktree/],
         {

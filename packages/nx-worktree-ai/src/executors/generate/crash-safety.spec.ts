@@ -115,7 +115,7 @@ generateExecutor({ batch: 'libs/auth/ai/auth-module.ai.md', worktreeDir: ${JSON.
   it.each([
     ['off', 'the next run stops the orphaned agent'],
     ['required', 'the sandboxed agent dies with it'],
-  ])('SIGKILL of the run (sandbox: %s): %s, its work is kept on the branch, the next run cleans up and succeeds', async (sandbox) => {
+  ] as const)('SIGKILL of the run (sandbox: %s): %s, its work is kept on the branch, the next run cleans up and succeeds', async (sandbox, _how) => {
     if (sandbox === 'required' && !sandboxTool().available) return;
     const before = userState(root);
     const { child: run, record, exited } = await startRun({ sandbox });
