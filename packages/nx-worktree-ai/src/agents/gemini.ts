@@ -1,9 +1,9 @@
-import { AGENT_FILES_DIR } from '../worktree/worktree';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { unsupportedLimits } from './argv';
+import { AGENT_FILES_DIR } from './names';
 import { classifyInterrupted, classifyOutcome, crashed, maxTurns, notLoggedIn, reasonFromText, statusInText, type AgentFacts } from './failures';
 import { stderrSummary } from './format';
 import { DENIED_GIT_COMMANDS } from './git-deny';
