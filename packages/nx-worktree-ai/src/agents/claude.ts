@@ -1,8 +1,10 @@
-import { classifyOutcome, type AgentFacts } from './failures';
+import { classifyWith, defineAdapter } from './adapter';
+import type { AgentFacts } from './failures';
+import { jsonLinesParser, type TypedEvent } from './jsonl';
 import { DENIED_GIT_COMMANDS } from './git-deny';
 import type { ClaudeOptions } from './options';
 import { genericToolDetail, toolDetail, WRITE_TOOLS } from './tool-detail';
-import type { AgentAdapter, AgentEvent, AgentFailure, AgentInvocation, AgentOutcome, AgentResult, AgentRunRequest, LineParser } from './types';
+import type { AgentEvent, AgentInvocation, AgentResult, AgentRunRequest, LineParser } from './types';
 import { isRecord, str, num, type Json } from './json';
 
 /**
@@ -67,24 +69,10 @@ export function createClaudeParser(): LineParser {
  */
 export function createStreamJsonParser(extension?: StreamJsonExtension, onResult?: (result: AgentResult) => void): LineParser {
   const state: ParserState = { cwd: null, authFailed: false, onResult };
-  return (line) => {
-    try {
-      return parseLine(line, state, extension);
-    } catch {
-      return [{ kind: 'unknown', line }];
-    }
-  };
+  return jsonLinesParser((event, line) => parseEvent(event, line, state, extension));
 }
 
-function parseLine(line: string, state: ParserState, extension?: StreamJsonExtension): AgentEvent[] {
-  if (line.trim() === '') return [];
-  let event: unknown;
-  try {
-    event = JSON.parse(line);
-  } catch {
-    return [{ kind: 'unknown', line }];
-  }
-  if (!isRecord(event)) return [{ kind: 'unknown', line }];
+function parseEvent(event: TypedEvent, line: string, state: ParserState, extension?: StreamJsonExtension): AgentEvent[] {
   const extended = extension?.(event, line, state.cwd);
   if (extended) {
     if (event.type === 'system' && event.subtype === 'init') state.cwd = str(event.cwd);
@@ -208,16 +196,12 @@ function errorReason(event: Json, status: number | null, message: string | null,
 }
 
 /** null = the batch's agent run succeeded. */
-export function classifyClaude(outcome: AgentOutcome): AgentFailure | null {
-  return classifyOutcome(CLAUDE_FACTS, outcome);
-}
+export const classifyClaude = classifyWith(CLAUDE_FACTS);
 
-export const claudeAdapter: AgentAdapter = {
+export const claudeAdapter = defineAdapter({
   name: 'claude',
-  bin: 'claude',
   npmPackage: '@anthropic-ai/claude-code',
-  versionArgs: ['--version'],
+  facts: CLAUDE_FACTS,
   buildInvocation: buildClaudeInvocation,
   createParser: createClaudeParser,
-  classify: classifyClaude,
-};
+});

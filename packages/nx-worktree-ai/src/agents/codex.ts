@@ -3,7 +3,9 @@ import { classifyOutcome, reasonFromText, statusInText, type AgentFacts } from '
 import { oneLine } from './format';
 import type { CodexOptions, TomlValue } from './options';
 import { genericToolDetail, relativeToCwd } from './tool-detail';
-import type { AgentAdapter, AgentEvent, AgentFailure, AgentInvocation, AgentOutcome, AgentResult, AgentRunRequest, LineParser } from './types';
+import { defineAdapter } from './adapter';
+import { jsonLinesParser, type TypedEvent } from './jsonl';
+import type { AgentEvent, AgentFailure, AgentInvocation, AgentOutcome, AgentResult, AgentRunRequest, LineParser } from './types';
 import { isRecord, str, num, type Json } from './json';
 
 /** What a write refused by a read-only sandbox is called in permissionDenials and messages. */
@@ -81,24 +83,10 @@ interface CodexState {
  */
 export function createCodexParser(cwd: string | null = null): LineParser {
   const state: CodexState = { cwd, sessionId: null, started: new Set(), lastMessage: null, lastError: null, denials: [] };
-  return (line) => {
-    try {
-      return parseCodexLine(line, state);
-    } catch {
-      return [{ kind: 'unknown', line }];
-    }
-  };
+  return jsonLinesParser((event, line) => parseCodexEvent(event, line, state));
 }
 
-function parseCodexLine(line: string, state: CodexState): AgentEvent[] {
-  if (line.trim() === '') return [];
-  let event: unknown;
-  try {
-    event = JSON.parse(line);
-  } catch {
-    return [{ kind: 'unknown', line }];
-  }
-  if (!isRecord(event) || typeof event.type !== 'string') return [{ kind: 'unknown', line }];
+function parseCodexEvent(event: TypedEvent, line: string, state: CodexState): AgentEvent[] {
   switch (event.type) {
     case 'thread.started':
       state.sessionId = str(event.thread_id) ?? state.sessionId;
@@ -278,12 +266,11 @@ export function classifyCodex(outcome: AgentOutcome): AgentFailure | null {
   return classifyOutcome(CODEX_FACTS, outcome);
 }
 
-export const codexAdapter: AgentAdapter = {
+export const codexAdapter = defineAdapter({
   name: 'codex',
-  bin: 'codex',
   npmPackage: '@openai/codex',
-  versionArgs: ['--version'],
+  facts: CODEX_FACTS,
   buildInvocation: buildCodexInvocation,
-  createParser: (cwd?: string) => createCodexParser(cwd ?? null),
+  createParser: createCodexParser,
   classify: classifyCodex,
-};
+});
