@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createClaudeParser } from './claude';
 import { buildCodexInvocation, createCodexParser } from './codex';
 import { CODEX_CONNECTION_FAILURES, failFast } from './fail-fast';
-import { createGeminiParser } from './gemini';
+import { createGeminiParser } from './gemini-parser';
 import type { AgentInvocation, AgentRunRequest, LineParser } from './types';
 
 /**
