@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { outcomeOf } from './__fixtures__/request';
 import { buildClaudeInvocation, CLAUDE_DENIED_TOOLS, classifyClaude, createClaudeParser } from './claude';
-import type { AgentEvent, AgentOutcome, AgentResult, AgentRunRequest } from './types';
+import type { AgentEvent, AgentResult, AgentRunRequest } from './types';
 
 const FIXTURES = join(__dirname, '__fixtures__', 'claude');
 const TRANSCRIPTS = readdirSync(FIXTURES).filter((f) => f.endsWith('.jsonl') || f.endsWith('.json'));
@@ -17,9 +18,7 @@ function resultOf(events: AgentEvent[]): AgentResult {
   return results[0].result;
 }
 
-function outcome(result: AgentResult | null, exitCode: number | null, extra: Partial<AgentOutcome> = {}): AgentOutcome {
-  return { exitCode, signal: null, timedOut: false, result, stderrTail: '', ...extra };
-}
+const outcome = outcomeOf;
 
 function classifyFile(name: string, exitCode: number) {
   return classifyClaude(outcome(resultOf(parseFile(name)), exitCode));

@@ -2,11 +2,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { batchFrontmatterSchema } from '../batch/spec';
 import { everyTruncation, flagsOf, helpLists, MALFORMED_LINES, noiseLines, parseFixture, resultOf } from './__fixtures__/malformed';
+import { runRequest, outcomeOf } from './__fixtures__/request';
 import { buildCodexInvocation, classifyCodex, CODEX_SANDBOX_DENIAL, codexAdapter, createCodexParser, shellDetail, tomlValue } from './codex';
 import { codexOptionsSchema } from './options';
 import { createProgress } from './progress';
 import { getAdapter } from './registry';
-import type { AgentEvent, AgentOutcome, AgentResult, AgentRunRequest } from './types';
+import type { AgentEvent } from './types';
 
 const FIXTURES = join(__dirname, '__fixtures__', 'codex');
 const fixture = (name: string) => join(FIXTURES, name);
@@ -16,22 +17,9 @@ const parseFile = (name: string) => parseFixture(() => createCodexParser(CWD), f
 const execHelp = readFileSync(fixture('codex-exec-help.txt'), 'utf8');
 const resumeHelp = readFileSync(fixture('codex-exec-resume-help.txt'), 'utf8');
 
-const request: AgentRunRequest = {
-  prompt: '- write src/auth/login.ts\nThen stop.',
-  promptFile: '/tmp/wt.prompt.md',
-  cwd: '/tmp/wt',
-  model: null,
-  maxTurns: null,
-  maxBudgetUsd: null,
-  command: null,
-  extraArgs: [],
-  options: {},
-  resumeSessionId: null,
-};
+const request = runRequest();
 
-function outcome(result: AgentResult | null, exitCode: number | null, extra: Partial<AgentOutcome> = {}): AgentOutcome {
-  return { exitCode, signal: null, timedOut: false, result, stderrTail: '', ...extra };
-}
+const outcome = outcomeOf;
 
 function run(name: string, exitCode: number, stderrTail = ''): { events: AgentEvent[]; failure: ReturnType<typeof classifyCodex> } {
   const events = parseFile(name);
