@@ -1,5 +1,5 @@
 import { classifyWith, defineAdapter } from './adapter';
-import { createClaudeParser } from './claude';
+import { createClaudeParser } from './stream-json';
 import { classifyOutcome, type AgentFacts } from './failures';
 import type { AgentOutcome } from './types';
 

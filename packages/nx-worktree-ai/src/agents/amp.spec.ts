@@ -4,7 +4,7 @@ import { removeDir, tempDir } from '../../../../testing/temp';
 import { everyTruncation, flagsOf, helpLists, MALFORMED_LINES, noiseLines, parseFixture, resultOf } from './__fixtures__/malformed';
 import { runRequest, outcomeOf } from './__fixtures__/request';
 import { ampAdapter, ampPreflight, ampSecretsFile, buildAmpInvocation, classifyAmp } from './amp';
-import { createClaudeParser } from './claude';
+import { createClaudeParser } from './stream-json';
 
 const FIXTURES = join(__dirname, '__fixtures__', 'amp');
 const help = readFileSync(join(FIXTURES, 'help-amp_--help.txt'), 'utf8');

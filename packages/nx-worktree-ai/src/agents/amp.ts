@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { unsupportedLimits } from './argv';
-import { createClaudeParser } from './claude';
+import { createClaudeParser } from './stream-json';
 import { classifyWith, defineAdapter } from './adapter';
 import type { AgentFacts } from './failures';
 import type { AgentFailure, AgentInvocation, AgentRunRequest } from './types';

@@ -1,5 +1,5 @@
 import { promptArgument, unsupportedLimits } from './argv';
-import { createStreamJsonParser } from './claude';
+import { createStreamJsonParser } from './stream-json';
 import { classifyWith, defineAdapter } from './adapter';
 import type { AgentFacts } from './failures';
 import { genericToolDetail } from './tool-detail';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createClaudeParser } from './claude';
+import { createClaudeParser } from './stream-json';
 import { buildCodexInvocation } from './codex';
 import { createCodexParser } from './codex-parser';
 import { CODEX_CONNECTION_FAILURES, failFast } from './fail-fast';

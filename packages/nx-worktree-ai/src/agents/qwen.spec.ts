@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { everyTruncation, flagsOf, helpLists, MALFORMED_LINES, noiseLines, parseFixture, resultOf } from './__fixtures__/malformed';
 import { runRequest, outcomeOf } from './__fixtures__/request';
-import { createClaudeParser } from './claude';
+import { createClaudeParser } from './stream-json';
 import { DENIED_GIT_COMMANDS } from './git-deny';
 import { buildQwenInvocation, classifyQwen, QWEN_DENIED_TOOLS, qwenAdapter } from './qwen';
 import type { AgentResult } from './types';

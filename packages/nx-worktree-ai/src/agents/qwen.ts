@@ -1,5 +1,5 @@
 import { promptArgument, unsupportedLimits } from './argv';
-import { createClaudeParser } from './claude';
+import { createClaudeParser } from './stream-json';
 import { classifyOutcome, maxTurns, type AgentFacts } from './failures';
 import { DENIED_GIT_COMMANDS } from './git-deny';
 import type { QwenOptions } from './options';
