@@ -1,15 +1,9 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { removeDir, tempDir } from '../../../../testing/temp';
+import { tempDirs } from './__fixtures__/temp-dirs';
 import { prepareGeminiHome, readSettings } from './gemini-home';
 
-const dirs: string[] = [];
-function dir(): string {
-  const d = tempDir('gemini-spec-');
-  dirs.push(d);
-  return d;
-}
-afterAll(() => dirs.forEach(removeDir));
+const dir = tempDirs('gemini-spec-');
 
 describe('prepareGeminiHome', () => {
   it('runs with the same settings share one overlay', () => {

@@ -1,8 +1,9 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { removeDir, tempDir } from '../../../../testing/temp';
+import { removeDir } from '../../../../testing/temp';
 import { flagsOf, helpLists } from './__fixtures__/malformed';
 import { runRequest } from './__fixtures__/request';
+import { tempDirs } from './__fixtures__/temp-dirs';
 import { geminiFilesDir } from './gemini-files';
 import { readSettings } from './gemini-home';
 import { buildGeminiInvocation, GEMINI_GIT_DENY_POLICY, geminiInvocation } from './gemini-invocation';
@@ -12,13 +13,7 @@ import type { AgentRunRequest } from './types';
 
 const help = readFileSync(join(__dirname, '__fixtures__', 'gemini', 'gemini-help.txt'), 'utf8');
 
-const dirs: string[] = [];
-function dir(): string {
-  const d = tempDir('gemini-spec-');
-  dirs.push(d);
-  return d;
-}
-afterAll(() => dirs.forEach(removeDir));
+const dir = tempDirs('gemini-spec-');
 
 /** A run request whose prompt file sits in a fresh folder (gemini's files go beside it). */
 function request(extra: Partial<AgentRunRequest> = {}): AgentRunRequest {
