@@ -31,5 +31,8 @@ describe('settings files', () => {
     expect(readSettings(join(d, 'missing.json'))).toEqual({});
     writeFileSync(join(d, 'c.json'), '{"s": "a \\" // b"}');
     expect(readSettings(join(d, 'c.json'))).toEqual({ s: 'a " // b' });
+    // A comment makes it JSONC: text in strings that looks like a trailing comma stays as written.
+    writeFileSync(join(d, 'd.json'), '{\n  // mine\n  "p": "x,}", "q": ["y, ]"],\n}');
+    expect(readSettings(join(d, 'd.json'))).toEqual({ p: 'x,}', q: ['y, ]'] });
   });
 });
