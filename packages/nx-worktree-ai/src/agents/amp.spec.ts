@@ -2,29 +2,16 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeDir, tempDir } from '../../../../testing/temp';
 import { everyTruncation, flagsOf, helpLists, MALFORMED_LINES, noiseLines, parseFixture, resultOf } from './__fixtures__/malformed';
+import { runRequest, outcomeOf } from './__fixtures__/request';
 import { ampAdapter, ampPreflight, ampSecretsFile, buildAmpInvocation, classifyAmp } from './amp';
-import { createClaudeParser } from './claude';
-import type { AgentOutcome, AgentResult, AgentRunRequest } from './types';
+import { createClaudeParser } from './stream-json';
 
 const FIXTURES = join(__dirname, '__fixtures__', 'amp');
 const help = readFileSync(join(FIXTURES, 'help-amp_--help.txt'), 'utf8');
 
-const request: AgentRunRequest = {
-  prompt: 'You are working on "auth"\n- write src/auth/login.ts',
-  promptFile: '/tmp/wt.prompt.md',
-  cwd: '/tmp/wt',
-  model: null,
-  maxTurns: null,
-  maxBudgetUsd: null,
-  command: null,
-  extraArgs: [],
-  options: {},
-  resumeSessionId: null,
-};
+const request = runRequest({ prompt: 'You are working on "auth"\n- write src/auth/login.ts' });
 
-function outcome(result: AgentResult | null, exitCode: number | null, extra: Partial<AgentOutcome> = {}): AgentOutcome {
-  return { exitCode, signal: null, timedOut: false, result, stderrTail: '', ...extra };
-}
+const outcome = outcomeOf;
 
 describe('buildAmpInvocation', () => {
   it('executes with Claude-compatible stream JSON, prompt on stdin (amp --help: "either as argument, or via stdin")', () => {

@@ -2,9 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { unsupportedLimits } from './argv';
-import { createClaudeParser } from './claude';
-import { classifyOutcome, type AgentFacts } from './failures';
-import type { AgentAdapter, AgentFailure, AgentInvocation, AgentOutcome, AgentRunRequest } from './types';
+import { createClaudeParser } from './stream-json';
+import { classifyWith, defineAdapter } from './adapter';
+import type { AgentFacts } from './failures';
+import type { AgentFailure, AgentInvocation, AgentRunRequest } from './types';
 
 export const AMP_FACTS: AgentFacts = {
   agent: 'amp',
@@ -58,18 +59,14 @@ export function ampPreflight(env: NodeJS.ProcessEnv): AgentFailure | null {
   };
 }
 
-export function classifyAmp(outcome: AgentOutcome): AgentFailure | null {
-  return classifyOutcome(AMP_FACTS, outcome);
-}
+export const classifyAmp = classifyWith(AMP_FACTS);
 
 /** amp --stream-json is "Claude Code-compatible": Claude's parser. */
-export const ampAdapter: AgentAdapter = {
+export const ampAdapter = defineAdapter({
   name: 'amp',
-  bin: 'amp',
   npmPackage: '@ampcode/cli',
-  versionArgs: ['--version'],
+  facts: AMP_FACTS,
   preflight: ampPreflight,
   buildInvocation: buildAmpInvocation,
   createParser: createClaudeParser,
-  classify: classifyAmp,
-};
+});

@@ -1,30 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { everyTruncation, flagsOf, helpLists, MALFORMED_LINES, noiseLines, parseFixture, resultOf } from './__fixtures__/malformed';
+import { runRequest, outcomeOf } from './__fixtures__/request';
 import { buildCopilotInvocation, classifyCopilot, COPILOT_DENIED_TOOLS, copilotAdapter, createCopilotParser } from './copilot';
 import { DENIED_GIT_COMMANDS } from './git-deny';
-import type { AgentOutcome, AgentResult, AgentRunRequest } from './types';
 
 const FIXTURES = join(__dirname, '__fixtures__', 'copilot');
 const help = readFileSync(join(FIXTURES, 'help-copilot_--help.txt'), 'utf8');
 const parseFile = (name: string) => parseFixture(() => createCopilotParser('/home/dev/project'), join(FIXTURES, name));
 
-const request: AgentRunRequest = {
-  prompt: 'You are working on "auth"\n- write src/auth/login.ts',
-  promptFile: '/tmp/wt.prompt.md',
-  cwd: '/tmp/wt',
-  model: 'gpt-5.4',
-  maxTurns: null,
-  maxBudgetUsd: null,
-  command: null,
-  extraArgs: [],
-  options: {},
-  resumeSessionId: null,
-};
+const request = runRequest({ prompt: 'You are working on "auth"\n- write src/auth/login.ts', model: 'gpt-5.4' });
 
-function outcome(result: AgentResult | null, exitCode: number | null, extra: Partial<AgentOutcome> = {}): AgentOutcome {
-  return { exitCode, signal: null, timedOut: false, result, stderrTail: '', ...extra };
-}
+const outcome = outcomeOf;
 
 describe('buildCopilotInvocation', () => {
   const args = buildCopilotInvocation(request).args;

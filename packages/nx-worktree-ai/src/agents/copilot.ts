@@ -1,9 +1,11 @@
 import { promptArgument, unsupportedLimits } from './argv';
-import { classifyOutcome, reasonFromText, statusInText, type AgentFacts } from './failures';
+import { reasonFromText, statusInText, type AgentFacts } from './failures';
 import { DENIED_GIT_COMMANDS } from './git-deny';
 import type { CopilotOptions } from './options';
 import { genericToolDetail } from './tool-detail';
-import type { AgentAdapter, AgentEvent, AgentFailure, AgentInvocation, AgentOutcome, AgentResult, AgentRunRequest, LineParser } from './types';
+import { classifyWith, defineAdapter } from './adapter';
+import { jsonLinesParser, type TypedEvent } from './jsonl';
+import type { AgentEvent, AgentInvocation, AgentResult, AgentRunRequest, LineParser } from './types';
 import { isRecord, str, num, add, type Json } from './json';
 
 /** The shared git deny list as copilot `--deny-tool` rules (`shell(git push)`, as in `copilot --help`). */
@@ -72,24 +74,10 @@ export function createCopilotParser(cwd: string | null = null): LineParser {
     cwd, started: false, turns: 0, input: null, cacheRead: null, cacheWrite: null, usageOutput: null, messageOutput: null,
     lastText: null, error: null, denied: [], tools: new Map(),
   };
-  return (line) => {
-    try {
-      return parseCopilotLine(line, state);
-    } catch {
-      return [{ kind: 'unknown', line }];
-    }
-  };
+  return jsonLinesParser((event, line) => parseCopilotEvent(event, line, state));
 }
 
-function parseCopilotLine(line: string, state: CopilotState): AgentEvent[] {
-  if (line.trim() === '') return [];
-  let event: unknown;
-  try {
-    event = JSON.parse(line);
-  } catch {
-    return [{ kind: 'unknown', line }];
-  }
-  if (!isRecord(event) || typeof event.type !== 'string') return [{ kind: 'unknown', line }];
+function parseCopilotEvent(event: TypedEvent, line: string, state: CopilotState): AgentEvent[] {
   const data = isRecord(event.data) ? event.data : {};
   switch (event.type) {
     case 'session.start':
@@ -169,16 +157,12 @@ function copilotResult(event: Json, state: CopilotState): AgentResult {
   };
 }
 
-export function classifyCopilot(outcome: AgentOutcome): AgentFailure | null {
-  return classifyOutcome(COPILOT_FACTS, outcome);
-}
+export const classifyCopilot = classifyWith(COPILOT_FACTS);
 
-export const copilotAdapter: AgentAdapter = {
+export const copilotAdapter = defineAdapter({
   name: 'copilot',
-  bin: 'copilot',
   npmPackage: '@github/copilot',
-  versionArgs: ['--version'],
+  facts: COPILOT_FACTS,
   buildInvocation: buildCopilotInvocation,
-  createParser: (cwd) => createCopilotParser(cwd ?? null),
-  classify: classifyCopilot,
-};
+  createParser: createCopilotParser,
+});

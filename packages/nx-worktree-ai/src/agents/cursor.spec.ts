@@ -1,30 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { everyTruncation, MALFORMED_LINES, noiseLines, parseFixture, resultOf } from './__fixtures__/malformed';
+import { runRequest, outcomeOf } from './__fixtures__/request';
 import { buildCursorInvocation, classifyCursor, createCursorParser, CURSOR_INSTALL, cursorAdapter } from './cursor';
 import { notInstalled } from './failures';
-import type { AgentOutcome, AgentResult, AgentRunRequest } from './types';
 
 const FIXTURES = join(__dirname, '__fixtures__', 'cursor');
 const reference = readFileSync(join(FIXTURES, 'agent-cli-reference-others.md'), 'utf8');
 const parseFile = () => parseFixture(createCursorParser, join(FIXTURES, 'cursor-written-stream.jsonl'));
 
-const request: AgentRunRequest = {
-  prompt: 'You are working on "auth"\n- write src/auth/login.ts',
-  promptFile: '/tmp/wt.prompt.md',
-  cwd: '/tmp/wt',
-  model: 'sonnet-4',
-  maxTurns: null,
-  maxBudgetUsd: null,
-  command: null,
-  extraArgs: [],
-  options: {},
-  resumeSessionId: null,
-};
+const request = runRequest({ prompt: 'You are working on "auth"\n- write src/auth/login.ts', model: 'sonnet-4' });
 
-function outcome(result: AgentResult | null, exitCode: number | null, extra: Partial<AgentOutcome> = {}): AgentOutcome {
-  return { exitCode, signal: null, timedOut: false, result, stderrTail: '', ...extra };
-}
+const outcome = outcomeOf;
 
 describe('buildCursorInvocation', () => {
   it('is the reference command line, prompt last', () => {

@@ -1,8 +1,9 @@
 import { promptArgument, unsupportedLimits } from './argv';
-import { createStreamJsonParser } from './claude';
-import { classifyOutcome, type AgentFacts } from './failures';
+import { createStreamJsonParser } from './stream-json';
+import { classifyWith, defineAdapter } from './adapter';
+import type { AgentFacts } from './failures';
 import { genericToolDetail } from './tool-detail';
-import type { AgentAdapter, AgentEvent, AgentFailure, AgentInvocation, AgentOutcome, AgentRunRequest, LineParser } from './types';
+import type { AgentEvent, AgentInvocation, AgentRunRequest, LineParser } from './types';
 import { isRecord, type Json } from './json';
 
 /** Cursor's CLI is not an npm package. */
@@ -77,17 +78,13 @@ export function createCursorParser(): LineParser {
   return createStreamJsonParser(extension, (result) => result.permissionDenials.push(...denied));
 }
 
-export function classifyCursor(outcome: AgentOutcome): AgentFailure | null {
-  return classifyOutcome(CURSOR_FACTS, outcome);
-}
+export const classifyCursor = classifyWith(CURSOR_FACTS);
 
-export const cursorAdapter: AgentAdapter = {
+export const cursorAdapter = defineAdapter({
   name: 'cursor',
   bin: 'cursor-agent',
-  npmPackage: null,
   install: CURSOR_INSTALL,
-  versionArgs: ['--version'],
+  facts: CURSOR_FACTS,
   buildInvocation: buildCursorInvocation,
   createParser: createCursorParser,
-  classify: classifyCursor,
-};
+});

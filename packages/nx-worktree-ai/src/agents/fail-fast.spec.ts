@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createClaudeParser } from './claude';
-import { buildCodexInvocation, createCodexParser } from './codex';
+import { createClaudeParser } from './stream-json';
+import { buildCodexInvocation } from './codex';
+import { createCodexParser } from './codex-parser';
 import { CODEX_CONNECTION_FAILURES, failFast } from './fail-fast';
-import { createGeminiParser } from './gemini';
+import { createGeminiParser } from './gemini-parser';
 import type { AgentInvocation, AgentRunRequest, LineParser } from './types';
 
 /**

@@ -1,4 +1,4 @@
-import type { AgentName } from '../batch/spec';
+import type { AgentName } from './names';
 import { CLAUDE_FACTS } from './claude';
 import { CODEX_FACTS } from './codex';
 import { codexProviderOf, type CodexProvider } from './codex-provider';

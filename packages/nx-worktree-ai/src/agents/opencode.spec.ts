@@ -1,30 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { everyTruncation, flagsOf, helpLists, MALFORMED_LINES, noiseLines, parseFixture, resultOf } from './__fixtures__/malformed';
+import { runRequest, outcomeOf } from './__fixtures__/request';
 import { buildOpencodeInvocation, classifyOpencode, createOpencodeParser, OPENCODE_BASH_DENY, opencodeAdapter, opencodeConfigContent } from './opencode';
-import type { AgentOutcome, AgentResult, AgentRunRequest } from './types';
 
 const FIXTURES = join(__dirname, '__fixtures__', 'opencode');
 const help = readFileSync(join(FIXTURES, 'help-opencode_run_--help.txt'), 'utf8');
 const fixture = (name: string) => join(FIXTURES, name);
 const parseFile = (name: string) => parseFixture(() => createOpencodeParser('/home/dev/project'), fixture(name));
 
-const request: AgentRunRequest = {
-  prompt: 'You are working on "auth"\n- write src/auth/login.ts',
-  promptFile: '/tmp/wt.prompt.md',
-  cwd: '/tmp/wt',
-  model: 'anthropic/claude-sonnet-4-5',
-  maxTurns: null,
-  maxBudgetUsd: null,
-  command: null,
-  extraArgs: [],
-  options: {},
-  resumeSessionId: null,
-};
+const request = runRequest({ prompt: 'You are working on "auth"\n- write src/auth/login.ts', model: 'anthropic/claude-sonnet-4-5' });
 
-function outcome(result: AgentResult | null, exitCode: number | null, extra: Partial<AgentOutcome> = {}): AgentOutcome {
-  return { exitCode, signal: null, timedOut: false, result, stderrTail: '', ...extra };
-}
+const outcome = outcomeOf;
 
 describe('buildOpencodeInvocation', () => {
   it('runs `opencode run --format json -m provider/model` with the prompt on stdin, verbatim', () => {

@@ -1,8 +1,10 @@
 import { unsupportedLimits } from './argv';
-import { classifyOutcome, reasonFromText, statusInText, type AgentFacts } from './failures';
+import { reasonFromText, statusInText, type AgentFacts } from './failures';
 import { DENIED_GIT_COMMANDS } from './git-deny';
 import { genericToolDetail } from './tool-detail';
-import type { AgentAdapter, AgentEvent, AgentFailure, AgentInvocation, AgentOutcome, AgentResult, AgentRunRequest, LineParser } from './types';
+import { classifyWith, defineAdapter } from './adapter';
+import { jsonLinesParser, type TypedEvent } from './jsonl';
+import type { AgentEvent, AgentInvocation, AgentResult, AgentRunRequest, LineParser } from './types';
 import { isRecord, str, num, add, type Json } from './json';
 
 /**
@@ -90,15 +92,8 @@ export function createOpencodeParser(cwd: string | null = null): LineParser {
     sessionId: null, started: false, steps: 0, input: null, output: null, cacheRead: null, cacheWrite: null, cost: null,
     lastText: null, error: null, denied: [], cwd, done: false,
   };
-  const parse = (line: string): AgentEvent[] => {
-    try {
-      return parseOpencodeLine(line, state);
-    } catch {
-      return [{ kind: 'unknown', line }];
-    }
-  };
-  return Object.assign(parse, {
-    end: (): AgentEvent[] => {
+  return jsonLinesParser((event, line) => parseOpencodeEvent(event, line, state), {
+    end: () => {
       if (state.done || (!state.started && state.error === null)) return [];
       state.done = true;
       return [{ kind: 'result', result: opencodeResult(state) }];
@@ -106,15 +101,7 @@ export function createOpencodeParser(cwd: string | null = null): LineParser {
   });
 }
 
-function parseOpencodeLine(line: string, state: OpencodeState): AgentEvent[] {
-  if (line.trim() === '') return [];
-  let event: unknown;
-  try {
-    event = JSON.parse(line);
-  } catch {
-    return [{ kind: 'unknown', line }];
-  }
-  if (!isRecord(event) || typeof event.type !== 'string') return [{ kind: 'unknown', line }];
+function parseOpencodeEvent(event: TypedEvent, line: string, state: OpencodeState): AgentEvent[] {
   const part = isRecord(event.part) ? event.part : {};
   const events: AgentEvent[] = [];
   const sessionId = str(event.sessionID) ?? str(part.sessionID);
@@ -206,16 +193,12 @@ function opencodeResult(state: OpencodeState): AgentResult {
 }
 
 /** opencode run exits 1 after an error event; the parsed error (with end()) decides the class. */
-export function classifyOpencode(outcome: AgentOutcome): AgentFailure | null {
-  return classifyOutcome(OPENCODE_FACTS, outcome);
-}
+export const classifyOpencode = classifyWith(OPENCODE_FACTS);
 
-export const opencodeAdapter: AgentAdapter = {
+export const opencodeAdapter = defineAdapter({
   name: 'opencode',
-  bin: 'opencode',
   npmPackage: 'opencode-ai',
-  versionArgs: ['--version'],
+  facts: OPENCODE_FACTS,
   buildInvocation: (request) => buildOpencodeInvocation(request),
-  createParser: (cwd) => createOpencodeParser(cwd ?? null),
-  classify: classifyOpencode,
-};
+  createParser: createOpencodeParser,
+});

@@ -1,4 +1,4 @@
-import type { AgentName } from '../batch/spec';
+import type { AgentName } from './names';
 
 /**
  * Settings that take the agent CLI's own guard rails away. They are opt-in (nothing here turns them

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createClaudeParser } from './claude';
+import { createClaudeParser } from './stream-json';
 import { createCommandParser } from './command';
 import { createProgress, retryLine } from './progress';
 import type { AgentEvent, AgentResult } from './types';

@@ -1,30 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { everyTruncation, flagsOf, helpLists, MALFORMED_LINES, noiseLines, parseFixture, resultOf } from './__fixtures__/malformed';
-import { createClaudeParser } from './claude';
+import { runRequest, outcomeOf } from './__fixtures__/request';
+import { createClaudeParser } from './stream-json';
 import { DENIED_GIT_COMMANDS } from './git-deny';
 import { buildQwenInvocation, classifyQwen, QWEN_DENIED_TOOLS, qwenAdapter } from './qwen';
-import type { AgentOutcome, AgentResult, AgentRunRequest } from './types';
+import type { AgentResult } from './types';
 
 const FIXTURES = join(__dirname, '__fixtures__', 'qwen');
 const help = readFileSync(join(FIXTURES, 'help-qwen_--help.txt'), 'utf8');
 
-const request: AgentRunRequest = {
-  prompt: 'You are working on "auth"\n- write src/auth/login.ts',
-  promptFile: '/tmp/wt.prompt.md',
-  cwd: '/tmp/wt',
-  model: 'qwen3-coder-plus',
-  maxTurns: 40,
-  maxBudgetUsd: null,
-  command: null,
-  extraArgs: [],
-  options: {},
-  resumeSessionId: null,
-};
+const request = runRequest({ prompt: 'You are working on "auth"\n- write src/auth/login.ts', model: 'qwen3-coder-plus', maxTurns: 40 });
 
-function outcome(result: AgentResult | null, exitCode: number | null, extra: Partial<AgentOutcome> = {}): AgentOutcome {
-  return { exitCode, signal: null, timedOut: false, result, stderrTail: '', ...extra };
-}
+const outcome = outcomeOf;
 
 /** The `[choices: "a", "b"]` help lists for an option. */
 function choices(option: string): string[] {

@@ -1,10 +1,11 @@
 import { promptArgument, unsupportedLimits } from './argv';
-import { createClaudeParser } from './claude';
+import { createClaudeParser } from './stream-json';
 import { classifyOutcome, maxTurns, type AgentFacts } from './failures';
 import { DENIED_GIT_COMMANDS } from './git-deny';
 import type { QwenOptions } from './options';
 import { WRITE_TOOLS } from './tool-detail';
-import type { AgentAdapter, AgentFailure, AgentInvocation, AgentOutcome, AgentRunRequest } from './types';
+import { defineAdapter } from './adapter';
+import type { AgentFailure, AgentInvocation, AgentOutcome, AgentRunRequest } from './types';
 
 /** qwen's shell tool; `run_shell_command(<prefix>)` in --exclude-tools refuses commands starting so. */
 export const QWEN_DENIED_TOOLS = DENIED_GIT_COMMANDS.map((command) => `run_shell_command(${command})`);
@@ -48,12 +49,11 @@ export function classifyQwen(outcome: AgentOutcome): AgentFailure | null {
 }
 
 /** Qwen Code's stream-json follows Claude's schema (system/init, assistant, user, result; no cost): same parser. */
-export const qwenAdapter: AgentAdapter = {
+export const qwenAdapter = defineAdapter({
   name: 'qwen',
-  bin: 'qwen',
   npmPackage: '@qwen-code/qwen-code',
-  versionArgs: ['--version'],
+  facts: QWEN_FACTS,
   buildInvocation: buildQwenInvocation,
   createParser: createClaudeParser,
   classify: classifyQwen,
-};
+});

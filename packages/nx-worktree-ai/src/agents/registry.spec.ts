@@ -1,4 +1,4 @@
-import { AGENT_NAMES } from '../batch/spec';
+import { AGENT_NAMES } from './names';
 import { ampAdapter } from './amp';
 import { claudeAdapter } from './claude';
 import { commandAdapter } from './command';

@@ -1,4 +1,4 @@
-import type { AgentName } from '../batch/spec';
+import type { AgentName } from './names';
 import { ampAdapter } from './amp';
 import { claudeAdapter } from './claude';
 import { codexAdapter } from './codex';

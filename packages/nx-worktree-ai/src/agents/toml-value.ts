@@ -1,7 +1,20 @@
 import type { TomlValue } from './options';
 
+/** A value as TOML source, for `-c key=value` (strings quoted, maps as inline tables). */
+export function tomlValue(value: TomlValue): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`codex config: ${value} has no TOML form`);
+    return String(value);
+  }
+  if (typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return `[${value.map(tomlValue).join(', ')}]`;
+  const entries = Object.entries(value).map(([k, v]) => `${/^[A-Za-z0-9_-]+$/.test(k) ? k : JSON.stringify(k)} = ${tomlValue(v)}`);
+  return entries.length ? `{ ${entries.join(', ')} }` : '{}';
+}
+
 /**
- * Reads the TOML value of a codex `-c key=value` argument (what `tomlValue` in codex.ts writes, and
+ * Reads the TOML value of a codex `-c key=value` argument (what `tomlValue` below writes, and
  * what users write in agentArgs): strings (basic and literal), numbers, booleans, arrays and inline
  * tables. Returns null when the text is not one TOML value; codex then takes it as a plain string.
  */

@@ -1,4 +1,4 @@
-import type { AgentName } from '../batch/spec';
+import type { AgentName } from './names';
 
 /** Token counts as the agent reports them; null where it reports nothing. */
 export interface TokenUsage {

@@ -1,11 +1,10 @@
 import { z } from 'zod';
+import { AGENT_NAMES } from '../agents/names';
 import { claudeOptionsSchema, codexOptionsSchema, copilotOptionsSchema, geminiOptionsSchema, qwenOptionsSchema } from '../agents/options';
 import { parseDuration } from './duration';
 import { batchNameProblem, contextEntryProblem, globProblem, modelProblem, projectNameProblem } from './names';
 
-/** Agents a batch can name. `command` runs any program (see agents/command.ts). */
-export const AGENT_NAMES = ['claude', 'codex', 'gemini', 'opencode', 'copilot', 'qwen', 'cursor', 'amp', 'command'] as const;
-export type AgentName = (typeof AGENT_NAMES)[number];
+export { AGENT_NAMES, type AgentName } from '../agents/names';
 
 export const APPLY_MODES = ['working-tree', 'commit', 'branch'] as const;
 export type ApplyMode = (typeof APPLY_MODES)[number];

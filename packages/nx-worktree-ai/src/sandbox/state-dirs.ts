@@ -30,7 +30,7 @@ export function agentStatePaths(agent: AgentName, userEnv: NodeJS.ProcessEnv, ad
     case 'gemini': {
       // GEMINI_CLI_HOME is the plugin's overlay of the user's home when the batch has gemini settings;
       // its entries link into the user's ~/.gemini, where the sessions are written.
-      // gemini's own rule for its home (agents/gemini.ts geminiUserHome), from the user's environment.
+      // gemini's own rule for its home (agents/gemini-session.ts geminiUserHome), from the user's environment.
       const dirs = [join(userEnv.GEMINI_CLI_HOME || homedir(), '.gemini')];
       if (added.GEMINI_CLI_HOME) dirs.push(join(added.GEMINI_CLI_HOME, '.gemini'));
       return { dirs, files: [] };

@@ -24,11 +24,8 @@ export interface Worktree {
   gitDir?: string;
 }
 
-/**
- * A folder beside the worktrees where agent adapters keep files of their own (gemini's policy and
- * settings overlays). The integrity check knows it as the plugin's, not an agent's doing.
- */
-export const AGENT_FILES_DIR = '.agent-files';
+/** The folder beside the worktrees that agent adapters keep files in (defined with the agent names). */
+export { AGENT_FILES_DIR } from '../agents/names';
 
 /**
  * `ai/<project>/<batch>`. The name rules of batch/names.ts are stricter than git's for branch names
