@@ -59,7 +59,7 @@ export interface BatchDef {
   name: string;
   /** Folder of the batch file, relative to the project root. Default: `ai`. */
   dir?: string;
-  /** The frontmatter (see DESIGN "Contract: a batch"); written as YAML. */
+  /** The frontmatter of a batch file (README "The batch file"); written as YAML. */
   frontmatter: Record<string, unknown>;
   /** The prompt (markdown). */
   prompt: string;
@@ -544,7 +544,7 @@ export function runNxSync(ws: Pick<Workspace, 'root' | 'cacheDir' | 'tmpDir'>, a
 // ---------------------------------------------------------------------------------------------------
 // Reading results and state
 
-/** Fields of DESIGN "Contract: result.json". */
+/** Fields of result.json. */
 export interface BatchResult {
   project: string;
   batch: string;

@@ -1,10 +1,11 @@
-import type { BatchRun } from '../executors/generate/batch-run';
+import type { BatchRun } from '../run/resolve';
 import { conflictMessage } from '../executors/generate/conflict-help';
-import { BatchFailure } from '../executors/generate/failure';
-import type { RunLifecycle } from '../executors/generate/run-lifecycle';
+import { BatchFailure } from '../run/failure';
+import type { RunLifecycle } from '../run/crash-safety';
 import { loadVersions, type PathChange } from '../worktree/apply';
 import type { RepoInfo } from '../worktree/repo';
-import { noRedaction, type Redactor } from '../utils/redact';
+import type { Redactor } from '../utils/redact';
+import { commitSubject } from '../run/commit-subject';
 import { carryOut } from './carry-out';
 import { planChange, type ChangePlan } from './plan';
 
@@ -37,7 +38,7 @@ export async function integrateFresh(run: BatchRun, repo: RepoInfo, input: Fresh
   await carryOut(repo, plan, {
     label: run.label,
     apply: run.apply,
-    subject: (input.redact ?? noRedaction)(`${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'}`),
+    subject: commitSubject(run.label, run.spec.frontmatter.description, input.redact),
     log: input.log,
     write: (p) => input.life.apply(input.root, p),
   });

@@ -1,9 +1,9 @@
 import { globMatcher } from '../batch/paths';
 import { treePathProblem } from '../batch/names';
-import type { BatchRun } from '../executors/generate/batch-run';
-import { BatchFailure } from '../executors/generate/failure';
+import type { BatchRun } from '../run/resolve';
+import { BatchFailure } from '../run/failure';
 import { ARTIFACTS, writeArtifacts, type BatchResult } from '../executors/generate/result';
-import type { RunLifecycle } from '../executors/generate/run-lifecycle';
+import type { RunLifecycle } from '../run/crash-safety';
 import { keepUnintegratedBranch, KEY_TRAILER } from '../worktree/branch';
 import { applyEntries, commitOnBranch } from '../worktree/changes';
 import { escapingSymlinks } from '../worktree/integrity';
@@ -12,6 +12,7 @@ import { lockPath, type RepoInfo } from '../worktree/repo';
 import { lookupResult, type CachedResult } from '../worktree/result-cache';
 import { writeTreeOf, type TreeEntry, type TreeFiles } from '../worktree/tree';
 import { noRedaction, redactFiles, type Redactor } from '../utils/redact';
+import { commitSubject } from '../run/commit-subject';
 import { carryOut } from './carry-out';
 import { parsePatch, PatchFormatError, type PatchFile } from './patch';
 import { planChange } from './plan';
@@ -75,7 +76,8 @@ export async function replay(run: BatchRun, ctx: ReplayContext, repo: RepoInfo, 
     const kept = await keepUnintegratedBranch(repo, input.branch);
     if (kept) ctx.log(`[${run.label}] earlier unintegrated work on ${input.branch} kept as branch ${kept}`);
     const tree = await writeTreeOf(repo, applyEntries(input.snapshotFiles, patchEntries(files, input.snapshotFiles)));
-    const commit = await commitOnBranch(repo, input.branch, tree, input.snapshot, `${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'} (replayed)`, {
+    const subject = commitSubject(run.label, run.spec.frontmatter.description, ctx.redact, 'replayed');
+    const commit = await commitOnBranch(repo, input.branch, tree, input.snapshot, subject, {
       'Nx-Worktree-Ai-Batch': run.label,
       [KEY_TRAILER]: input.cacheKey,
       'Nx-Worktree-Ai-Status': 'replayed',
@@ -85,7 +87,7 @@ export async function replay(run: BatchRun, ctx: ReplayContext, repo: RepoInfo, 
     await carryOut(repo, plan, {
       label: run.label,
       apply: run.apply,
-      subject: (ctx.redact ?? noRedaction)(`${run.label}: ${run.spec.frontmatter.description ?? 'AI batch'} (replayed)`),
+      subject,
       log: ctx.log,
       write: (p) => input.life.apply(ctx.root, p),
     });

@@ -8,12 +8,13 @@ import { planChange } from '../../integrate/plan';
 import { pathProblems } from '../../integrate/replay';
 import { parsePatch } from '../../integrate/patch';
 import { artifactDir } from '../../plugin/paths';
-import { createRedactor } from '../../utils/redact';
+import { createRedactor, type Redactor } from '../../utils/redact';
 import { log as logger } from '../../utils/log';
 import { applyPlan } from '../../worktree/apply';
 import { withLock } from '../../worktree/lock';
 import { lockPath, readRepoInfo, type RepoInfo } from '../../worktree/repo';
-import { readBatch } from '../generate/batch-run';
+import { commitSubject } from '../../run/commit-subject';
+import { readBatch } from '../../run/resolve';
 import { ARTIFACTS, type BatchResult } from '../generate/result';
 import { batchesInOrder, type ProjectBatch } from './batches';
 import { applyOptionsSchema, type ApplyOptions, type ApplyOptionsInput } from './schema';
@@ -40,7 +41,7 @@ export default async function applyExecutor(rawOptions: ApplyOptionsInput, conte
   try {
     const repo = await readRepoInfo(context.root);
     let ok = true;
-    for (const batch of batches) ok = (await applyBatch(repo, context, project, batch, parsed.data, (line) => logger.info(redact(line)))) && ok;
+    for (const batch of batches) ok = (await applyBatch(repo, context, project, batch, parsed.data, redact)) && ok;
     return { success: ok };
   } catch (error) {
     logger.error(redact(`[${project}] applying the batches' changes failed: ${(error as Error).message}`));
@@ -49,7 +50,8 @@ export default async function applyExecutor(rawOptions: ApplyOptionsInput, conte
 }
 
 /** One batch's change, when its artifact folder holds a successful result. */
-async function applyBatch(repo: RepoInfo, context: ExecutorContext, project: string, batch: ProjectBatch, options: ApplyOptions, log: (line: string) => void): Promise<boolean> {
+async function applyBatch(repo: RepoInfo, context: ExecutorContext, project: string, batch: ProjectBatch, options: ApplyOptions, redact: Redactor): Promise<boolean> {
+  const log = (line: string) => logger.info(redact(line));
   const projectRoot = context.projectsConfigurations.projects[project].root;
   const spec = readBatch(context.root, batch.file, projectRoot);
   const label = `${project}:${spec.name}`;
@@ -77,7 +79,7 @@ async function applyBatch(repo: RepoInfo, context: ExecutorContext, project: str
     await carryOut(repo, plan, {
       label,
       apply,
-      subject: `${label}: ${spec.frontmatter.description ?? 'AI batch'} (applied from the Nx cache)`,
+      subject: commitSubject(label, spec.frontmatter.description, redact, 'applied'),
       log,
       write: (p) => applyPlan(context.root, p),
     });

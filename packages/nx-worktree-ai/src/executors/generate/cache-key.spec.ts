@@ -1,4 +1,4 @@
-import type { BatchRun } from './batch-run';
+import type { BatchRun } from '../../run/resolve';
 import { resultCacheKey } from './cache-key';
 
 describe('resultCacheKey', () => {

@@ -4,9 +4,9 @@ import { InvalidInputError, printable } from '../../batch/names';
 import { BatchFileError, describeIssues } from '../../batch/parse';
 import { placeholderPromptProblem } from '../../batch/placeholder';
 import { createRedactor, type Redactor } from '../../utils/redact';
-import { resolveBatchRun, type BatchRun } from './batch-run';
+import { resolveBatchRun, type BatchRun } from '../../run/resolve';
 import { formatDryRun, planDryRun } from './dry-run';
-import { BatchFailure, runBatch } from './run-batch';
+import { BatchFailure, runBatch } from '../../run';
 import { generateOptionsSchema, type GenerateOptions, type GenerateOptionsInput } from './schema';
 
 /**

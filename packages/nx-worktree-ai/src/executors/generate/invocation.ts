@@ -1,5 +1,5 @@
 import type { AgentRunRequest } from '../../agents/types';
-import type { BatchRun } from './batch-run';
+import type { BatchRun } from '../../run/resolve';
 import type { GenerateOptions } from './schema';
 
 /** Where the agent runs and how it gets the prompt, for one run (or a dry run's preview of it). */

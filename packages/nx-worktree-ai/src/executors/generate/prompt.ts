@@ -1,4 +1,4 @@
-import type { BatchRun } from './batch-run';
+import type { BatchRun } from '../../run/resolve';
 
 /**
  * The prompt sent to the agent: a short preamble stating where it works and what it may write,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { AgentName } from '../../batch/spec';
 import type { TokenUsage } from '../../agents/types';
 
-/** `.nx-worktree-ai/<project>/<batch>/result.json` (DESIGN "Contract: result.json"). Unknown values are null. */
+/** `.nx-worktree-ai/<project>/<batch>/result.json`, what every run leaves (README "result.json"). Unknown values are null. */
 export interface BatchResult {
   project: string;
   batch: string;

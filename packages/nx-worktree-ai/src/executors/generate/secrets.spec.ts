@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { allGitObjects, filesBelow } from '../../../../../testing/leaks';
@@ -98,6 +98,24 @@ describe('secrets stay out of transcripts, artifacts, git and terminal output', 
     expect(lines.join('\n')).toContain('[a:failing] failed: the batch command exited with code 3: stderr [redacted:PLANTED_API_KEY] [redacted:MY_DB_URL]');
     // Shorter than 6 characters: not redacted (documented in SECURITY.md).
     expect(transcript).toContain(`tiny=${SHORT}`);
+  });
+
+  it('redacts a secret in the description from every commit subject: the run, its replay, apply: commit', async () => {
+    const write = `require('fs').mkdirSync('libs/a/src', { recursive: true }); require('fs').writeFileSync('libs/a/src/d.ts', 'export const d = 1;\\n');`;
+    // Not committed: the test above looks for the secret in every git object.
+    writeFileSync(join(root, 'libs/a/ai/described.ai.md'), `---\ndescription: uses ${PLANTED}\nagent: command\ncommand: [node, -e, ${JSON.stringify(write)}]\noutputs: [src/**]\napply: commit\n---\nWork.\n`);
+    const run = () => generateExecutor({ batch: 'libs/a/ai/described.ai.md', worktreeDir }, context('described'));
+    await expect(run()).resolves.toEqual({ success: true });
+    // The batch's commit undone: the replay writes the file and commits it again.
+    git(root, 'reset', '--hard', 'HEAD~1');
+    await expect(run()).resolves.toEqual({ success: true });
+    expect(lines.join('\n')).toContain('[a:described] replayed from the result cache');
+    const subjects = git(root, 'log', '--all', '--reflog', '--format=%s').split('\n');
+    expect(subjects.filter((s) => s.includes(PLANTED))).toEqual([]);
+    const redacted = 'a:described: uses [redacted:PLANTED_API_KEY]';
+    // The batch branch and HEAD, after the run and after the replay.
+    expect(subjects.filter((s) => s === redacted)).toHaveLength(2);
+    expect(subjects.filter((s) => s === `${redacted} (replayed)`)).toHaveLength(2);
   });
 
   it('redacts a long secret before a progress line or an error message is cut: no piece of it shows', async () => {

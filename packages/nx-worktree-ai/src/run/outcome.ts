@@ -1,8 +1,8 @@
-import type { AgentFailure } from '../../agents/types';
-import { RunInterrupted } from '../../utils/signal-guard';
-import type { CachedResult } from '../../worktree/result-cache';
-import type { BatchRun } from './batch-run';
-import { ARTIFACTS, type BatchResult } from './result';
+import type { AgentFailure } from '../agents/types';
+import { RunInterrupted } from '../utils/signal-guard';
+import type { CachedResult } from '../worktree/result-cache';
+import type { BatchRun } from './resolve';
+import { ARTIFACTS, type BatchResult } from '../executors/generate/result';
 
 /** What a run that started its agent ends as (a replay is "replayed"). */
 export type RunStatus = Exclude<BatchResult['status'], 'replayed'>;

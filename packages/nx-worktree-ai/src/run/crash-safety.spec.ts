@@ -4,13 +4,13 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ExecutorContext } from '@nx/devkit';
-import { git, gitRepo, removeDir, tempDir } from '../../../../../testing/temp';
-import { readRepoInfo } from '../../worktree/repo';
-import { FAULT_KILL_AFTER_WRITES } from '../../worktree/journal';
-import { recoverStaleRuns } from '../../worktree/recover';
-import { groupMembers, listRuns, type RunRecord } from '../../worktree/runs';
-import generateExecutor from './executor';
-import { sandboxTool } from '../../sandbox/available';
+import { git, gitRepo, removeDir, tempDir } from '../../../../testing/temp';
+import { readRepoInfo } from '../worktree/repo';
+import { FAULT_KILL_AFTER_WRITES } from '../worktree/journal';
+import { recoverStaleRuns } from '../worktree/recover';
+import { groupMembers, listRuns, type RunRecord } from '../worktree/runs';
+import generateExecutor from '../executors/generate/executor';
+import { sandboxTool } from '../sandbox/available';
 
 /**
  * Crash safety of the executor with real processes and no Nx: a run in a child process (tsx) is
@@ -81,7 +81,7 @@ describe('crash safety of a batch run (real processes, command agent)', () => {
     const script = join(scratch, 'run.ts');
     writeFileSync(
       script,
-      `import generateExecutor from ${JSON.stringify(resolve(__dirname, 'executor'))};
+      `import generateExecutor from ${JSON.stringify(resolve(__dirname, '../executors/generate/executor'))};
 const context = ${JSON.stringify(context(root))};
 generateExecutor({ batch: 'libs/auth/ai/auth-module.ai.md', worktreeDir: ${JSON.stringify(worktreeDir)}, ...${JSON.stringify(options)} }, context).then((r) => {
   console.log('RESULT ' + JSON.stringify(r));

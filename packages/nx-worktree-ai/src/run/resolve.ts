@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { assertValid, projectNameProblem, relativePathProblem } from '../../batch/names';
-import { parseBatchFile } from '../../batch/parse';
-import { parseDuration } from '../../batch/duration';
-import { contextGlob, underProject } from '../../batch/paths';
-import type { AgentName, ApplyMode, BatchSpec, SandboxMode } from '../../batch/spec';
-import { artifactDir } from '../../plugin/paths';
-import type { GenerateOptions } from './schema';
+import { assertValid, projectNameProblem, relativePathProblem } from '../batch/names';
+import { parseBatchFile } from '../batch/parse';
+import { parseDuration } from '../batch/duration';
+import { contextGlob, underProject } from '../batch/paths';
+import type { AgentName, ApplyMode, BatchSpec, SandboxMode } from '../batch/spec';
+import { artifactDir } from '../plugin/paths';
+import type { GenerateOptions } from '../executors/generate/schema';
 import { dependencyBatchOutputs } from './dependency-outputs';
 
 export const DEFAULT_TIMEOUT_MS = 30 * 60_000;

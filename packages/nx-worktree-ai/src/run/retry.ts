@@ -1,4 +1,4 @@
-import type { AgentResult, TokenUsage } from '../../agents/types';
+import type { AgentResult, TokenUsage } from '../agents/types';
 
 /** The longest wait between two attempts, whatever retryDelay and the attempt number say. */
 export const MAX_RETRY_DELAY_MS = 5 * 60_000;

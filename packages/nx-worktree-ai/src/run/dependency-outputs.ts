@@ -1,10 +1,10 @@
 import type { ExecutorContext, TargetDependencyConfig } from '@nx/devkit';
-import { underProject } from '../../batch/paths';
-import type { BatchSpec } from '../../batch/spec';
-import { DEFAULT_TARGET_NAME } from '../../plugin/options';
-import { batchTargetName } from '../../plugin/paths';
-import { EXECUTOR } from '../../plugin/targets';
-import { readBatch } from './batch-run';
+import { underProject } from '../batch/paths';
+import type { BatchSpec } from '../batch/spec';
+import { DEFAULT_TARGET_NAME } from '../plugin/options';
+import { batchTargetName } from '../plugin/paths';
+import { EXECUTOR } from '../plugin/targets';
+import { readBatch } from './resolve';
 
 /**
  * The outputs of every batch this one depends on, read from the project configuration (the

@@ -1,12 +1,13 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentName } from '../../batch/spec';
-import { git } from '../../worktree/git';
-import type { RepoInfo } from '../../worktree/repo';
-import { listTree, revParse, type TreeEntry, type TreeFiles } from '../../worktree/tree';
-import type { Worktree } from '../../worktree/worktree';
-import type { BatchRun } from './batch-run';
-import { ARTIFACTS, type BatchResult } from './result';
+import type { AgentName } from '../batch/spec';
+import { git } from '../worktree/git';
+import type { RepoInfo } from '../worktree/repo';
+import { listTree, revParse, type TreeEntry, type TreeFiles } from '../worktree/tree';
+import type { Worktree } from '../worktree/worktree';
+import { ARTIFACTS, type BatchResult } from '../executors/generate/result';
+import { BatchFailure } from './failure';
+import type { BatchRun } from './resolve';
 
 /** What `resume` continues: the session and the work of the batch's last run (its result.json). */
 export interface LastSession {
@@ -43,6 +44,15 @@ export function readLastSession(root: string, run: BatchRun): LastSession {
     commit: typeof last.commit === 'string' ? last.commit : null,
     filesChanged: Array.isArray(last.filesChanged) ? last.filesChanged.filter((f): f is string => typeof f === 'string') : [],
   };
+}
+
+/** readLastSession, its refusal failing the batch before anything runs. */
+export function lastSessionOrFail(root: string, run: BatchRun): LastSession {
+  try {
+    return readLastSession(root, run);
+  } catch (error) {
+    throw new BatchFailure((error as Error).message, null);
+  }
 }
 
 function same(a: TreeEntry | undefined, b: TreeEntry | undefined): boolean {

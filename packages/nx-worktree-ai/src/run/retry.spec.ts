@@ -1,4 +1,4 @@
-import type { AgentResult } from '../../agents/types';
+import type { AgentResult } from '../agents/types';
 import { addAttempt, backoffDelay, emptyTotals, MAX_RETRY_DELAY_MS } from './retry';
 
 describe('backoffDelay: exponential backoff with full jitter', () => {

@@ -1,0 +1,52 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { withLock } from '../worktree/lock';
+import { removeWorktree, type Worktree } from '../worktree/worktree';
+import { ARTIFACTS, writeArtifacts } from '../executors/generate/result';
+import { BatchFailure } from './failure';
+import { restampAfterFailure, thrownOutcome, type Outcome } from './outcome';
+import { artifactFiles, finishResult } from './record';
+import type { RunRecord, RunState } from './state';
+
+/** A run that ends other than in success (failed, empty, interrupted): its artifacts say so, and the batch fails. */
+export function failWithOutcome(state: RunState, record: RunRecord, outcome: Outcome): never {
+  const result = finishResult(state, record, outcome.status, outcome.message);
+  writeArtifacts(state.ctx.root, state.run.artifactDir, artifactFiles(state, record, result));
+  throw new BatchFailure(outcome.message!, result);
+}
+
+/**
+ * The error a run that threw ends with. Every failure leaves a result.json (a conflict, a failed
+ * setup command, a git error...), with the patch when there is one.
+ */
+export async function failureOf(state: RunState, record: RunRecord, error: unknown): Promise<unknown> {
+  if (error instanceof BatchFailure && error.result) return error;
+  const thrown = thrownOutcome(error, state.life.guard.received);
+  // The branch commit's status trailer says what result.json says (a conflict, a late signal...).
+  const { commit, message } = await restampAfterFailure(record.stamped, thrown.status, thrown.message);
+  record.base.commit = commit;
+  const result = finishResult(state, record, thrown.status, message);
+  writeArtifacts(state.ctx.root, state.run.artifactDir, artifactFiles(state, record, result));
+  return new BatchFailure(message, result);
+}
+
+/** Whatever the run's end: the worktree removed (or kept, as asked) and timings.json written. */
+export async function cleanUp({ run, options, ctx, repo, lock, clock, snapshot }: RunState, worktree: Worktree, record: RunRecord): Promise<void> {
+  if (options.keepWorktree) ctx.log(`[${run.label}] worktree kept at ${worktree.dir}`);
+  else if (!record.removed) await withLock(lock, () => removeWorktree(repo, worktree)).catch(() => undefined);
+  clock.mark('cleanup');
+  writeTimings(ctx.root, run.artifactDir, clock.phases, snapshot.shared ? 'shared' : 'taken');
+}
+
+/**
+ * timings.json: milliseconds per phase, the executor process's peak memory, and whether the
+ * snapshot was taken or shared with batches started together (worktree/snapshot.ts).
+ */
+function writeTimings(root: string, artifactDir: string, phases: Record<string, number>, snapshot: 'taken' | 'shared'): void {
+  const maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  try {
+    writeFileSync(join(root, artifactDir, ARTIFACTS.timings), `${JSON.stringify({ phases, maxRssMb, snapshot }, null, 2)}\n`);
+  } catch {
+    // the artifact folder is gone only if something else failed first; that error is what matters
+  }
+}
