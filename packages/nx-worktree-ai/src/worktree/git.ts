@@ -24,6 +24,9 @@ export interface GitOutput {
   exitCode: number;
 }
 
+/** Set for every git the plugin runs, over the user's environment. */
+export const GIT_ENV = { GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+
 /**
  * Runs git with an argv array (never a shell). Output stays binary: blobs are not text.
  * GIT_OPTIONAL_LOCKS=0 keeps read commands from taking the index lock of a workspace the user works in.
@@ -31,7 +34,7 @@ export interface GitOutput {
 export async function gitRaw(cwd: string, args: string[], options: GitOptions = {}): Promise<GitOutput> {
   const result = await execa('git', args, {
     cwd,
-    env: { GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
+    env: { ...GIT_ENV, ...options.env },
     input: options.input ?? '',
     encoding: 'buffer',
     stripFinalNewline: false,
