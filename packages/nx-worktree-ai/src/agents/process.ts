@@ -1,8 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
-import { execa } from 'execa';
 import { LineSplitter, TailBuffer } from './lines';
 import { groupAlive, killGroup, trackGroup } from './process-group';
+import { spawnDetached, startError } from './spawn';
+
+export { mergeEnv } from './spawn';
 
 export interface AgentProcessOptions {
   bin: string;
@@ -170,36 +172,6 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
   });
 }
 
-/**
- * execa starts the program; the stopping stays here: execa's timeout, cancelSignal and
- * forceKillAfterDelay signal the leader's pid only, and an agent's tools run in its group.
- */
-function spawnDetached(options: AgentProcessOptions) {
-  return execa(options.bin, options.args, {
-    cwd: options.cwd,
-    env: mergeEnv(options.env),
-    extendEnv: false,
-    stdio: ['pipe', 'pipe', 'pipe'],
-    detached: true,
-    // Read here, line by line, with a bounded line length; nothing is kept whole.
-    buffer: false,
-    reject: false,
-    // The group is SIGKILLed at exit by process-group.ts; execa's own exit hook would add
-    // SIGINT/SIGTERM listeners and hide that nobody else listens (see trackGroup).
-    cleanup: false,
-    windowsHide: true,
-  });
-}
-
-export function mergeEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const [key, value] of Object.entries(extra)) {
-    if (value === undefined) delete env[key];
-    else env[key] = value;
-  }
-  return env;
-}
-
 /** Stops what is left of the group after its leader exited; returns once it is gone or SIGKILLed. */
 async function stopStragglers(pid: number, requestStop: () => void, hardKilled: () => boolean): Promise<void> {
   if (!groupAlive(pid)) return;
@@ -214,9 +186,4 @@ async function waitForClose(pipes: Readable[], closed: Promise<void>): Promise<v
     for (const pipe of pipes) pipe.destroy();
     await closed;
   }
-}
-
-function startError(bin: string, error: NodeJS.ErrnoException): Error {
-  const reason = error.code === 'ENOENT' ? 'not found (or its working directory does not exist)' : error.message;
-  return Object.assign(new Error(`could not start ${bin}: ${reason}`), { code: error.code, cause: error });
 }
