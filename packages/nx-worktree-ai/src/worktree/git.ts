@@ -46,8 +46,13 @@ export async function gitRaw(cwd: string, args: string[], options: GitOptions = 
   });
   if (result.exitCode === undefined && result.signal === undefined) throw result.cause ?? result;
   const exitCode = result.exitCode ?? -1;
-  if (exitCode === 0 || options.okExitCodes?.includes(exitCode)) return { stdout: Buffer.from(result.stdout), exitCode };
-  throw new GitError(args, result.exitCode ?? null, Buffer.from(result.stderr).toString('utf8'));
+  if (exitCode === 0 || options.okExitCodes?.includes(exitCode)) return { stdout: asBuffer(result.stdout), exitCode };
+  throw new GitError(args, result.exitCode ?? null, asBuffer(result.stderr).toString('utf8'));
+}
+
+/** execa's bytes as a Buffer over the same memory (a blob is not copied twice). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Runs git and returns stdout as text with the trailing newline removed. */
