@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execa } from 'execa';
 
 const isWindows = process.platform === 'win32';
 
@@ -6,7 +6,7 @@ const isWindows = process.platform === 'win32';
 export function killGroup(pid: number, signal: NodeJS.Signals): void {
   if (isWindows) {
     // No process groups: taskkill /T walks the tree instead (always forceful).
-    spawn('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true }).on('error', () => {});
+    void execa('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', reject: false, cleanup: false });
     return;
   }
   try {

@@ -1,7 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Readable } from 'node:stream';
 import { LineSplitter, TailBuffer } from './lines';
 import { groupAlive, killGroup, trackGroup } from './process-group';
+import { spawnDetached, startError } from './spawn';
+
+export { mergeEnv } from './spawn';
 
 export interface AgentProcessOptions {
   bin: string;
@@ -60,7 +63,8 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
   return new Promise((resolve, reject) => {
     const graceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
     const child = spawnDetached(options);
-    const closed = new Promise<void>((resolveClose) => child.once('close', () => resolveClose()));
+    // execa settles once the program exited and its stdio closed (never rejects: reject: false).
+    const closed = child.then(() => undefined);
     const stderr = new TailBuffer();
     const redact = options.redact;
     // Redacted line by line: a secret cut by a chunk boundary or by the tail's start would slip through.
@@ -117,8 +121,8 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
 
     async function afterExit(exitCode: number | null, exitSignal: NodeJS.Signals | null): Promise<void> {
       clearTimeout(timeoutTimer);
-      await stopStragglers(child, requestStop, () => state.hardKilled);
-      await waitForClose(child, closed);
+      await stopStragglers(child.pid!, requestStop, () => state.hardKilled);
+      await waitForClose([child.stdout!, child.stderr!], closed);
       stdout.end();
       stderrLines?.end();
       cleanup();
@@ -136,6 +140,14 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
       untrack();
     }
 
+    if (child.pid === undefined) {
+      // Not started (e.g. ENOENT): execa reports the spawn error as the result's cause.
+      void child.then((failed) => {
+        cleanup();
+        reject(startError(options.bin, failed.cause as NodeJS.ErrnoException));
+      });
+      return;
+    }
     child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr!.on('data', (chunk: Buffer) => (stderrLines ? stderrLines.push(chunk) : stderr.push(chunk)));
     // The program may exit without reading its prompt: EPIPE is its own failure, reported by its exit.
@@ -143,12 +155,6 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
     if (options.stdin === null) child.stdin!.end();
     else child.stdin!.end(options.stdin);
 
-    child.on('error', (error) => {
-      if (child.pid !== undefined) return;
-      cleanup();
-      reject(startError(options.bin, error));
-    });
-    if (child.pid === undefined) return;
     untrack = trackGroup(child.pid, onProcessSignal);
     try {
       options.onStart?.(child.pid);
@@ -166,44 +172,18 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
   });
 }
 
-function spawnDetached(options: AgentProcessOptions): ChildProcess {
-  return spawn(options.bin, options.args, {
-    cwd: options.cwd,
-    env: mergeEnv(options.env),
-    stdio: ['pipe', 'pipe', 'pipe'],
-    detached: true,
-    windowsHide: true,
-  });
-}
-
-export function mergeEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const [key, value] of Object.entries(extra)) {
-    if (value === undefined) delete env[key];
-    else env[key] = value;
-  }
-  return env;
-}
-
 /** Stops what is left of the group after its leader exited; returns once it is gone or SIGKILLed. */
-async function stopStragglers(child: ChildProcess, requestStop: () => void, hardKilled: () => boolean): Promise<void> {
-  const pid = child.pid!;
+async function stopStragglers(pid: number, requestStop: () => void, hardKilled: () => boolean): Promise<void> {
   if (!groupAlive(pid)) return;
   requestStop();
   while (groupAlive(pid) && !hardKilled()) await delay(POLL_MS);
 }
 
 /** Waits for stdio to close; a pipe held open by a process that left the group is cut. */
-async function waitForClose(child: ChildProcess, closed: Promise<void>): Promise<void> {
+async function waitForClose(pipes: Readable[], closed: Promise<void>): Promise<void> {
   const timer = delay(CLOSE_WAIT_MS, 'timeout' as const);
   if ((await Promise.race([closed, timer])) === 'timeout') {
-    child.stdout!.destroy();
-    child.stderr!.destroy();
+    for (const pipe of pipes) pipe.destroy();
     await closed;
   }
-}
-
-function startError(bin: string, error: NodeJS.ErrnoException): Error {
-  const reason = error.code === 'ENOENT' ? 'not found (or its working directory does not exist)' : error.message;
-  return Object.assign(new Error(`could not start ${bin}: ${reason}`), { code: error.code, cause: error });
 }

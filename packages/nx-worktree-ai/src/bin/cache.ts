@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { findWorkspaceRoot, UsageError, type CommandIo } from './command';
+import { findWorkspaceRoot, parseCommandArgs, UsageError, type CommandIo } from './command';
 import { readRepoInfo } from '../worktree/repo';
 import { pullResults, pushResults } from '../worktree/share';
 
@@ -14,19 +14,13 @@ replays a batch without a model request.
 
 /** `nx-worktree-ai cache push|pull`: returns the exit code. */
 export async function cacheCommand(args: string[], io: CommandIo): Promise<number> {
-  const positional: string[] = [];
-  let root: string | null = null;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--help' || a === '-h') {
-      io.out(CACHE_USAGE);
-      return 0;
-    }
-    if (a === '--root') root = resolve(io.cwd, args[++i] ?? '');
-    else if (a.startsWith('--root=')) root = resolve(io.cwd, a.slice('--root='.length));
-    else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
-    else positional.push(a);
+  const parsed = parseCommandArgs(args, { root: { type: 'string' } }, true);
+  if (parsed.help) {
+    io.out(CACHE_USAGE);
+    return 0;
   }
+  const root = parsed.values.root === undefined ? null : resolve(io.cwd, parsed.values.root);
+  const positional = parsed.positionals;
   const [action, remote = 'origin', ...rest] = positional;
   if ((action !== 'push' && action !== 'pull') || rest.length) throw new UsageError('expected push or pull, and at most one remote');
   const repo = await readRepoInfo(root ?? findWorkspaceRoot(io.cwd));

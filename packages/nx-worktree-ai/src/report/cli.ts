@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ARTIFACTS_DIR } from '../plugin/paths';
-import { findWorkspaceRoot, UsageError, type CommandIo } from '../bin/command';
+import { findWorkspaceRoot, parseCommandArgs, type CommandIo } from '../bin/command';
 import { collectReport, totals } from './collect';
 import { formatTable } from './format';
 import { renderHtml } from './html';
@@ -21,28 +21,20 @@ and patch.
 
 /** `nx-worktree-ai report`: returns the exit code. */
 export function reportCommand(args: string[], io: CommandIo): number {
-  let root: string | null = null;
-  let out: string | null = null;
-  let html = true;
-  let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const value = () => {
-      const v = args[++i];
-      if (v === undefined) throw new UsageError(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--root') root = resolve(io.cwd, value());
-    else if (a.startsWith('--root=')) root = resolve(io.cwd, a.slice(7));
-    else if (a === '--out') out = resolve(io.cwd, value());
-    else if (a.startsWith('--out=')) out = resolve(io.cwd, a.slice(6));
-    else if (a === '--no-html' || a === '--html=false') html = false;
-    else if (a === '--json') json = true;
-    else if (a === '--help' || a === '-h') {
-      io.out(REPORT_USAGE);
-      return 0;
-    } else throw new UsageError(`unknown option ${a}`);
+  // `--html=false` is the long spelling of --no-html.
+  const parsed = parseCommandArgs(
+    args.map((a) => (a === '--html=false' ? '--no-html' : a)),
+    { root: { type: 'string' }, out: { type: 'string' }, 'no-html': { type: 'boolean' }, json: { type: 'boolean' } },
+  );
+  if (parsed.help) {
+    io.out(REPORT_USAGE);
+    return 0;
   }
+  const { values } = parsed;
+  const root = values.root === undefined ? null : resolve(io.cwd, values.root);
+  const out = values.out === undefined ? null : resolve(io.cwd, values.out);
+  const html = !values['no-html'];
+  const json = values.json === true;
   const workspace = root ?? findWorkspaceRoot(io.cwd);
   const report = collectReport(workspace);
   const t = totals(report.rows);

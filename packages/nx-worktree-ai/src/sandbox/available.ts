@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execaSync } from 'execa';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 
@@ -24,9 +24,14 @@ function probe(): SandboxTool {
   }
   const bwrap = onPath('bwrap');
   if (!bwrap) return { available: false, reason: `bwrap was not found on PATH: ${INSTALL_HINT}` };
-  const tried = spawnSync(bwrap, ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--', 'true'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
-  if (tried.status !== 0) {
-    const said = tried.error?.message ?? tried.stderr.toString('utf8').trim().split('\n').pop() ?? `exit ${tried.status}`;
+  const tried = execaSync(bwrap, ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--', 'true'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 10_000,
+    reject: false,
+  });
+  if (tried.exitCode !== 0) {
+    // Not run or stopped (not found, timed out, killed): execa says which; else bwrap's last word.
+    const said = tried.exitCode === undefined ? tried.shortMessage : (tried.stderr.trim().split('\n').pop() ?? '');
     return { available: false, reason: `${bwrap} cannot create a sandbox here (${said}): user namespaces may be disabled (sysctl kernel.unprivileged_userns_clone, or an AppArmor profile for bwrap)` };
   }
   return { available: true, bwrap };

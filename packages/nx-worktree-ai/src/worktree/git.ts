@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execa } from 'execa';
 
 /** A git command that failed: the command line, exit code and stderr. */
 export class GitError extends Error {
@@ -24,30 +24,35 @@ export interface GitOutput {
   exitCode: number;
 }
 
+/** Set for every git the plugin runs, over the user's environment. */
+export const GIT_ENV = { GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+
 /**
  * Runs git with an argv array (never a shell). Output stays binary: blobs are not text.
  * GIT_OPTIONAL_LOCKS=0 keeps read commands from taking the index lock of a workspace the user works in.
  */
-export function gitRaw(cwd: string, args: string[], options: GitOptions = {}): Promise<GitOutput> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', args, {
-      cwd,
-      env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const exitCode = code ?? -1;
-      if (exitCode === 0 || options.okExitCodes?.includes(exitCode)) resolve({ stdout: Buffer.concat(out), exitCode });
-      else reject(new GitError(args, code, Buffer.concat(err).toString('utf8')));
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
+export async function gitRaw(cwd: string, args: string[], options: GitOptions = {}): Promise<GitOutput> {
+  const result = await execa('git', args, {
+    cwd,
+    env: { ...GIT_ENV, ...options.env },
+    input: options.input ?? '',
+    encoding: 'buffer',
+    stripFinalNewline: false,
+    // Blobs and fast-import streams have no size limit here; the exit code decides, not execa.
+    maxBuffer: Number.POSITIVE_INFINITY,
+    reject: false,
+    // No exit hook: it would add signal listeners that the signal guard and trackGroup count.
+    cleanup: false,
   });
+  if (result.exitCode === undefined && result.signal === undefined) throw result.cause ?? result;
+  const exitCode = result.exitCode ?? -1;
+  if (exitCode === 0 || options.okExitCodes?.includes(exitCode)) return { stdout: asBuffer(result.stdout), exitCode };
+  throw new GitError(args, result.exitCode ?? null, asBuffer(result.stderr).toString('utf8'));
+}
+
+/** execa's bytes as a Buffer over the same memory (a blob is not copied twice). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Runs git and returns stdout as text with the trailing newline removed. */

@@ -1,6 +1,7 @@
 import { git as testGit, gitRepo, removeDir, tempDir } from '../../../../testing/temp';
 import { readRepoInfo } from './repo';
 import { lookupResult, storeResult } from './result-cache';
+import { GitError } from './git';
 import { pullResults, pushResults } from './share';
 import { listTree } from './tree';
 
@@ -40,5 +41,36 @@ describe('sharing the result cache through a git remote', () => {
     const repo = await readRepoInfo(repoDir);
     await expect(pushResults(repo, '--upload-pack=touch /tmp/pwned')).rejects.toThrow(/not a git remote/);
     await expect(pullResults(repo, '-x')).rejects.toThrow(/not a git remote/);
+  });
+
+  it('runs git with the user\'s environment, settings that start programs included (a CI deploy key)', async () => {
+    const origin = gitRepo({ a: '1' });
+    const bare = tempDir('nxwa-bare-');
+    dirs.push(origin, bare);
+    testGit(bare, 'init', '-q', '--bare');
+    const repo = await readRepoInfo(origin);
+    await storeResult(repo, 'k1', new Map(), { 'result.json': '{}' });
+    const saved = { GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND, EDITOR: process.env.EDITOR };
+    Object.assign(process.env, { GIT_SSH_COMMAND: 'ssh -i /dev/null', EDITOR: 'vi' });
+    try {
+      expect(await pushResults(repo, bare)).toEqual({ remote: bare, transferred: ['k1'], total: 1 });
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+
+  it('reports a failed transfer as a GitError with git\'s exit code and message', async () => {
+    const repoDir = gitRepo({ a: '1' });
+    dirs.push(repoDir);
+    const repo = await readRepoInfo(repoDir);
+    const pushed = await pushResults(repo, 'nowhere').catch((e: unknown) => e);
+    expect(pushed).toBeInstanceOf(GitError);
+    expect(pushed).toMatchObject({ args: ['ls-remote', '--refs', 'nowhere', 'refs/nx-worktree-ai/cache/*'], exitCode: 128 });
+    expect((pushed as GitError).message).toContain("'nowhere' does not appear to be a git repository");
+    const pulled = await pullResults(repo, 'nowhere').catch((e: unknown) => e);
+    expect(pulled).toMatchObject({ args: ['fetch', 'nowhere', 'refs/nx-worktree-ai/cache/*:refs/nx-worktree-ai/cache/*'], exitCode: 128 });
   });
 });
