@@ -1,6 +1,6 @@
 import { treePathProblem } from '../batch/names';
 import type { ApplyMode } from '../batch/spec';
-import { commitToHead } from '../executors/generate/commit-to-head';
+import { commitToHead } from './commit-to-head';
 import { symlinkEscape } from '../worktree/integrity';
 import { fileSig, recordPluginWrites } from '../worktree/plugin-writes';
 import type { RepoInfo } from '../worktree/repo';

@@ -5,9 +5,9 @@ import { blockedWrites } from '../sandbox';
 import type { CollectedChange } from '../worktree/changes';
 import { describeFindings, escapingSymlinks, reachedOutsideMessage } from '../worktree/integrity';
 import type { TreeFiles } from '../worktree/tree';
-import { ARTIFACTS } from '../executors/generate/result';
+import { ARTIFACTS } from '../results/result';
 import { decideOutcome, type Outcome } from './outcome';
-import type { BatchRun } from './resolve';
+import type { BatchRun } from '../resolve/resolve';
 import type { RunRecord, RunState } from './state';
 import type { PlacedWorktree } from './worktree';
 

@@ -4,7 +4,7 @@ import { captureBaseline, type IntegrityBaseline } from '../worktree/integrity';
 import { withLock } from '../worktree/lock';
 import { rememberScope } from '../worktree/salvage';
 import { prepareWorktree } from '../worktree/worktree';
-import { agentSection, promptFileOf } from '../executors/generate/invocation';
+import { agentSection, promptFileOf } from './invocation';
 import { runSetupCommand } from './setup-command';
 import type { PlacedWorktree } from './worktree';
 import type { RunState } from './state';

@@ -7,10 +7,10 @@ import { withLock } from '../worktree/lock';
 import { releaseBranch } from '../worktree/recover';
 import { defaultWorktreeBase } from '../worktree/repo';
 import { checkoutWorktree, pointBranch, registerWorktree, removeWorktree, type Worktree } from '../worktree/worktree';
-import { promptFileOf } from '../executors/generate/invocation';
-import type { GenerateOptions } from '../executors/generate/schema';
+import { promptFileOf } from './invocation';
+import type { GenerateOptions } from '../resolve/options';
 import type { FoundAgent } from './find-agent';
-import type { BatchRun } from './resolve';
+import type { BatchRun } from '../resolve/resolve';
 import type { RunState } from './state';
 
 export interface PlacedWorktree {
