@@ -6,7 +6,7 @@ import { ARTIFACTS, writeArtifacts, type BatchResult } from '../results/result';
 import type { IntegrationLife } from './life';
 import { keepUnintegratedBranch, KEY_TRAILER } from '../worktree/branch';
 import { applyEntries, commitOnBranch } from '../worktree/changes';
-import { escapingSymlinks } from '../worktree/integrity';
+import { escapingSymlinks } from '../guard/symlinks';
 import { withLock } from '../worktree/lock';
 import { lockPath, type RepoInfo } from '../worktree/repo';
 import { lookupResult, type CachedResult } from '../worktree/result-cache';

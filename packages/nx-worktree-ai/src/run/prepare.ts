@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { bypassSettings, bypassWarning } from '../agents/permissions';
-import { captureBaseline, type IntegrityBaseline } from '../worktree/integrity';
+import { captureBaseline } from '../guard/integrity';
+import type { IntegrityBaseline } from '../guard/scope';
 import { withLock } from '../worktree/lock';
 import { rememberScope } from '../worktree/salvage';
 import { prepareWorktree } from '../worktree/worktree';
