@@ -8,7 +8,7 @@ import { describeFindings } from './messages';
 import { symlinkEscape } from './symlinks';
 import { fileSig, recordPluginWrites, refWrite } from '../worktree/plugin-writes';
 import { readRepoInfo } from '../worktree/repo';
-import { salvageWorktree } from '../worktree/salvage';
+import { salvageWorktree } from '../recovery/salvage';
 import { pointBranch, registerWorktree, removeWorktree, worktreeGitDir } from '../worktree/worktree';
 
 describe('symlinkEscape', () => {

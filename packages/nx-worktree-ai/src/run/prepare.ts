@@ -3,7 +3,7 @@ import { bypassSettings, bypassWarning } from '../agents/permissions';
 import { captureBaseline } from '../guard/integrity';
 import type { IntegrityBaseline } from '../guard/scope';
 import { withLock } from '../worktree/lock';
-import { rememberScope } from '../worktree/salvage';
+import { rememberScope } from '../recovery/salvage';
 import { prepareWorktree } from '../worktree/worktree';
 import { agentSection, promptFileOf } from './invocation';
 import { runSetupCommand } from './setup-command';

@@ -5,7 +5,7 @@ import { keepUnintegratedBranch } from '../worktree/branch';
 import { captureSharedState, completeBaseline, type SharedBaseline } from '../guard/integrity';
 import type { IntegrityBaseline, IntegrityScope } from '../guard/scope';
 import { withLock } from '../worktree/lock';
-import { releaseBranch } from '../worktree/recover';
+import { releaseBranch } from '../recovery/release';
 import { defaultWorktreeBase } from '../worktree/repo';
 import { checkoutWorktree, pointBranch, registerWorktree, removeWorktree, type Worktree } from '../worktree/worktree';
 import { promptFileOf } from './invocation';
