@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { aiPluginOptionsSchema } from '../../packages/nx-worktree-ai/src/plugin/options';
-import { SCHEMA_FILES, toNxJsonSchema, type SchemaFile } from '../../packages/nx-worktree-ai/src/utils/json-schema';
+import { SCHEMA_FILES, toNxJsonSchema, type SchemaFile } from '../../packages/nx-worktree-ai/src/schemas/json-schema';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const README = join(REPO_ROOT, 'README.md');
@@ -39,7 +39,7 @@ function schemaFileOf(m: Manifest): SchemaFile {
   const path = m.schemaPath.replace(/^\.\/dist\//, '');
   const file = SCHEMA_FILES.find((f) => f.path === path);
   if (!file) {
-    throw new Error(`${m.kind} "${m.name}" (${m.schemaPath}) has no zod schema in SCHEMA_FILES (packages/nx-worktree-ai/src/utils/json-schema.ts): add it there, then run npm run docs`);
+    throw new Error(`${m.kind} "${m.name}" (${m.schemaPath}) has no zod schema in SCHEMA_FILES (packages/nx-worktree-ai/src/schemas/json-schema.ts): add it there, then run npm run docs`);
   }
   return file;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the nx-worktree-ai package: clean dist/, compile src/ with tsc, then write the schema.json
-// files of the executor and generators from their zod schemas (src/utils/json-schema.ts, compiled).
+// files of the executor and generators from their zod schemas (src/schemas/json-schema.ts, compiled).
 // Run by `npm run build -w nx-worktree-ai` and by the root `npm run pack`; works from any cwd.
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -21,7 +21,7 @@ if (compiled.status !== 0) {
   process.exit(1);
 }
 
-const { writeSchemaFiles } = require(join(distDir, 'utils', 'json-schema.js'));
+const { writeSchemaFiles } = require(join(distDir, 'schemas', 'json-schema.js'));
 const written = writeSchemaFiles(distDir);
 
 // Every path executors.json / generators.json name must exist now (the executor's implementation

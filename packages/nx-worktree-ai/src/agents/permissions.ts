@@ -4,7 +4,7 @@ import type { AgentName } from './names';
  * Settings that take the agent CLI's own guard rails away. They are opt-in (nothing here turns them
  * on) and each one found prints a warning line before the agent starts: with them the agent runs
  * any command as the user, outside its worktree too, and the plugin's checks after the run
- * (worktree/integrity.ts) only see part of what such a command can do. See SECURITY.md.
+ * (guard/integrity.ts) only see part of what such a command can do. See SECURITY.md.
  *
  * Defaults stay as narrow as each CLI allows: claude `--permission-mode acceptEdits` (edits inside
  * the worktree; Bash limited to what acceptEdits allows) plus the deny list in agents/claude.ts.

@@ -4,7 +4,7 @@
  *   report   the run report: a table in the terminal and .nx-worktree-ai/report.html
  *   cache    share the result cache through a git remote (push | pull)
  */
-import { REPORT_USAGE, reportCommand } from '../report/cli';
+import { REPORT_USAGE, reportCommand } from './report';
 import { CACHE_USAGE, cacheCommand } from './cache';
 import { UsageError, type CommandIo } from './command';
 

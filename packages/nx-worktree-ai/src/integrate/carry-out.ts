@@ -1,7 +1,7 @@
 import { treePathProblem } from '../batch/names';
 import type { ApplyMode } from '../batch/spec';
-import { commitToHead } from '../executors/generate/commit-to-head';
-import { symlinkEscape } from '../worktree/integrity';
+import { commitToHead } from './commit-to-head';
+import { symlinkEscape } from '../guard/symlinks';
 import { fileSig, recordPluginWrites } from '../worktree/plugin-writes';
 import type { RepoInfo } from '../worktree/repo';
 import type { ChangePlan } from './plan';

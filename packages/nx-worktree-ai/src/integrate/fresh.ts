@@ -1,11 +1,11 @@
-import type { BatchRun } from '../run/resolve';
-import { conflictMessage } from '../executors/generate/conflict-help';
-import { BatchFailure } from '../run/failure';
-import type { RunLifecycle } from '../run/crash-safety';
+import type { BatchRun } from '../resolve/resolve';
+import { conflictMessage } from './conflict-help';
+import { BatchFailure } from '../results/failure';
+import type { IntegrationLife } from './life';
 import { loadVersions, type PathChange } from '../worktree/apply';
 import type { RepoInfo } from '../worktree/repo';
 import type { Redactor } from '../utils/redact';
-import { commitSubject } from '../run/commit-subject';
+import { commitSubject } from '../results/commit-subject';
 import { carryOut } from './carry-out';
 import { planChange, type ChangePlan } from './plan';
 
@@ -18,7 +18,7 @@ export interface FreshInput {
   /** The batch's commit on its branch. */
   commit: string;
   branch: string;
-  life: RunLifecycle;
+  life: IntegrationLife;
 }
 
 /**

@@ -1,18 +1,18 @@
 import { globMatcher } from '../batch/paths';
 import { treePathProblem } from '../batch/names';
-import type { BatchRun } from '../run/resolve';
-import { BatchFailure } from '../run/failure';
-import { ARTIFACTS, writeArtifacts, type BatchResult } from '../executors/generate/result';
-import type { RunLifecycle } from '../run/crash-safety';
+import type { BatchRun } from '../resolve/resolve';
+import { BatchFailure } from '../results/failure';
+import { ARTIFACTS, writeArtifacts, type BatchResult } from '../results/result';
+import type { IntegrationLife } from './life';
 import { keepUnintegratedBranch, KEY_TRAILER } from '../worktree/branch';
 import { applyEntries, commitOnBranch } from '../worktree/changes';
-import { escapingSymlinks } from '../worktree/integrity';
+import { escapingSymlinks } from '../guard/symlinks';
 import { withLock } from '../worktree/lock';
 import { lockPath, type RepoInfo } from '../worktree/repo';
 import { lookupResult, type CachedResult } from '../worktree/result-cache';
 import { writeTreeOf, type TreeEntry, type TreeFiles } from '../worktree/tree';
 import { noRedaction, redactFiles, type Redactor } from '../utils/redact';
-import { commitSubject } from '../run/commit-subject';
+import { commitSubject } from '../results/commit-subject';
 import { carryOut } from './carry-out';
 import { parsePatch, PatchFormatError, type PatchFile } from './patch';
 import { planChange } from './plan';
@@ -30,7 +30,7 @@ export interface ReplayInput {
   branch: string;
   cacheKey: string;
   startedAt: Date;
-  life: RunLifecycle;
+  life: IntegrationLife;
 }
 
 /**

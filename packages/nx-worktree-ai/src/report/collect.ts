@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { ARTIFACTS, type BatchResult } from '../executors/generate/result';
+import { ARTIFACTS, type BatchResult } from '../results/result';
 import { ARTIFACTS_DIR } from '../plugin/paths';
 
 /** How the batch's current result came about. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { formatDuration, formatUsd } from '../agents/format';
-import { ARTIFACTS } from '../executors/generate/result';
+import { ARTIFACTS } from '../results/result';
 import { groupRuns, tokensIn, totals, type Report, type ReportRow } from './collect';
 import { cacheLabel, compactCount, statusCounts, statusLabel } from './format';
 

@@ -2,7 +2,7 @@ import { readFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeDir, tempDir, writeFiles } from '../../../../testing/temp';
 import { main } from '../bin/nx-worktree-ai';
-import type { BatchResult } from '../executors/generate/result';
+import type { BatchResult } from '../results/result';
 import { collectReport, groupRuns } from './collect';
 import { COLUMNS, rowCells, totalCells } from './format';
 import { totals } from './collect';

@@ -8,9 +8,9 @@ import { noRedaction } from '../utils/redact';
 import type { RepoInfo } from '../worktree/repo';
 import type { TreeFiles } from '../worktree/tree';
 import type { Worktree } from '../worktree/worktree';
-import { agentRunRequest } from '../executors/generate/invocation';
-import type { GenerateOptions } from '../executors/generate/schema';
-import type { BatchRun } from './resolve';
+import { agentRunRequest } from './invocation';
+import type { GenerateOptions } from '../resolve/options';
+import type { BatchRun } from '../resolve/resolve';
 import type { LastSession } from './resume';
 import type { RunContext } from './state';
 

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { applyEntries, collectChanges, type CollectedChange } from '../worktree/changes';
-import { checkIntegrity } from '../worktree/integrity';
+import { checkIntegrity } from '../guard/integrity';
 import { withLock } from '../worktree/lock';
 import type { TreeFiles } from '../worktree/tree';
 import type { AgentOutcome } from './attempts';
@@ -21,7 +21,7 @@ export interface CollectedWork {
 /** After the agent: the work collected from the worktree, what reached outside it, and what the run ends as. */
 export async function collectWork(state: RunState, placed: PlacedWorktree, prepared: PreparedRun, record: RunRecord, agent: AgentOutcome, last: LastSession | null): Promise<CollectedWork> {
   const { repo, lock, snapshot } = state;
-  // "Nobody in": what changed outside the worktree while the agent ran (worktree/integrity.ts).
+  // "Nobody in": what changed outside the worktree while the agent ran (guard/integrity.ts).
   // A check that cannot run fails the batch safe, but never before the work is on the branch.
   // The work is collected from the worktree meanwhile: it reads only the worktree, and neither is done without the other.
   rmSync(prepared.promptFile, { force: true });

@@ -2,7 +2,7 @@ import { KEY_TRAILER } from '../worktree/branch';
 import { commitOnBranch, diffPatch } from '../worktree/changes';
 import { withLock } from '../worktree/lock';
 import type { CollectedWork } from './collect';
-import { commitSubject } from './commit-subject';
+import { commitSubject } from '../results/commit-subject';
 import type { RunStatus } from './outcome';
 import type { RunRecord, RunState } from './state';
 import type { PlacedWorktree } from './worktree';

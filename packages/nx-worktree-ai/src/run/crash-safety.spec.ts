@@ -7,7 +7,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { git, gitRepo, removeDir, tempDir } from '../../../../testing/temp';
 import { readRepoInfo } from '../worktree/repo';
 import { FAULT_KILL_AFTER_WRITES } from '../worktree/journal';
-import { recoverStaleRuns } from '../worktree/recover';
+import { recoverStaleRuns } from '../recovery/recover';
 import { groupMembers, listRuns, type RunRecord } from '../worktree/runs';
 import generateExecutor from '../executors/generate/executor';
 import { sandboxTool } from '../sandbox/available';

@@ -4,7 +4,7 @@ import { guardSignals, type SignalGuard } from '../utils/signal-guard';
 import type { IntegrationPlan } from '../worktree/apply';
 import { applyPlanJournaled } from '../worktree/journal';
 import { withLock } from '../worktree/lock';
-import { recoverStaleRuns } from '../worktree/recover';
+import { recoverStaleRuns } from '../recovery/recover';
 import type { RepoInfo } from '../worktree/repo';
 import { processStart, RunRegistration, runsDir } from '../worktree/runs';
 import { interruptedMessage } from './outcome';
@@ -12,7 +12,7 @@ import { interruptedMessage } from './outcome';
 /**
  * The crash-safety side of one batch run (its stages are in run/index.ts):
  * - at the start, under the workspace lock, whatever dead runs left is cleaned up
- *   (worktree/recover.ts), then this run is registered (worktree/runs.ts);
+ *   (recovery/recover.ts), then this run is registered (worktree/runs.ts);
  * - signals are held for the whole run (utils/signal-guard.ts) and checked at its checkpoints;
  * - workspace writes go through an apply journal (worktree/journal.ts);
  * - `end()` (in `finally`, idempotent) removes the journal and the registry entry.

@@ -4,10 +4,10 @@ import { withLock } from '../worktree/lock';
 import { storeResult } from '../worktree/result-cache';
 import type { TreeFiles } from '../worktree/tree';
 import { removeWorktree } from '../worktree/worktree';
-import { writeArtifacts, type BatchResult } from '../executors/generate/result';
+import { writeArtifacts, type BatchResult } from '../results/result';
 import type { CollectedWork } from './collect';
 import { artifactFiles, finishResult } from './record';
-import type { BatchRun } from './resolve';
+import type { BatchRun } from '../resolve/resolve';
 import type { RunRecord, RunState } from './state';
 import type { PlacedWorktree } from './worktree';
 

@@ -3,8 +3,8 @@ import { mergeEnv } from '../agents/process';
 import { getAdapter } from '../agents/registry';
 import { agentVersion, resolveAgentBin } from '../agents/resolve-bin';
 import { chooseSandbox, type SandboxChoice } from '../sandbox';
-import { BatchFailure } from './failure';
-import type { BatchRun } from './resolve';
+import { BatchFailure } from '../results/failure';
+import type { BatchRun } from '../resolve/resolve';
 import type { RunState } from './state';
 
 export interface AgentVersion {

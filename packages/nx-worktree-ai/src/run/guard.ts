@@ -3,11 +3,12 @@ import type { AgentFailure } from '../agents/types';
 import { globMatcher } from '../batch/paths';
 import { blockedWrites } from '../sandbox';
 import type { CollectedChange } from '../worktree/changes';
-import { describeFindings, escapingSymlinks, reachedOutsideMessage } from '../worktree/integrity';
+import { describeFindings, reachedOutsideMessage } from '../guard/messages';
+import { escapingSymlinks } from '../guard/symlinks';
 import type { TreeFiles } from '../worktree/tree';
-import { ARTIFACTS } from '../executors/generate/result';
+import { ARTIFACTS } from '../results/result';
 import { decideOutcome, type Outcome } from './outcome';
-import type { BatchRun } from './resolve';
+import type { BatchRun } from '../resolve/resolve';
 import type { RunRecord, RunState } from './state';
 import type { PlacedWorktree } from './worktree';
 

@@ -1,5 +1,5 @@
 import { RunInterrupted } from '../utils/signal-guard';
-import type { BatchRun } from './resolve';
+import type { BatchRun } from '../resolve/resolve';
 import { decideOutcome, replayable, restampAfterFailure, thrownOutcome, type OutcomeFacts, type RunStatus } from './outcome';
 
 function batchRun(allowEmpty?: boolean, agent: BatchRun['agent'] = 'claude'): BatchRun {

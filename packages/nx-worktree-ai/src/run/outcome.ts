@@ -1,8 +1,8 @@
 import type { AgentFailure } from '../agents/types';
 import { RunInterrupted } from '../utils/signal-guard';
 import type { CachedResult } from '../worktree/result-cache';
-import type { BatchRun } from './resolve';
-import { ARTIFACTS, type BatchResult } from '../executors/generate/result';
+import type { BatchRun } from '../resolve/resolve';
+import { ARTIFACTS, type BatchResult } from '../results/result';
 
 /** What a run that started its agent ends as (a replay is "replayed"). */
 export type RunStatus = Exclude<BatchResult['status'], 'replayed'>;

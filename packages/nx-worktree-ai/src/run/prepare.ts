@@ -1,10 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { bypassSettings, bypassWarning } from '../agents/permissions';
-import { captureBaseline, type IntegrityBaseline } from '../worktree/integrity';
+import { captureBaseline } from '../guard/integrity';
+import type { IntegrityBaseline } from '../guard/scope';
 import { withLock } from '../worktree/lock';
-import { rememberScope } from '../worktree/salvage';
+import { rememberScope } from '../recovery/salvage';
 import { prepareWorktree } from '../worktree/worktree';
-import { agentSection, promptFileOf } from '../executors/generate/invocation';
+import { agentSection, promptFileOf } from './invocation';
 import { runSetupCommand } from './setup-command';
 import type { PlacedWorktree } from './worktree';
 import type { RunState } from './state';

@@ -1,5 +1,5 @@
 import { redactFiles } from '../utils/redact';
-import { NO_TOKENS, serializeArtifacts, type BatchResult } from '../executors/generate/result';
+import { NO_TOKENS, serializeArtifacts, type BatchResult } from '../results/result';
 import type { RunRecord, RunState } from './state';
 
 /** The record of a run whose agent is about to start: result.json's fields known so far. */

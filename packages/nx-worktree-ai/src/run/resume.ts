@@ -5,9 +5,9 @@ import { git } from '../worktree/git';
 import type { RepoInfo } from '../worktree/repo';
 import { listTree, revParse, type TreeEntry, type TreeFiles } from '../worktree/tree';
 import type { Worktree } from '../worktree/worktree';
-import { ARTIFACTS, type BatchResult } from '../executors/generate/result';
-import { BatchFailure } from './failure';
-import type { BatchRun } from './resolve';
+import { ARTIFACTS, type BatchResult } from '../results/result';
+import { BatchFailure } from '../results/failure';
+import type { BatchRun } from '../resolve/resolve';
 
 /** What `resume` continues: the session and the work of the batch's last run (its result.json). */
 export interface LastSession {

@@ -2,8 +2,8 @@ import { runAgentProcess } from '../agents/process';
 import { resolveAgentBin } from '../agents/resolve-bin';
 import { changedSinceCheckout } from '../worktree/changes';
 import type { Worktree } from '../worktree/worktree';
-import { BatchFailure } from './failure';
-import type { BatchRun } from './resolve';
+import { BatchFailure } from '../results/failure';
+import type { BatchRun } from '../resolve/resolve';
 import type { RunContext } from './state';
 
 /** `setupCommand`: argv in the worktree before the agent (e.g. npm ci); a failure fails the batch. */

@@ -2,11 +2,11 @@ import type { phaseClock } from '../utils/phases';
 import type { Redactor } from '../utils/redact';
 import type { RepoInfo } from '../worktree/repo';
 import type { Snapshot } from '../worktree/snapshot';
-import type { BatchResult } from '../executors/generate/result';
-import type { GenerateOptions } from '../executors/generate/schema';
+import type { BatchResult } from '../results/result';
+import type { GenerateOptions } from '../resolve/options';
 import type { StampedCommit } from './outcome';
 import type { RunLifecycle } from './crash-safety';
-import type { BatchRun } from './resolve';
+import type { BatchRun } from '../resolve/resolve';
 
 export interface RunContext {
   root: string;

@@ -2,15 +2,16 @@ import { resolve } from 'node:path';
 import { globMatcher } from '../batch/paths';
 import { confinementFor, type Confinement, type SandboxChoice } from '../sandbox';
 import { keepUnintegratedBranch } from '../worktree/branch';
-import { captureSharedState, completeBaseline, type IntegrityBaseline, type IntegrityScope, type SharedBaseline } from '../worktree/integrity';
+import { captureSharedState, completeBaseline, type SharedBaseline } from '../guard/integrity';
+import type { IntegrityBaseline, IntegrityScope } from '../guard/scope';
 import { withLock } from '../worktree/lock';
-import { releaseBranch } from '../worktree/recover';
+import { releaseBranch } from '../recovery/release';
 import { defaultWorktreeBase } from '../worktree/repo';
 import { checkoutWorktree, pointBranch, registerWorktree, removeWorktree, type Worktree } from '../worktree/worktree';
-import { promptFileOf } from '../executors/generate/invocation';
-import type { GenerateOptions } from '../executors/generate/schema';
+import { promptFileOf } from './invocation';
+import type { GenerateOptions } from '../resolve/options';
 import type { FoundAgent } from './find-agent';
-import type { BatchRun } from './resolve';
+import type { BatchRun } from '../resolve/resolve';
 import type { RunState } from './state';
 
 export interface PlacedWorktree {

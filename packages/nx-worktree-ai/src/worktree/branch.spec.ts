@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { git as testGit, gitRepo, removeDir } from '../../../../testing/temp';
 import { KEY_TRAILER } from './branch';
 import { commitOnBranch } from './changes';
-import { pruneWorkspace } from './recover';
+import { pruneWorkspace } from '../recovery/prune';
 import { readRepoInfo, type RepoInfo } from './repo';
 import { snapshotWorkspace } from './snapshot';
 import { listTree, writeTreeOf } from './tree';

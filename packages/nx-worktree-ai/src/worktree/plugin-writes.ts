@@ -10,7 +10,7 @@ import { readText } from '../utils/files';
  * `<git common dir>/nx-worktree-ai/plugin-writes.jsonl` by the process that made the change, right
  * before (or after) it. Batches run at the same time (Nx runs them in parallel): while one batch's
  * agent runs, another batch integrates its result into the workspace or moves its branch. The
- * integrity check of the first (worktree/integrity.ts) looks here to tell those writes from what its
+ * integrity check of the first (guard/integrity.ts) looks here to tell those writes from what its
  * own agent did. Each record is one append (O_APPEND), so processes may record side by side, with or
  * without the workspace lock.
  *

@@ -10,7 +10,7 @@ import type { RepoInfo } from './repo';
  * it ends. A file whose owner process is dead is what a killed run left behind: its agent process
  * group, its worktree, its temp files and, if it died while integrating, an apply journal. The next
  * run (at its start, under the workspace lock) and `nx g nx-worktree-ai:prune` clean them up
- * (worktree/recover.ts). Only the owning process writes its file; files are replaced atomically.
+ * (recovery/recover.ts). Only the owning process writes its file; files are replaced atomically.
  */
 export const RUN_RECORD_VERSION = 1;
 

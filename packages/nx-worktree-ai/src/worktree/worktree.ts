@@ -124,7 +124,7 @@ export async function checkoutWorktree(worktree: Worktree, commit: string): Prom
 
 /**
  * A worktree a killed run left behind still holds the branch; `worktree add -B` refuses (the run
- * itself releases it first, with salvage: recover.ts `releaseBranch`; this is the fallback).
+ * itself releases it first, with salvage: recovery/release.ts `releaseBranch`; this is the fallback).
  * Its work is already committed on the branch (the executor commits before anything else), so the
  * folder can go: only folders under our own base dir are touched.
  */

@@ -13,9 +13,9 @@ import { log as logger } from '../../utils/log';
 import { applyPlan } from '../../worktree/apply';
 import { withLock } from '../../worktree/lock';
 import { lockPath, readRepoInfo, type RepoInfo } from '../../worktree/repo';
-import { commitSubject } from '../../run/commit-subject';
-import { readBatch } from '../../run/resolve';
-import { ARTIFACTS, type BatchResult } from '../generate/result';
+import { commitSubject } from '../../results/commit-subject';
+import { readBatch } from '../../resolve/resolve';
+import { ARTIFACTS, type BatchResult } from '../../results/result';
 import { batchesInOrder, type ProjectBatch } from './batches';
 import { applyOptionsSchema, type ApplyOptions, type ApplyOptionsInput } from './schema';
 

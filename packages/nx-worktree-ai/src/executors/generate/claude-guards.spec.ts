@@ -5,7 +5,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { claudeTestEnv, startAnthropicServer, type AnthropicServer, type ScriptRule } from '../../../../../testing/scripted-model/anthropic';
 import { git, gitRepo, removeDir, tempDir } from '../../../../../testing/temp';
 import generateExecutor from './executor';
-import type { BatchResult } from './result';
+import type { BatchResult } from '../../results/result';
 import { allGitObjects, filesBelow } from '../../../../../testing/leaks';
 
 /**

@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { ExecutorContext } from '@nx/devkit';
 import { git, gitRepo, removeDir, tempDir, writeFiles } from '../../../../../testing/temp';
 import generateExecutor from './executor';
-import type { BatchResult } from './result';
+import type { BatchResult } from '../../results/result';
 
 // Real git and real processes; slow on a loaded machine.
 jest.setTimeout(120_000);

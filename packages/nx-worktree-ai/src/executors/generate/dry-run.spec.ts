@@ -4,7 +4,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { git, gitRepo, removeDir, tempDir, writeFiles } from '../../../../../testing/temp';
 import { shellQuote, WORKTREE_SUFFIX_PLACEHOLDER } from './dry-run';
 import generateExecutor from './executor';
-import type { BatchResult } from './result';
+import type { BatchResult } from '../../results/result';
 
 /** Everything a dry run must leave alone, down to git's object store and refs. */
 function fullState(dir: string) {

@@ -7,13 +7,13 @@ import { defaultWorktreeBase, readRepoInfo } from '../../worktree/repo';
 import { lookupReplayable } from '../../integrate/replay';
 import { batchBranchName } from '../../worktree/worktree';
 import { workingTreeFiles } from '../../worktree/working-tree';
-import type { BatchRun } from '../../run/resolve';
-import { resultCacheKey } from './cache-key';
-import { agentRunRequest, promptFileOf } from './invocation';
+import type { BatchRun } from '../../resolve/resolve';
+import { resultCacheKey } from '../../run/cache-key';
+import { agentRunRequest, promptFileOf } from '../../run/invocation';
 import { replayable } from '../../run/outcome';
-import { renderPrompt } from './prompt';
-import { ARTIFACTS, type BatchResult } from './result';
-import type { GenerateOptions } from './schema';
+import { renderPrompt } from '../../run/prompt';
+import { ARTIFACTS, type BatchResult } from '../../results/result';
+import type { GenerateOptions } from '../../resolve/options';
 import { chooseSandbox, confineCommand, confinementFor } from '../../sandbox';
 
 /** Stands for the random suffix `git worktree add` gets in a real run (worktree.ts). */

@@ -4,7 +4,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { git, gitRepo, removeDir, tempDir, writeFiles } from '../../../../../testing/temp';
 import generateExecutor from './executor';
 import { DEFAULT_PROMPT } from '../../generators/batch/schema';
-import type { BatchResult } from './result';
+import type { BatchResult } from '../../results/result';
 
 /**
  * The executor end to end on a real git repository, with the `command` agent standing in for a

@@ -4,10 +4,10 @@ import { InvalidInputError, printable } from '../../batch/names';
 import { BatchFileError, describeIssues } from '../../batch/parse';
 import { placeholderPromptProblem } from '../../batch/placeholder';
 import { createRedactor, type Redactor } from '../../utils/redact';
-import { resolveBatchRun, type BatchRun } from '../../run/resolve';
+import { resolveBatchRun, type BatchRun } from '../../resolve/resolve';
 import { formatDryRun, planDryRun } from './dry-run';
 import { BatchFailure, runBatch } from '../../run';
-import { generateOptionsSchema, type GenerateOptions, type GenerateOptionsInput } from './schema';
+import { generateOptionsSchema, type GenerateOptions, type GenerateOptionsInput } from '../../resolve/options';
 
 /**
  * `nx-worktree-ai:generate`: runs one batch in its own git worktree with a headless agent CLI and
@@ -80,7 +80,7 @@ function aggregateOf(context: ExecutorContext): string {
   return cut > 0 ? target.slice(0, cut) : 'ai-generate';
 }
 
-function summaryLine(label: string, r: import('./result').BatchResult): string {
+function summaryLine(label: string, r: import('../../results/result').BatchResult): string {
   const seconds = (r.durationMs / 1000).toFixed(1);
   if (r.status === 'replayed') return `[${label}] replayed from the result cache (no model request) · ${r.filesChanged.length} file(s) · ${seconds}s`;
   const what = r.status === 'empty' ? 'succeeded with no file changed (status "empty", allowed by allowEmpty: true; not stored in the result cache)' : r.status;

@@ -6,7 +6,7 @@ import type { ScriptedServer } from '../../../../../testing/scripted-model/commo
 import { codexProviderConfig, startResponsesServer } from '../../../../../testing/scripted-model/responses';
 import { gitRepo, removeDir, tempDir } from '../../../../../testing/temp';
 import generateExecutor from './executor';
-import type { BatchResult } from './result';
+import type { BatchResult } from '../../results/result';
 
 /**
  * Failing fast with the REAL codex CLI and its default retries: a provider whose key is refused

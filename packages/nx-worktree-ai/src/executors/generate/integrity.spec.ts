@@ -6,7 +6,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { git, gitRepo, removeDir, tempDir, writeFiles } from '../../../../../testing/temp';
 import generateExecutor from './executor';
 import { sandboxTool } from '../../sandbox/available';
-import type { BatchResult } from './result';
+import type { BatchResult } from '../../results/result';
 
 /**
  * "Nobody in": hostile agents (the `command` agent running a node script, so every trick really

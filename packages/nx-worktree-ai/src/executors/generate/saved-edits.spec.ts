@@ -2,7 +2,7 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { git, gitRepo, removeDir, tempDir } from '../../../../../testing/temp';
-import { pruneWorkspace } from '../../worktree/recover';
+import { pruneWorkspace } from '../../recovery/prune';
 import { readRepoInfo } from '../../worktree/repo';
 import generateExecutor from './executor';
 

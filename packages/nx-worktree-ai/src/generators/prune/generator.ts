@@ -1,13 +1,14 @@
 import { logger, type GeneratorCallback, type Tree } from '@nx/devkit';
 import { parseOptions } from '../../utils/parse-options';
 import { withLock } from '../../worktree/lock';
-import { pruneWorkspace, type RecoveryReport } from '../../worktree/recover';
+import { pruneWorkspace } from '../../recovery/prune';
+import type { RecoveryReport } from '../../recovery/report';
 import { lockPath, readRepoInfo } from '../../worktree/repo';
 import { parseAge, pruneGeneratorSchema, type PruneGeneratorOptions } from './schema';
 
 /**
  * `nx g nx-worktree-ai:prune`: cleans what interrupted or crashed runs left (agent processes,
- * worktrees, temp files, registry entries, half-done integrations: see worktree/recover.ts), the
+ * worktrees, temp files, registry entries, half-done integrations: see recovery/), the
  * worktrees failed runs kept, and batch branches whose work is integrated. Work found nowhere else
  * is never deleted without `--force`; uncommitted changes in a worktree are committed to a branch
  * before the worktree goes.

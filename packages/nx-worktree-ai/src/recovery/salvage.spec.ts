@@ -3,14 +3,15 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { git as testGit, gitRepo, removeDir, tempDir } from '../../../../testing/temp';
-import { collectChanges, commitOnBranch } from './changes';
-import { KEY_TRAILER } from './branch';
-import { pruneWorkspace, recoverStaleRuns } from './recover';
-import { readRepoInfo, type RepoInfo } from './repo';
-import { RunRegistration, writeJsonAtomic, type RunRecord } from './runs';
+import { collectChanges, commitOnBranch } from '../worktree/changes';
+import { KEY_TRAILER } from '../worktree/branch';
+import { pruneWorkspace } from './prune';
+import { recoverStaleRuns } from './recover';
+import { readRepoInfo, type RepoInfo } from '../worktree/repo';
+import { RunRegistration, writeJsonAtomic, type RunRecord } from '../worktree/runs';
 import { rememberScope } from './salvage';
-import { snapshotWorkspace } from './snapshot';
-import { addWorktree } from './worktree';
+import { snapshotWorkspace } from '../worktree/snapshot';
+import { addWorktree } from '../worktree/worktree';
 
 /**
  * Unfinished work of a worktree removed without its run (a SIGKILLed run, a worktree kept with

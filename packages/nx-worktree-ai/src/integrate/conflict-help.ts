@@ -1,4 +1,4 @@
-import { readWorkspaceFile, type FileVersion, type IntegrationPlan, type PathChange } from '../../worktree/apply';
+import { readWorkspaceFile, type FileVersion, type IntegrationPlan, type PathChange } from '../worktree/apply';
 
 /**
  * The message of a batch whose result no longer applies to the workspace: files the user (or

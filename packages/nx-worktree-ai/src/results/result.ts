@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentName } from '../../batch/spec';
-import type { TokenUsage } from '../../agents/types';
+import type { AgentName } from '../batch/spec';
+import type { TokenUsage } from '../agents/types';
 
 /** `.nx-worktree-ai/<project>/<batch>/result.json`, what every run leaves (README "result.json"). Unknown values are null. */
 export interface BatchResult {

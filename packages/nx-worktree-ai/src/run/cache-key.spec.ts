@@ -1,4 +1,4 @@
-import type { BatchRun } from '../../run/resolve';
+import type { BatchRun } from '../resolve/resolve';
 import { resultCacheKey } from './cache-key';
 
 describe('resultCacheKey', () => {

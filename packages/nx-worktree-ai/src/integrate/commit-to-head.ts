@@ -1,10 +1,10 @@
 import { rmSync } from 'node:fs';
-import type { FileVersion } from '../../worktree/apply';
-import { git, PLUGIN_IDENTITY } from '../../worktree/git';
-import type { RepoInfo } from '../../worktree/repo';
-import { recordPluginWrites, refWrite } from '../../worktree/plugin-writes';
-import { tempIndexPath } from '../../worktree/runs';
-import { writeBlobs } from '../../worktree/tree';
+import type { FileVersion } from '../worktree/apply';
+import { git, PLUGIN_IDENTITY } from '../worktree/git';
+import type { RepoInfo } from '../worktree/repo';
+import { recordPluginWrites, refWrite } from '../worktree/plugin-writes';
+import { tempIndexPath } from '../worktree/runs';
+import { writeBlobs } from '../worktree/tree';
 
 /**
  * `apply: commit`: commits exactly the batch's files on the current branch (whatever else the user

@@ -1,13 +1,13 @@
 import { copyFileSync, existsSync, lstatSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { globMatcher } from '../batch/paths';
-import { addAll, diffTrees } from './changes';
-import { git, splitNul, PLUGIN_IDENTITY } from './git';
-import { recordPluginWrites, refWrite } from './plugin-writes';
-import type { RepoInfo } from './repo';
-import { tempIndexPath } from './runs';
-import { revParse } from './tree';
-import { worktreeGitDir, type Worktree } from './worktree';
+import { addAll, diffTrees } from '../worktree/changes';
+import { git, splitNul, PLUGIN_IDENTITY } from '../worktree/git';
+import { recordPluginWrites, refWrite } from '../worktree/plugin-writes';
+import type { RepoInfo } from '../worktree/repo';
+import { tempIndexPath } from '../worktree/runs';
+import { revParse } from '../worktree/tree';
+import { worktreeGitDir, type Worktree } from '../worktree/worktree';
 
 /**
  * Keeping what a worktree holds beyond its HEAD when it is removed without the run that made it

@@ -1,7 +1,7 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { removeDir, tempDir, writeFiles } from '../../../../testing/temp';
 import { resolveBatchRun } from './resolve';
-import { generateOptionsSchema } from '../executors/generate/schema';
+import { generateOptionsSchema } from './options';
 
 /**
  * The result-cache key takes the outputs of every batch a batch depends on (inputGlobs). They are

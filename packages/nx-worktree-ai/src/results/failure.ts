@@ -1,4 +1,4 @@
-import type { BatchResult } from '../executors/generate/result';
+import type { BatchResult } from './result';
 
 /** A batch that did not succeed: the message is the run's last line. */
 export class BatchFailure extends Error {

@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ARTIFACTS_DIR } from '../plugin/paths';
-import { findWorkspaceRoot, parseCommandArgs, type CommandIo } from '../bin/command';
-import { collectReport, totals } from './collect';
-import { formatTable } from './format';
-import { renderHtml } from './html';
+import { findWorkspaceRoot, parseCommandArgs, type CommandIo } from './command';
+import { collectReport, totals } from '../report/collect';
+import { formatTable } from '../report/format';
+import { renderHtml } from '../report/html';
 
 export const REPORT_USAGE = `usage: nx-worktree-ai report [--root <dir>] [--out <file>] [--no-html] [--json]
 

@@ -7,7 +7,7 @@ import { parseDuration } from '../batch/duration';
 import { contextGlob, underProject } from '../batch/paths';
 import type { AgentName, ApplyMode, BatchSpec, SandboxMode } from '../batch/spec';
 import { artifactDir } from '../plugin/paths';
-import type { GenerateOptions } from '../executors/generate/schema';
+import type { GenerateOptions } from './options';
 import { dependencyBatchOutputs } from './dependency-outputs';
 
 export const DEFAULT_TIMEOUT_MS = 30 * 60_000;

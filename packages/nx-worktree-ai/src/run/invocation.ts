@@ -1,6 +1,6 @@
-import type { AgentRunRequest } from '../../agents/types';
-import type { BatchRun } from '../../run/resolve';
-import type { GenerateOptions } from './schema';
+import type { AgentRunRequest } from '../agents/types';
+import type { BatchRun } from '../resolve/resolve';
+import type { GenerateOptions } from '../resolve/options';
 
 /** Where the agent runs and how it gets the prompt, for one run (or a dry run's preview of it). */
 export interface InvocationPlace {

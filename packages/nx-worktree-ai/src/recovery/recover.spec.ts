@@ -3,12 +3,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSy
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { git as testGit, gitRepo, removeDir, tempDir } from '../../../../testing/temp';
-import { applyTmpSuffix, recoverJournal, type Journal } from './journal';
-import { releaseBranch, pruneWorkspace, recoverStaleRuns } from './recover';
-import { readRepoInfo, type RepoInfo } from './repo';
-import { groupMembers, listRuns, processStart, processState, RunRegistration, runsDir, tempIndexPath, writeJsonAtomic, type RunRecord } from './runs';
-import { snapshotWorkspace } from './snapshot';
-import { addWorktree } from './worktree';
+import { applyTmpSuffix, recoverJournal, type Journal } from '../worktree/journal';
+import { pruneWorkspace } from './prune';
+import { recoverStaleRuns } from './recover';
+import { releaseBranch } from './release';
+import { readRepoInfo, type RepoInfo } from '../worktree/repo';
+import { groupMembers, listRuns, processStart, processState, RunRegistration, runsDir, tempIndexPath, writeJsonAtomic, type RunRecord } from '../worktree/runs';
+import { snapshotWorkspace } from '../worktree/snapshot';
+import { addWorktree } from '../worktree/worktree';
 
 /** The pid of a process that has exited (and been reaped): a run that was SIGKILLed. */
 function deadPid(): number {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ENV_NAME, hiddenCharProblem, relativePathProblem } from '../../batch/names';
-import { AGENT_NAMES, APPLY_MODES, SANDBOX_MODES, checkedString, durationSchema, modelSchema } from '../../batch/spec';
+import { ENV_NAME, hiddenCharProblem, relativePathProblem } from '../batch/names';
+import { AGENT_NAMES, APPLY_MODES, SANDBOX_MODES, checkedString, durationSchema, modelSchema } from '../batch/spec';
 
 const workspacePath = checkedString(relativePathProblem, 'a path relative to the workspace root, without ".." or a leading "/" or "-"');
 const plainText = checkedString(hiddenCharProblem, 'text without control characters');

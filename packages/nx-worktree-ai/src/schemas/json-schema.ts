@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { applyOptionsSchema } from '../executors/apply/schema';
-import { generateOptionsSchema } from '../executors/generate/schema';
+import { generateOptionsSchema } from '../resolve/options';
 import { batchGeneratorSchema } from '../generators/batch/schema';
 import { initGeneratorSchema } from '../generators/init/schema';
 import { planGeneratorSchema } from '../generators/plan/schema';

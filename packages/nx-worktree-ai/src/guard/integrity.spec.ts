@@ -1,12 +1,15 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { applyPlan } from './apply';
+import { applyPlan } from '../worktree/apply';
 import { basename, join } from 'node:path';
 import { git, gitRepo, removeDir, tempDir, useWorktreeConfig } from '../../../../testing/temp';
-import { captureBaseline, captureSharedState, checkIntegrity, completeBaseline, describeFindings, symlinkEscape, type IntegrityScope } from './integrity';
-import { fileSig, recordPluginWrites, refWrite } from './plugin-writes';
-import { readRepoInfo } from './repo';
-import { salvageWorktree } from './salvage';
-import { pointBranch, registerWorktree, removeWorktree, worktreeGitDir } from './worktree';
+import { captureBaseline, captureSharedState, checkIntegrity, completeBaseline } from './integrity';
+import type { IntegrityScope } from './scope';
+import { describeFindings } from './messages';
+import { symlinkEscape } from './symlinks';
+import { fileSig, recordPluginWrites, refWrite } from '../worktree/plugin-writes';
+import { readRepoInfo } from '../worktree/repo';
+import { salvageWorktree } from '../recovery/salvage';
+import { pointBranch, registerWorktree, removeWorktree, worktreeGitDir } from '../worktree/worktree';
 
 describe('symlinkEscape', () => {
   it.each([

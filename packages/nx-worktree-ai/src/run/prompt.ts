@@ -1,4 +1,4 @@
-import type { BatchRun } from '../../run/resolve';
+import type { BatchRun } from '../resolve/resolve';
 
 /**
  * The prompt sent to the agent: a short preamble stating where it works and what it may write,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { globMatcher } from '../../batch/paths';
-import type { TreeFiles } from '../../worktree/tree';
-import type { BatchRun } from '../../run/resolve';
+import { globMatcher } from '../batch/paths';
+import type { TreeFiles } from '../worktree/tree';
+import type { BatchRun } from '../resolve/resolve';
 
 /** Bump when the meaning of a stored result changes, so old entries stop matching. */
 const KEY_VERSION = 1;

@@ -1,7 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { removeDir, tempDir, writeFiles } from '../../../../testing/temp';
 import { DEFAULT_TIMEOUT_MS, resolveBatchRun } from './resolve';
-import { generateOptionsSchema, type GenerateOptionsInput } from '../executors/generate/schema';
+import { generateOptionsSchema, type GenerateOptionsInput } from './options';
 
 /**
  * `nx run-many -t ai-generate --agent codex --model X`: Nx passes the flags as options of every
