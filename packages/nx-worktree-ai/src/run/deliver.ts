@@ -19,6 +19,9 @@ export async function deliverResult(state: RunState, placed: PlacedWorktree, rec
   await withLock(lock, () => integrateFresh(run, repo, { root: ctx.root, log: ctx.log, redact: ctx.redact, patch: record.patch, commit, branch, life }));
   const result = finishResult(state, record, work.outcome.status, null);
   const files = artifactFiles(state, record, result);
+  // Right after the integration: a crash from here on leaves applied files with their result.json
+  // (the store and the worktree's removal below take longer, and a later run recovers both).
+  writeArtifacts(ctx.root, run.artifactDir, files);
   clock.mark('integrate');
   // The result is stored while the worktree goes: one hold of the lock, both at once.
   const [stored] = await withLock(lock, () =>
@@ -29,7 +32,6 @@ export async function deliverResult(state: RunState, placed: PlacedWorktree, rec
     ]),
   );
   if (stored.status === 'rejected') throw stored.reason;
-  writeArtifacts(ctx.root, run.artifactDir, files);
   return result;
 }
 
