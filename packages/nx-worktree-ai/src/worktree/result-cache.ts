@@ -76,6 +76,13 @@ export async function storeResult(repo: RepoInfo, key: string, outputs: TreeFile
   return record;
 }
 
+/** Removes the record for `key`: a run that stored its result and then could not integrate it. Call under the workspace lock. */
+export async function dropResult(repo: RepoInfo, key: string): Promise<void> {
+  const ref = `${CACHE_REF_PREFIX}${key}`;
+  recordPluginWrites(repo, [refWrite(ref, null)]);
+  await git(repo.root, ['update-ref', '-d', ref]);
+}
+
 /** A `git fast-import` input stream (commands and `data` blocks, byte counts exact). */
 class FastImportStream {
   private readonly parts: Buffer[] = [];
