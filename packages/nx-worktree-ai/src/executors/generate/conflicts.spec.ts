@@ -112,6 +112,8 @@ describe('conflicts with edits made during the run', () => {
     expect(read('libs/auth/src/auth/old.ts')).toBe('old\n');
     // The work is on the branch.
     expect(git(root, 'show', 'ai/auth/clash:libs/auth/src/auth/new.ts')).toBe('new');
+    // Stored before the integration, the result left the result cache again: a rerun asks the agent anew.
+    expect(git(root, 'for-each-ref', 'refs/nx-worktree-ai/cache/')).toBe('');
 
     const message = lines.find((l) => l.startsWith('[auth:clash] failed: '))!;
     expect(message).toContain("the workspace changed during the run and 1 file(s) conflict with the batch's result: libs/auth/src/auth/login.ts. Nothing was applied; the batch's work is on branch ai/auth/clash");
