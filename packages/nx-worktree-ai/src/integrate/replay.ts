@@ -36,14 +36,14 @@ export interface ReplayInput {
 /**
  * The stored result for `key` when it can be replayed: its changes.patch names every file's base
  * and result (records stored before the patch carried full blob ids cannot tell them apart, so
- * they count as a miss and the batch runs again).
+ * they count as a miss and the batch runs again), and it changed files (replayable).
  */
 export async function lookupReplayable(repo: RepoInfo, key: string): Promise<CachedResult | null> {
   const hit = await lookupResult(repo, key);
   if (!hit) return null;
   try {
     parsePatch(hit.artifacts[ARTIFACTS.patch]?.toString('utf8') ?? '');
-    return hit.artifacts[ARTIFACTS.patch] ? hit : null;
+    return hit.artifacts[ARTIFACTS.patch] ? replayable(hit) : null;
   } catch (error) {
     if (error instanceof PatchFormatError) return null;
     throw error;
@@ -143,4 +143,18 @@ function recordMismatches(files: PatchFile[], outputs: TreeFiles): string[] {
     const same = f.after ? !!stored && stored.mode === f.after.mode && (f.after.oid === null || stored.oid === f.after.oid) : !stored;
     return same ? [] : [`a changes.patch whose ${JSON.stringify(f.path)} is not the stored file`];
   });
+}
+
+/**
+ * A stored result that replays as a success: one that changed files. Records of runs that changed
+ * nothing (stored before empty runs were refused) are ignored, so the batch runs again.
+ */
+export function replayable(hit: CachedResult | null): CachedResult | null {
+  if (!hit) return null;
+  try {
+    const stored = JSON.parse(hit.artifacts[ARTIFACTS.result]?.toString('utf8') ?? '{}') as Partial<BatchResult>;
+    return Array.isArray(stored.filesChanged) && stored.filesChanged.length === 0 ? null : hit;
+  } catch {
+    return hit;
+  }
 }

@@ -17,7 +17,6 @@ import { deliverResult } from './deliver';
 import { BatchFailure } from '../results/failure';
 import { findAgent } from './find-agent';
 import { cleanUp, failureOf, failWithOutcome } from './finish';
-import { replayable } from './outcome';
 import { prepareRun } from './prepare';
 import { startRecord } from './record';
 import type { BatchRun } from '../resolve/resolve';
@@ -62,7 +61,7 @@ async function runStages(state: RunState): Promise<BatchResult> {
   const { run, options, ctx, repo } = state;
   // resume: continue the last session; a stored result would not be a continuation.
   const last = options.resume ? lastSessionOrFail(ctx.root, run) : null;
-  const hit = options.resultCache && !last ? replayable(await lookupReplayable(repo, state.cacheKey)) : null;
+  const hit = options.resultCache && !last ? await lookupReplayable(repo, state.cacheKey) : null;
   if (hit) return replay(run, ctx, repo, { hit, snapshot: state.snapshot.commit, snapshotFiles: state.snapshot.files, branch: state.branch, cacheKey: state.cacheKey, startedAt: state.startedAt, life: state.life });
 
   const agent = findAgent(state);

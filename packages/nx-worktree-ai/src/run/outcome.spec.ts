@@ -1,6 +1,7 @@
 import { RunInterrupted } from '../utils/signal-guard';
 import type { BatchRun } from '../resolve/resolve';
-import { decideOutcome, replayable, restampAfterFailure, thrownOutcome, type OutcomeFacts, type RunStatus } from './outcome';
+import { replayable } from '../integrate/replay';
+import { decideOutcome, restampAfterFailure, thrownOutcome, type OutcomeFacts, type RunStatus } from './outcome';
 
 function batchRun(allowEmpty?: boolean, agent: BatchRun['agent'] = 'claude'): BatchRun {
   return { agent, spec: { file: 'libs/auth/ai/notes.ai.md', frontmatter: { allowEmpty } } } as unknown as BatchRun;

@@ -1,8 +1,7 @@
 import type { AgentFailure } from '../agents/types';
 import { RunInterrupted } from '../utils/signal-guard';
-import type { CachedResult } from '../worktree/result-cache';
 import type { BatchRun } from '../resolve/resolve';
-import { ARTIFACTS, type BatchResult } from '../results/result';
+import type { BatchResult } from '../results/result';
 
 /** What a run that started its agent ends as (a replay is "replayed"). */
 export type RunStatus = Exclude<BatchResult['status'], 'replayed'>;
@@ -85,19 +84,6 @@ function emptyMessage(run: BatchRun, facts: OutcomeFacts): string {
   );
 }
 
-/**
- * A stored result that replays as a success: one that changed files. Records of runs that changed
- * nothing (stored before empty runs were refused) are ignored, so the batch runs again.
- */
-export function replayable(hit: CachedResult | null): CachedResult | null {
-  if (!hit) return null;
-  try {
-    const stored = JSON.parse(hit.artifacts[ARTIFACTS.result]?.toString('utf8') ?? '{}') as Partial<BatchResult>;
-    return Array.isArray(stored.filesChanged) && stored.filesChanged.length === 0 ? null : hit;
-  } catch {
-    return hit;
-  }
-}
 
 /** The batch branch's commit, with the status trailer it was made with, and how to make it with another. */
 export interface StampedCommit {

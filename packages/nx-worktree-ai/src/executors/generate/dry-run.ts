@@ -10,7 +10,6 @@ import { workingTreeFiles } from '../../worktree/working-tree';
 import type { BatchRun } from '../../resolve/resolve';
 import { resultCacheKey } from '../../run/cache-key';
 import { agentRunRequest, promptFileOf } from '../../run/invocation';
-import { replayable } from '../../run/outcome';
 import { renderPrompt } from '../../run/prompt';
 import { ARTIFACTS, type BatchResult } from '../../results/result';
 import type { GenerateOptions } from '../../resolve/options';
@@ -64,7 +63,7 @@ export async function planDryRun(run: BatchRun, options: GenerateOptions, root: 
   const isOutput = globMatcher(run.outputGlobs);
   const files = await workingTreeFiles(repo, (path) => isInput(path) && !isOutput(path));
   const cacheKey = resultCacheKey(run, prompt, options.agentArgs, files);
-  const hit = options.resultCache ? replayable(await lookupReplayable(repo, cacheKey)) : null;
+  const hit = options.resultCache ? await lookupReplayable(repo, cacheKey) : null;
   let original: Partial<BatchResult> | null = null;
   if (hit?.artifacts[ARTIFACTS.result]) {
     try {
