@@ -6,7 +6,11 @@ const transform = {
 };
 const { ESM_ONLY, importOnlyEntries } = require('./testing/esm-only.cjs');
 const transformIgnorePatterns = [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`];
-const moduleNameMapper = Object.fromEntries(Object.entries(importOnlyEntries()).map(([name, file]) => [`^${name}$`, file]));
+const moduleNameMapper = {
+  ...Object.fromEntries(Object.entries(importOnlyEntries()).map(([name, file]) => [`^${name}$`, file])),
+  // Specs beside the code import the shared test helpers by this alias (tsconfig.json "paths").
+  '^@testing/(.*)$': '<rootDir>/testing/$1',
+};
 
 module.exports = {
   projects: [

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeDir, tempDir } from '../../../../testing/temp';
+import { removeDir, tempDir } from '@testing/temp';
 import { everyTruncation, flagsOf, helpLists, MALFORMED_LINES, noiseLines, parseFixture, resultOf } from './__fixtures__/malformed';
 import { runRequest, outcomeOf } from './__fixtures__/request';
 import { ampAdapter, ampPreflight, ampSecretsFile, buildAmpInvocation, classifyAmp } from './amp';

@@ -1,6 +1,6 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { removeDir } from '../../../../testing/temp';
+import { removeDir } from '@testing/temp';
 import { flagsOf, helpLists } from './__fixtures__/malformed';
 import { runRequest } from './__fixtures__/request';
 import { tempDirs } from './__fixtures__/temp-dirs';

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir, removeDir } from '../../../../testing/temp';
+import { tempDir, removeDir } from '@testing/temp';
 import { runAgentProcess, type AgentProcessOptions } from './process';
 
 const node = process.execPath;
 /** Lets the tsx host require execa (ESM-only). */
-const registerEsmOnly = join(__dirname, '../../../../testing/register-esm-only.cjs');
+const registerEsmOnly = join(__dirname, '@testing/register-esm-only.cjs');
 
 function run(script: string, overrides: Partial<AgentProcessOptions> = {}) {
   const lines: string[] = [];

@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
-import { removeDir, tempDir } from '../../../../testing/temp';
+import { removeDir, tempDir } from '@testing/temp';
 import { agentVersion, resolveAgentBin } from './resolve-bin';
 
 const REPO_ROOT = resolve(__dirname, '../../../..');

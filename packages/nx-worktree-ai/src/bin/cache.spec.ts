@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { git, gitRepo, removeDir, tempDir } from '../../../../testing/temp';
+import { git, gitRepo, removeDir, tempDir } from '@testing/temp';
 import { readRepoInfo } from '../worktree/repo';
 import { storeResult } from '../worktree/result-cache';
 import { main } from './nx-worktree-ai';

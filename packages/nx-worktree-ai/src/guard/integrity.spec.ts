@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { applyPlan } from '../worktree/apply';
 import { basename, join } from 'node:path';
-import { git, gitRepo, removeDir, tempDir, useWorktreeConfig } from '../../../../testing/temp';
+import { git, gitRepo, removeDir, tempDir, useWorktreeConfig } from '@testing/temp';
 import { captureBaseline, captureSharedState, checkIntegrity, completeBaseline } from './integrity';
 import type { IntegrityScope } from './scope';
 import { describeFindings } from './messages';

@@ -1,5 +1,5 @@
 import { readRepoInfo } from '../worktree/repo';
-import { git, gitRepo, removeDir } from '../../../../testing/temp';
+import { git, gitRepo, removeDir } from '@testing/temp';
 import { commitToHead } from './commit-to-head';
 
 describe('commitToHead (apply: commit)', () => {

@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { git, gitRepo, removeDir, writeFiles } from '../../../../testing/temp';
+import { git, gitRepo, removeDir, writeFiles } from '@testing/temp';
 import { applyPlan } from '../worktree/apply';
 import { diffPatch } from '../worktree/changes';
 import { parsePatch, PatchFormatError } from './patch';

@@ -1,5 +1,5 @@
 import { AggregateCreateNodesError, type CreateNodesContext, type CreateNodesResult } from '@nx/devkit';
-import { removeDir, tempDir, writeFiles } from '../../../../testing/temp';
+import { removeDir, tempDir, writeFiles } from '@testing/temp';
 import { createNodes, createNodesV2 } from './create-nodes';
 import type { AiPluginOptions } from './options';
 

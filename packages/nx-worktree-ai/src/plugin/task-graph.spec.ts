@@ -1,6 +1,6 @@
 import type { CreateNodesResult, ProjectGraph, TargetConfiguration } from '@nx/devkit';
 import { createTaskGraph } from 'nx/src/tasks-runner/create-task-graph';
-import { removeDir, tempDir, writeFiles } from '../../../../testing/temp';
+import { removeDir, tempDir, writeFiles } from '@testing/temp';
 import { createNodes } from './create-nodes';
 
 /**

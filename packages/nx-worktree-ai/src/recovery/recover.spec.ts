@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { git as testGit, gitRepo, removeDir, tempDir } from '../../../../testing/temp';
+import { git as testGit, gitRepo, removeDir, tempDir } from '@testing/temp';
 import { applyTmpSuffix, recoverJournal, type Journal } from '../worktree/journal';
 import { pruneWorkspace } from './prune';
 import { recoverStaleRuns } from './recover';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { git as testGit, gitRepo, removeDir, tempDir } from '../../../../testing/temp';
+import { git as testGit, gitRepo, removeDir, tempDir } from '@testing/temp';
 import { collectChanges, commitOnBranch } from '../worktree/changes';
 import { KEY_TRAILER } from '../worktree/branch';
 import { pruneWorkspace } from './prune';

@@ -1,6 +1,6 @@
 import { readFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeDir, tempDir, writeFiles } from '../../../../testing/temp';
+import { removeDir, tempDir, writeFiles } from '@testing/temp';
 import { main } from '../bin/nx-worktree-ai';
 import type { BatchResult } from '../results/result';
 import { collectReport, groupRuns } from './collect';

@@ -1,5 +1,5 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
-import { removeDir, tempDir, writeFiles } from '../../../../testing/temp';
+import { removeDir, tempDir, writeFiles } from '@testing/temp';
 import { resolveBatchRun } from './resolve';
 import { generateOptionsSchema } from './options';
 

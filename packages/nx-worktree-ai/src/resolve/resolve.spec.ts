@@ -1,5 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { removeDir, tempDir, writeFiles } from '../../../../testing/temp';
+import { executorContext } from '@testing/executor';
+import { removeDir, tempDir, writeFiles } from '@testing/temp';
 import { DEFAULT_TIMEOUT_MS, resolveBatchRun } from './resolve';
 import { generateOptionsSchema, type GenerateOptionsInput } from './options';
 
@@ -20,16 +21,7 @@ describe('resolveBatchRun: options override the batch file for a run', () => {
   afterAll(() => removeDir(root));
 
   const context = (): ExecutorContext =>
-    ({
-      root,
-      cwd: root,
-      isVerbose: false,
-      projectName: 'auth',
-      targetName: 'ai-generate--module',
-      projectsConfigurations: { version: 2, projects: { auth: { root: 'libs/auth', targets: {} } } },
-      nxJsonConfiguration: {},
-      projectGraph: { nodes: {}, dependencies: {} },
-    }) as ExecutorContext;
+    executorContext(root, { target: 'ai-generate--module' });
   const resolve = (options: Partial<GenerateOptionsInput>) => resolveBatchRun(generateOptionsSchema.parse({ batch: 'libs/auth/ai/module.ai.md', ...options }), context());
 
   it('takes the batch file as it is without overrides', () => {

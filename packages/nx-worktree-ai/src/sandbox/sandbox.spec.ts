@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { git, gitRepo, removeDir, tempDir, TEST_GIT_IDENTITY } from '../../../../testing/temp';
+import { git, gitRepo, removeDir, tempDir, TEST_GIT_IDENTITY } from '@testing/temp';
 import { adoptAgentObjects, blockedWrites, chooseSandbox, confineCommand, confinementFor } from './index';
 import { sandboxTool } from './available';
 import { nestedSandboxArgs } from './nested';

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { ExecutorContext } from '@nx/devkit';
-import { git, gitRepo, removeDir, tempDir, writeFiles } from '../../../../testing/temp';
+import { captureConsole, executorContext, type CapturedConsole } from '@testing/executor';
+import { git, gitRepo, removeDir, tempDir, writeFiles } from '@testing/temp';
 
 /**
  * "No shell anywhere": every program the plugin starts (git, the agent CLIs, taskkill) gets an argv
@@ -88,7 +88,7 @@ jest.mock('node:child_process', () => {
 describe('no shell: every child process of an executor run', () => {
   let root: string;
   let worktreeDir: string;
-  let spies: jest.SpyInstance[];
+  let captured: CapturedConsole;
 
   beforeEach(() => {
     const write = `require('fs').mkdirSync('libs/a/src', { recursive: true }); require('fs').writeFileSync('libs/a/src/x.ts', 'x\\n'); console.log('done')`;
@@ -99,10 +99,10 @@ describe('no shell: every child process of an executor run', () => {
       '.gitignore': '.nx-worktree-ai/\n',
     });
     worktreeDir = tempDir('nxwa-noshell-wt-');
-    spies = (['info', 'error', 'warn', 'log'] as const).map((m) => jest.spyOn(console, m).mockImplementation(() => undefined));
+    captured = captureConsole();
   });
   afterEach(() => {
-    spies.forEach((s) => s.mockRestore());
+    captured.restore();
     removeDir(root);
     removeDir(worktreeDir);
   });
@@ -110,16 +110,7 @@ describe('no shell: every child process of an executor run', () => {
   it('starts git and the agent with argv arrays and no shell option', async () => {
     const { default: generateExecutor } = await import('../executors/generate/executor');
     const context = (project: string) =>
-      ({
-        root,
-        cwd: root,
-        isVerbose: false,
-        projectName: project,
-        targetName: 'ai-generate--ok',
-        projectsConfigurations: { version: 2, projects: { [project]: { root: 'libs/a', targets: {} } } },
-        nxJsonConfiguration: {},
-        projectGraph: { nodes: {}, dependencies: {} },
-      }) as ExecutorContext;
+      executorContext(root, { project, projectRoot: 'libs/a', target: 'ai-generate--ok' });
     const before = mockCalls.length;
     // A run, a replay over an uncommitted edit, a run with apply: commit, a refused hostile name.
     await expect(generateExecutor({ batch: 'libs/a/ai/ok.ai.md', worktreeDir }, context('a'))).resolves.toEqual({ success: true });

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { removeDir, tempDir } from '../../../../testing/temp';
+import { removeDir, tempDir } from '@testing/temp';
 import { acquireSlot } from './slots';
 
 const tsx = resolve(__dirname, '../../../../node_modules/.bin/tsx');

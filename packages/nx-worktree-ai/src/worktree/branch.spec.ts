@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { git as testGit, gitRepo, removeDir } from '../../../../testing/temp';
+import { git as testGit, gitRepo, removeDir } from '@testing/temp';
 import { KEY_TRAILER } from './branch';
 import { commitOnBranch } from './changes';
 import { pruneWorkspace } from '../recovery/prune';

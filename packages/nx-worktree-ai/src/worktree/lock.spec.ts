@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { removeDir, tempDir } from '../../../../testing/temp';
+import { removeDir, tempDir } from '@testing/temp';
 import { withLock } from './lock';
 
 const tsx = resolve(__dirname, '../../../../node_modules/.bin/tsx');

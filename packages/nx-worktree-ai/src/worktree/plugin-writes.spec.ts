@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { removeDir, tempDir } from '../../../../testing/temp';
+import { removeDir, tempDir } from '@testing/temp';
 import { pluginWritesPath, pluginWritesSince, recordPluginWrites, refWrite, type PluginWrite } from './plugin-writes';
 
 describe('plugin writes', () => {

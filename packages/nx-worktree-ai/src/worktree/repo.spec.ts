@@ -1,6 +1,6 @@
 import { mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { git as testGit, gitRepo, removeDir, tempDir } from '../../../../testing/temp';
+import { git as testGit, gitRepo, removeDir, tempDir } from '@testing/temp';
 import { readRepoInfo } from './repo';
 
 describe('readRepoInfo', () => {

@@ -1,4 +1,4 @@
-import { git as testGit, gitRepo, removeDir, tempDir } from '../../../../testing/temp';
+import { git as testGit, gitRepo, removeDir, tempDir } from '@testing/temp';
 import { readRepoInfo } from './repo';
 import { lookupResult, storeResult } from './result-cache';
 import { GitError } from './git';

@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { git, gitRepo, removeDir, writeFiles } from '../../../../testing/temp';
+import { git, gitRepo, removeDir, writeFiles } from '@testing/temp';
 import { readRepoInfo } from './repo';
 import { snapshotWorkspace } from './snapshot';
 import { listTree } from './tree';

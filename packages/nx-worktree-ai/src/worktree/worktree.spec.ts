@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { git as testGit, gitRepo, removeDir, tempDir, writeFiles } from '../../../../testing/temp';
+import { git as testGit, gitRepo, removeDir, tempDir, writeFiles } from '@testing/temp';
 import { applyPlan, loadVersions, planIntegration, type PathChange } from './apply';
 import { keepUnintegratedBranch } from './branch';
 import { collectChanges, commitOnBranch } from './changes';

@@ -1,4 +1,4 @@
-import { removeDir, tempDir } from '../../../../../testing/temp';
+import { removeDir, tempDir } from '@testing/temp';
 
 /** Makes fresh temp folders for one spec file, all removed after it (call at the top of the file). */
 export function tempDirs(prefix: string): () => string {

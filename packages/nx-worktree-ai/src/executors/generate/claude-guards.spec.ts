@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { ExecutorContext } from '@nx/devkit';
-import { claudeTestEnv, startAnthropicServer, type AnthropicServer, type ScriptRule } from '../../../../../testing/scripted-model/anthropic';
-import { git, gitRepo, removeDir, tempDir } from '../../../../../testing/temp';
+import { captureConsole, executorContext, type CapturedConsole } from '@testing/executor';
+import { claudeTestEnv, startAnthropicServer, type AnthropicServer, type ScriptRule } from '@testing/scripted-model/anthropic';
+import { git, gitRepo, removeDir, tempDir } from '@testing/temp';
 import generateExecutor from './executor';
 import type { BatchResult } from '../../results/result';
-import { allGitObjects, filesBelow } from '../../../../../testing/leaks';
+import { allGitObjects, filesBelow } from '@testing/leaks';
 
 /**
  * The guards with the REAL claude CLI (against the scripted model server on 127.0.0.1): its
@@ -25,7 +25,7 @@ let server: AnthropicServer;
 let root: string;
 let worktreeDir: string;
 let lines: string[];
-let spies: jest.SpyInstance[];
+let captured: CapturedConsole;
 const savedEnv = { ...process.env };
 
 function rules(ws: () => string): ScriptRule[] {
@@ -80,12 +80,12 @@ beforeEach(async () => {
   server = await startAnthropicServer({ rules: rules(() => root), delayMs: 300 });
   const configDir = tempDir('nxwa-claude-guards-cfg-');
   Object.assign(process.env, claudeTestEnv(server.url, configDir), { PLANTED_API_KEY: PLANTED });
-  lines = [];
-  spies = (['info', 'error', 'warn', 'log'] as const).map((m) => jest.spyOn(console, m).mockImplementation((...a) => void lines.push(a.join(' '))));
+  captured = captureConsole();
+  lines = captured.lines;
 });
 afterEach(async () => {
   await server.close();
-  spies.forEach((s) => s.mockRestore());
+  captured.restore();
   removeDir(process.env.CLAUDE_CONFIG_DIR!);
   for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
   Object.assign(process.env, savedEnv);
@@ -101,16 +101,7 @@ function addBatch(name: string, script: string, extra = ''): void {
 }
 
 function run(name: string, options: Record<string, unknown> = {}): Promise<{ success: boolean }> {
-  const context = {
-    root,
-    cwd: root,
-    isVerbose: false,
-    projectName: 'auth',
-    targetName: `ai-generate--${name}`,
-    projectsConfigurations: { version: 2, projects: { auth: { root: 'libs/auth', targets: {} } } },
-    nxJsonConfiguration: {},
-    projectGraph: { nodes: {}, dependencies: {} },
-  } as ExecutorContext;
+  const context = executorContext(root, { target: `ai-generate--${name}` });
   return generateExecutor({ batch: `libs/auth/ai/${name}.ai.md`, worktreeDir, agentBin: CLAUDE, ...options }, context);
 }
 

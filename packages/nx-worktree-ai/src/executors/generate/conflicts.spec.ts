@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { ExecutorContext } from '@nx/devkit';
-import { git, gitRepo, removeDir, tempDir, writeFiles } from '../../../../../testing/temp';
+import { captureConsole, executorContext, type CapturedConsole } from '@testing/executor';
+import { git, gitRepo, removeDir, tempDir, writeFiles } from '@testing/temp';
 import generateExecutor from './executor';
 import type { BatchResult } from '../../results/result';
 
@@ -21,7 +21,7 @@ describe('conflicts with edits made during the run', () => {
   let worktreeDir: string;
   let signals: string;
   let lines: string[];
-  let spies: jest.SpyInstance[];
+  let captured: CapturedConsole;
 
   const LOGIN = 'line one\nline two\nline three\n';
 
@@ -35,18 +35,15 @@ describe('conflicts with edits made during the run', () => {
     writeFiles(root, { 'notes.txt': 'my uncommitted notes\n' });
     worktreeDir = tempDir('nxwa-conflict-wt-');
     signals = tempDir('nxwa-conflict-signals-');
-    lines = [];
-    spies = (['info', 'error', 'warn', 'log'] as const).map((m) => jest.spyOn(console, m).mockImplementation((...a) => void lines.push(stripColors(a.join(' ')))));
+    captured = captureConsole();
+    lines = captured.lines;
   });
   afterEach(() => {
-    spies.forEach((s) => s.mockRestore());
+    captured.restore();
     removeDir(root);
     removeDir(worktreeDir);
     removeDir(signals);
   });
-
-  /** Nx's logger colours its lines when CI is set (picocolors): compare the text. */
-  const stripColors = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
 
   /** A batch whose agent announces it started, waits for "go", then runs `script` (fs is in scope). */
   function addBatch(name: string, script: string): void {
@@ -59,16 +56,7 @@ describe('conflicts with edits made during the run', () => {
 
   /** Runs the batch; `midRun` is what the user does while its agent runs. */
   async function runWithEdit(name: string, midRun: () => void): Promise<{ success: boolean }> {
-    const context = {
-      root,
-      cwd: root,
-      isVerbose: false,
-      projectName: 'auth',
-      targetName: `ai-generate--${name}`,
-      projectsConfigurations: { version: 2, projects: { auth: { root: 'libs/auth', targets: {} } } },
-      nxJsonConfiguration: {},
-      projectGraph: { nodes: {}, dependencies: {} },
-    } as ExecutorContext;
+    const context = executorContext(root, { target: `ai-generate--${name}` });
     // The test's agent signals through files outside its worktree, which the OS sandbox would refuse.
     const running = generateExecutor({ batch: `libs/auth/ai/${name}.ai.md`, worktreeDir, sandbox: 'off' }, context);
     while (!existsSync(join(signals, `${name}.started`))) await delay(20);

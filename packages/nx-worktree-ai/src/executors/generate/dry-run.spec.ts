@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { git, gitRepo, removeDir, tempDir, writeFiles } from '../../../../../testing/temp';
+import { captureConsole, type CapturedConsole } from '@testing/executor';
+import { git, gitRepo, removeDir, tempDir, writeFiles } from '@testing/temp';
 import { shellQuote, WORKTREE_SUFFIX_PLACEHOLDER } from './dry-run';
 import generateExecutor from './executor';
 import type { BatchResult } from '../../results/result';
@@ -51,17 +52,17 @@ describe('nx-worktree-ai:generate --dry-run', () => {
   let root: string;
   let worktreeDir: string;
   let lines: string[];
-  let spies: jest.SpyInstance[];
+  let captured: CapturedConsole;
 
   beforeEach(() => {
     root = gitRepo({ 'libs/auth/project.json': '{ "name": "auth" }\n', 'libs/auth/ai/auth-module.ai.md': BATCH, '.gitignore': '.nx-worktree-ai/\n' });
     writeFiles(root, { 'scratch.txt': 'uncommitted\n' });
     worktreeDir = tempDir('nxwa-wt-');
-    lines = [];
-    spies = (['info', 'log', 'error', 'warn'] as const).map((m) => jest.spyOn(console, m).mockImplementation((...a) => void lines.push(a.join(' '))));
+    captured = captureConsole();
+    lines = captured.lines;
   });
   afterEach(() => {
-    spies.forEach((s) => s.mockRestore());
+    captured.restore();
     removeDir(root);
     removeDir(worktreeDir);
   });

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { git, gitRepo, removeDir, tempDir, writeFiles } from '../../../../../testing/temp';
+import { captureConsole, executorContext, type CapturedConsole } from '@testing/executor';
+import { git, gitRepo, removeDir, tempDir, writeFiles } from '@testing/temp';
 import generateExecutor from './executor';
 import { DEFAULT_PROMPT } from '../../generators/batch/schema';
 import type { BatchResult } from '../../results/result';
@@ -19,16 +20,7 @@ function context(root: string, project: string, targetName: string, batches: Rec
   const targets = Object.fromEntries(
     Object.entries(batches).map(([name, file]) => [`ai-generate--${name}`, { executor: 'nx-worktree-ai:generate', options: { batch: file } }]),
   );
-  return {
-    root,
-    cwd: root,
-    isVerbose: false,
-    projectName: project,
-    targetName,
-    projectsConfigurations: { version: 2, projects: { [project]: { root: `libs/${project}`, targets } } },
-    nxJsonConfiguration: {},
-    projectGraph: { nodes: {}, dependencies: {} },
-  } as ExecutorContext;
+  return executorContext(root, { project, target: targetName, targets });
 }
 
 function readResult(root: string, project: string, batch: string): BatchResult {
@@ -276,18 +268,18 @@ describe('nx-worktree-ai:generate: retries and resume', () => {
   let worktreeDir: string;
   let scratch: string;
   let logs: string[];
-  let spies: jest.SpyInstance[];
+  let captured: CapturedConsole;
 
   beforeEach(() => {
     root = gitRepo({ 'libs/auth/project.json': '{ "name": "auth" }\n', '.gitignore': '.nx-worktree-ai/\nnode_modules/\n.env\n' });
     writeFiles(root, { 'node_modules/dep/index.js': 'module.exports = 1;\n', '.env': 'TOKEN=x\n' });
     worktreeDir = tempDir('nxwa-wt-');
     scratch = tempDir('nxwa-scratch-');
-    logs = [];
-    spies = (['info', 'error', 'warn', 'log'] as const).map((level) => jest.spyOn(console, level).mockImplementation((...args) => void logs.push(args.join(' '))));
+    captured = captureConsole();
+    logs = captured.lines;
   });
   afterEach(() => {
-    for (const spy of spies) spy.mockRestore();
+    captured.restore();
     removeDir(root);
     removeDir(worktreeDir);
     removeDir(scratch);

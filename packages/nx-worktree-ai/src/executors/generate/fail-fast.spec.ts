@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { ExecutorContext } from '@nx/devkit';
-import type { ScriptedServer } from '../../../../../testing/scripted-model/common';
-import { codexProviderConfig, startResponsesServer } from '../../../../../testing/scripted-model/responses';
-import { gitRepo, removeDir, tempDir } from '../../../../../testing/temp';
+import { captureConsole, executorContext, type CapturedConsole } from '@testing/executor';
+import type { ScriptedServer } from '@testing/scripted-model/common';
+import { codexProviderConfig, startResponsesServer } from '@testing/scripted-model/responses';
+import { gitRepo, removeDir, tempDir } from '@testing/temp';
 import generateExecutor from './executor';
 import type { BatchResult } from '../../results/result';
 
@@ -23,7 +23,7 @@ let worktreeDir: string;
 let codexHome: string;
 let childTmp: string;
 let lines: string[];
-let spies: jest.SpyInstance[];
+let captured: CapturedConsole;
 const savedEnv = { ...process.env };
 
 function closedPort(): Promise<number> {
@@ -64,28 +64,19 @@ beforeEach(async () => {
   codexHome = tempDir('nxwa-fail-fast-codex-home-');
   childTmp = tempDir('nxwa-fail-fast-tmp-');
   Object.assign(process.env, { CODEX_HOME: codexHome, [ENV_KEY]: 'refused-key-0123', CODEX_API_KEY: '', OPENAI_API_KEY: '', TMPDIR: childTmp });
-  lines = [];
   // Nx's logger colours its lines when CI is set: compare the text.
-  spies = (['info', 'error', 'warn', 'log'] as const).map((m) => jest.spyOn(console, m).mockImplementation((...a) => void lines.push(a.join(' ').replace(/\u001b\[[0-9;]*m/g, ''))));
+  captured = captureConsole();
+  lines = captured.lines;
 });
 afterEach(() => {
-  spies.forEach((s) => s.mockRestore());
+  captured.restore();
   for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
   Object.assign(process.env, savedEnv);
   for (const dir of [root, worktreeDir, codexHome, childTmp]) removeDir(dir);
 });
 
 const context = (batch: string) =>
-  ({
-    root,
-    cwd: root,
-    isVerbose: false,
-    projectName: 'a',
-    targetName: `ai-generate--${batch}`,
-    projectsConfigurations: { version: 2, projects: { a: { root: 'libs/a', targets: {} } } },
-    nxJsonConfiguration: {},
-    projectGraph: { nodes: {}, dependencies: {} },
-  }) as ExecutorContext;
+  executorContext(root, { project: 'a', target: `ai-generate--${batch}` });
 
 async function run(batch: string): Promise<BatchResult> {
   await expect(generateExecutor({ batch: `libs/a/ai/${batch}.ai.md`, worktreeDir, resultCache: false }, context(batch))).resolves.toEqual({ success: false });

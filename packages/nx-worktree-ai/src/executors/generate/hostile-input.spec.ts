@@ -2,7 +2,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { AggregateCreateNodesError } from '@nx/devkit';
-import { git, gitRepo, removeDir, tempDir, writeFiles } from '../../../../../testing/temp';
+import { executorContext } from '@testing/executor';
+import { git, gitRepo, removeDir, tempDir, writeFiles } from '@testing/temp';
 import { createNodes } from '../../plugin/create-nodes';
 import generateExecutor from './executor';
 
@@ -38,16 +39,7 @@ describe('hostile names and paths are refused before anything runs', () => {
   });
 
   function context(project: string, batchPath: string): ExecutorContext {
-    return {
-      root,
-      cwd: root,
-      isVerbose: false,
-      projectName: project,
-      targetName: 'ai-generate--x',
-      projectsConfigurations: { version: 2, projects: { [project]: { root: 'libs/a', targets: { 'ai-generate--x': { executor: 'nx-worktree-ai:generate', options: { batch: batchPath } } } } } },
-      nxJsonConfiguration: {},
-      projectGraph: { nodes: {}, dependencies: {} },
-    } as ExecutorContext;
+    return executorContext(root, { project, projectRoot: 'libs/a', target: 'ai-generate--x', targets: { 'ai-generate--x': { executor: 'nx-worktree-ai:generate', options: { batch: batchPath } } } });
   }
 
   async function expectRefused(run: () => Promise<{ success: boolean }>, message: RegExp): Promise<void> {

@@ -3,7 +3,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ExecutorContext } from '@nx/devkit';
-import { git, gitRepo, removeDir, tempDir, writeFiles } from '../../../../../testing/temp';
+import { captureConsole, executorContext, type CapturedConsole } from '@testing/executor';
+import { git, gitRepo, removeDir, tempDir, writeFiles } from '@testing/temp';
 import generateExecutor from './executor';
 import { sandboxTool } from '../../sandbox/available';
 import type { BatchResult } from '../../results/result';
@@ -28,16 +29,7 @@ interface Ctx {
 }
 
 function context(root: string, batch: string): ExecutorContext {
-  return {
-    root,
-    cwd: root,
-    isVerbose: false,
-    projectName: 'auth',
-    targetName: `ai-generate--${batch}`,
-    projectsConfigurations: { version: 2, projects: { auth: { root: 'libs/auth', targets: {} } } },
-    nxJsonConfiguration: {},
-    projectGraph: { nodes: {}, dependencies: {} },
-  } as ExecutorContext;
+  return executorContext(root, { target: `ai-generate--${batch}` });
 }
 
 function readResult(root: string, batch: string): BatchResult {
@@ -71,7 +63,7 @@ jest.setTimeout(120_000);
 
 describe('integrity: an agent that reaches outside its worktree fails its batch', () => {
   const t: Ctx = { root: '', worktreeDir: '', lines: [] };
-  let spies: jest.SpyInstance[];
+  let captured: CapturedConsole;
 
   beforeEach(() => {
     t.root = gitRepo({
@@ -83,11 +75,11 @@ describe('integrity: an agent that reaches outside its worktree fails its batch'
     git(t.root, 'tag', 'v1');
     writeFiles(t.root, { 'notes.txt': 'my uncommitted notes\n' });
     t.worktreeDir = tempDir('nxwa-integrity-wt-');
-    t.lines = [];
-    spies = (['info', 'error', 'warn', 'log'] as const).map((m) => jest.spyOn(console, m).mockImplementation((...a) => void t.lines.push(a.join(' '))));
+    captured = captureConsole();
+    t.lines = captured.lines;
   });
   afterEach(() => {
-    spies.forEach((s) => s.mockRestore());
+    captured.restore();
     removeDir(t.root);
     removeDir(t.worktreeDir);
   });

@@ -1,7 +1,8 @@
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { git, gitRepo, removeDir, tempDir } from '../../../../../testing/temp';
+import { executorContext } from '@testing/executor';
+import { git, gitRepo, removeDir, tempDir } from '@testing/temp';
 import { pruneWorkspace } from '../../recovery/prune';
 import { readRepoInfo } from '../../worktree/repo';
 import generateExecutor from './executor';
@@ -17,16 +18,7 @@ const LOGIN = 'libs/auth/src/auth/login.ts';
 
 function context(root: string): ExecutorContext {
   const targets = { 'ai-generate--auth-module': { executor: 'nx-worktree-ai:generate', options: { batch: 'libs/auth/ai/auth-module.ai.md' } } };
-  return {
-    root,
-    cwd: root,
-    isVerbose: false,
-    projectName: 'auth',
-    targetName: 'ai-generate--auth-module',
-    projectsConfigurations: { version: 2, projects: { auth: { root: 'libs/auth', targets } } },
-    nxJsonConfiguration: {},
-    projectGraph: { nodes: {}, dependencies: {} },
-  } as ExecutorContext;
+  return executorContext(root, { target: 'ai-generate--auth-module', targets });
 }
 
 describe('edits a replay overwrites', () => {

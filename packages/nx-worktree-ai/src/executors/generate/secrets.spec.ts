@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ExecutorContext } from '@nx/devkit';
-import { allGitObjects, filesBelow } from '../../../../../testing/leaks';
-import { git, gitRepo, removeDir, tempDir } from '../../../../../testing/temp';
+import { captureConsole, executorContext, type CapturedConsole } from '@testing/executor';
+import { allGitObjects, filesBelow } from '@testing/leaks';
+import { git, gitRepo, removeDir, tempDir } from '@testing/temp';
 import generateExecutor from './executor';
 
 /**
@@ -21,7 +21,7 @@ describe('secrets stay out of transcripts, artifacts, git and terminal output', 
   let root: string;
   let worktreeDir: string;
   let lines: string[];
-  let spies: jest.SpyInstance[];
+  let captured: CapturedConsole;
   const saved = { ...process.env };
 
   beforeEach(() => {
@@ -42,12 +42,12 @@ describe('secrets stay out of transcripts, artifacts, git and terminal output', 
       '.gitignore': '.nx-worktree-ai/\n',
     });
     worktreeDir = tempDir('nxwa-secrets-wt-');
-    lines = [];
     // Nx's logger colours its lines when CI is set: compare the text.
-    spies = (['info', 'error', 'warn', 'log'] as const).map((m) => jest.spyOn(console, m).mockImplementation((...a) => void lines.push(a.join(' ').replace(/\u001b\[[0-9;]*m/g, ''))));
+    captured = captureConsole();
+    lines = captured.lines;
   });
   afterEach(() => {
-    spies.forEach((s) => s.mockRestore());
+    captured.restore();
     for (const k of ['PLANTED_API_KEY', 'MY_DB_URL', 'TINY_TOKEN', 'GITHUB_TOKEN']) delete process.env[k];
     Object.assign(process.env, saved);
     removeDir(root);
@@ -55,16 +55,7 @@ describe('secrets stay out of transcripts, artifacts, git and terminal output', 
   });
 
   const context = (batch: string) =>
-    ({
-      root,
-      cwd: root,
-      isVerbose: false,
-      projectName: 'a',
-      targetName: `ai-generate--${batch}`,
-      projectsConfigurations: { version: 2, projects: { a: { root: 'libs/a', targets: {} } } },
-      nxJsonConfiguration: {},
-      projectGraph: { nodes: {}, dependencies: {} },
-    }) as ExecutorContext;
+    executorContext(root, { project: 'a', target: `ai-generate--${batch}` });
 
   it('redacts every sink of a successful and a failed run', async () => {
     const run = (batch: string) => generateExecutor({ batch: `libs/a/ai/${batch}.ai.md`, worktreeDir, secretEnv: ['MY_DB_URL'] }, context(batch));

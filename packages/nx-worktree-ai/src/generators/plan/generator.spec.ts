@@ -1,7 +1,7 @@
 import { addProjectConfiguration, logger, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
-import { CAST_PARALLEL_README_EXAMPLE, markdownPlan } from '../../../../../testing/fixtures/plan';
-import { SAMPLE_PROJECTS, SIX_BATCHES } from '../../../../../testing/fixtures/six-batches';
+import { CAST_PARALLEL_README_EXAMPLE, markdownPlan } from '@testing/fixtures/plan';
+import { SAMPLE_PROJECTS, SIX_BATCHES } from '@testing/fixtures/six-batches';
 import { parseBatchFile } from '../../batch/parse';
 import { analyzeBatches } from '../../plugin/batches';
 import type { WorkspaceFiles } from '../../plugin/project-root';

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { logger } from '@nx/devkit';
 import { FsTree } from 'nx/src/generators/tree';
-import { git, gitRepo, removeDir, tempDir } from '../../../../../testing/temp';
+import { git, gitRepo, removeDir, tempDir } from '@testing/temp';
 import { readRepoInfo } from '../../worktree/repo';
 import { listRuns, RunRegistration, writeJsonAtomic } from '../../worktree/runs';
 import { snapshotWorkspace } from '../../worktree/snapshot';
