@@ -43,3 +43,15 @@ export function captureConsole(levels: ReadonlyArray<'info' | 'error' | 'warn' |
   const spies = levels.map((level) => jest.spyOn(console, level).mockImplementation((...args: unknown[]) => void lines.push(stripColors(args.join(' ')))));
   return { lines, restore: () => spies.forEach((spy) => spy.mockRestore()) };
 }
+
+/** Captures the console in each test of the enclosing `describe`; `.lines` is the current test's. */
+export function captureConsoleEachTest(): { readonly lines: string[] } {
+  let captured: CapturedConsole | undefined;
+  beforeEach(() => void (captured = captureConsole()));
+  afterEach(() => captured?.restore());
+  return {
+    get lines() {
+      return captured!.lines;
+    },
+  };
+}

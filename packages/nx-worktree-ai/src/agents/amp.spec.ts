@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { removeDir, tempDir } from '@testing/temp';
 import { everyTruncation, flagsOf, helpLists, MALFORMED_LINES, noiseLines, parseFixture, resultOf } from './__fixtures__/malformed';
 import { runRequest, outcomeOf } from './__fixtures__/request';
-import { ampAdapter, ampPreflight, ampSecretsFile, buildAmpInvocation, classifyAmp } from './amp';
+import { ampAdapter, ampPreflight, ampSecretsFile, buildAmpInvocation } from './amp';
 import { createClaudeParser } from './stream-json';
 
 const FIXTURES = join(__dirname, '__fixtures__', 'amp');
@@ -81,13 +81,13 @@ describe('amp parser (the Claude parser)', () => {
       tokens: { input: 2600, output: 95, cacheRead: 1100, cacheWrite: 0 },
       costUsd: null,
     });
-    expect(classifyAmp(outcome(resultOf(events), 0))).toBeNull();
+    expect(ampAdapter.classify(outcome(resultOf(events), 0))).toBeNull();
   });
 
   it('a refused edit_file fails the batch; a hang names the login trap', () => {
     const result = resultOf(parseFixture(ampAdapter.createParser, join(FIXTURES, 'amp-written-stream.jsonl')));
-    expect(classifyAmp(outcome({ ...result, permissionDenials: ['edit_file'] }, 0))?.kind).toBe('permission-denied');
-    expect(classifyAmp(outcome(null, null, { timedOut: true, timeoutMs: 60_000 }))?.message).toContain('(amp waits for a browser login when it finds no credentials)');
+    expect(ampAdapter.classify(outcome({ ...result, permissionDenials: ['edit_file'] }, 0))?.kind).toBe('permission-denied');
+    expect(ampAdapter.classify(outcome(null, null, { timedOut: true, timeoutMs: 60_000 }))?.message).toContain('(amp waits for a browser login when it finds no credentials)');
   });
 
   it.each(MALFORMED_LINES)('%s is kept as unknown', (_, line) => {

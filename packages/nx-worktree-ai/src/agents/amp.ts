@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { unsupportedLimits } from './argv';
 import { createClaudeParser } from './stream-json';
-import { classifyWith, defineAdapter } from './adapter';
+import { defineAdapter } from './adapter';
 import type { AgentFacts } from './failures';
 import type { AgentFailure, AgentInvocation, AgentRunRequest } from './types';
 
@@ -58,8 +58,6 @@ export function ampPreflight(env: NodeJS.ProcessEnv): AgentFailure | null {
     message: `amp has no credentials (AMP_API_KEY is not set and ${secrets} holds no key): without them it waits for a browser login forever. Set ${AMP_FACTS.credential}`,
   };
 }
-
-export const classifyAmp = classifyWith(AMP_FACTS);
 
 /** amp --stream-json is "Claude Code-compatible": Claude's parser. */
 export const ampAdapter = defineAdapter({

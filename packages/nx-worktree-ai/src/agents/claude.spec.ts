@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { outcomeOf as outcome, runRequest } from './__fixtures__/request';
-import { buildClaudeInvocation, CLAUDE_DENIED_TOOLS, classifyClaude } from './claude';
+import { buildClaudeInvocation, CLAUDE_DENIED_TOOLS, claudeAdapter } from './claude';
 import { createClaudeParser } from './stream-json';
 import type { AgentEvent } from './types';
 
@@ -9,27 +9,27 @@ const FIXTURES = join(__dirname, '__fixtures__', 'claude');
 
 describe('classify without a usable result', () => {
   it('timeout says after how long and what to change', () => {
-    expect(classifyClaude(outcome(null, null, { timedOut: true, signal: 'SIGTERM', timeoutMs: 20 * 60_000 }))).toEqual({
+    expect(claudeAdapter.classify(outcome(null, null, { timedOut: true, signal: 'SIGTERM', timeoutMs: 20 * 60_000 }))).toEqual({
       kind: 'timeout',
       message: 'claude was killed after 20m: raise `timeout` in the batch frontmatter, or make the batch smaller',
     });
   });
 
   it('a cancelled run is reported as interrupted, not as a crash of claude', () => {
-    expect(classifyClaude(outcome(null, null, { signal: 'SIGTERM', aborted: true }))?.message).toBe('claude was interrupted (the run was cancelled)');
+    expect(claudeAdapter.classify(outcome(null, null, { signal: 'SIGTERM', aborted: true }))?.message).toBe('claude was interrupted (the run was cancelled)');
   });
 
   it('a crash with no result gives the exit code and the stderr tail', () => {
-    expect(classifyClaude(outcome(null, 1, { stderrTail: 'line 1\nError: something broke\n' }))).toEqual({
+    expect(claudeAdapter.classify(outcome(null, 1, { stderrTail: 'line 1\nError: something broke\n' }))).toEqual({
       kind: 'crashed',
       message: 'claude exited with code 1 without a result: line 1 | Error: something broke',
     });
-    expect(classifyClaude(outcome(null, null, { signal: 'SIGKILL' }))?.message).toBe('claude was killed by SIGKILL without a result: nothing on stderr');
+    expect(claudeAdapter.classify(outcome(null, null, { signal: 'SIGKILL' }))?.message).toBe('claude was killed by SIGKILL without a result: nothing on stderr');
   });
 
   it('exit 0 without a result event is a failure too', () => {
-    expect(classifyClaude(outcome(null, 0))?.kind).toBe('crashed');
-    expect(classifyClaude(outcome(null, 0))?.message).toContain('without a result event');
+    expect(claudeAdapter.classify(outcome(null, 0))?.kind).toBe('crashed');
+    expect(claudeAdapter.classify(outcome(null, 0))?.message).toContain('without a result event');
   });
 
   it('HTTP 429 is rate limiting', () => {
@@ -37,7 +37,7 @@ describe('classify without a usable result', () => {
     const [event] = parse('{"type":"result","subtype":"success","is_error":true,"api_error_status":429,"terminal_reason":"api_error","result":"Rate limited"}');
     const result = (event as Extract<AgentEvent, { kind: 'result' }>).result;
     expect(result.reason).toBe('rate_limited');
-    expect(classifyClaude(outcome(result, 1))).toEqual({
+    expect(claudeAdapter.classify(outcome(result, 1))).toEqual({
       kind: 'rate-limited',
       message: 'claude was rate limited (HTTP 429: Rate limited): wait, or run fewer batches at once (--parallel)',
     });

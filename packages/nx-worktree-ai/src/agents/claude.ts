@@ -1,4 +1,4 @@
-import { classifyWith, defineAdapter } from './adapter';
+import { defineAdapter } from './adapter';
 import type { AgentFacts } from './failures';
 import { DENIED_GIT_COMMANDS } from './git-deny';
 import type { ClaudeOptions } from './options';
@@ -38,9 +38,6 @@ export function buildClaudeInvocation(request: AgentRunRequest): AgentInvocation
   // The prompt goes on stdin: no argv length limit, and a prompt starting with "-" is not an option.
   return { bin: 'claude', args, env: { DISABLE_AUTOUPDATER: '1' }, stdin: request.prompt };
 }
-
-/** null = the batch's agent run succeeded. */
-export const classifyClaude = classifyWith(CLAUDE_FACTS);
 
 export const claudeAdapter = defineAdapter({
   name: 'claude',

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { everyTruncation, MALFORMED_LINES, noiseLines, parseFixture, resultOf } from './__fixtures__/malformed';
-import { outcomeOf as outcome } from './__fixtures__/request';
+import { outcomeOf as outcome, agentResult } from './__fixtures__/request';
 import { classifyCodex } from './codex';
 import { CODEX_SANDBOX_DENIAL, createCodexParser, shellDetail } from './codex-parser';
 import { createProgress } from './progress';
@@ -39,17 +39,7 @@ describe('codex parser over the real transcripts', () => {
       { kind: 'message', text: 'Done: file written.' },
       {
         kind: 'result',
-        result: {
-          isError: false,
-          reason: null,
-          message: 'Done: file written.',
-          sessionId: '01a20c0b-fb2f-7d41-9803-f97e06da7e03',
-          turns: null,
-          tokens: { input: 180, output: 40, cacheRead: 20, cacheWrite: 0 },
-          costUsd: null,
-          permissionDenials: [],
-          apiErrorStatus: null,
-        },
+        result: agentResult({ message: 'Done: file written.', sessionId: '01a20c0b-fb2f-7d41-9803-f97e06da7e03', tokens: { input: 180, output: 40, cacheRead: 20, cacheWrite: 0 } }),
       },
     ]);
     expect(failure).toBeNull();

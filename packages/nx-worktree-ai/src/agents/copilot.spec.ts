@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { everyTruncation, flagsOf, helpLists, MALFORMED_LINES, noiseLines, parseFixture, resultOf } from './__fixtures__/malformed';
-import { runRequest, outcomeOf } from './__fixtures__/request';
-import { buildCopilotInvocation, classifyCopilot, COPILOT_DENIED_TOOLS, copilotAdapter, createCopilotParser } from './copilot';
+import { runRequest, outcomeOf, agentResult } from './__fixtures__/request';
+import { buildCopilotInvocation, COPILOT_DENIED_TOOLS, copilotAdapter, createCopilotParser } from './copilot';
 import { DENIED_GIT_COMMANDS } from './git-deny';
 
 const FIXTURES = join(__dirname, '__fixtures__', 'copilot');
@@ -70,24 +70,14 @@ describe('copilot parser', () => {
       { kind: 'message', text: 'Done: login.ts written.' },
     ]);
     const result = resultOf(events);
-    expect(result).toEqual({
-      isError: false,
-      reason: null,
-      message: 'Done: login.ts written.',
-      sessionId: 'aa778ea0-6eab-4ce9-b87e-11d6d33dab4f',
-      turns: 3,
-      tokens: { input: null, output: 89, cacheRead: null, cacheWrite: null },
-      costUsd: null,
-      permissionDenials: ['bash'],
-      apiErrorStatus: null,
-    });
-    expect(classifyCopilot(outcome(result, 0))).toBeNull();
+    expect(result).toEqual(agentResult({ message: 'Done: login.ts written.', sessionId: 'aa778ea0-6eab-4ce9-b87e-11d6d33dab4f', turns: 3, tokens: { input: null, output: 89, cacheRead: null, cacheWrite: null }, permissionDenials: ['bash'] }));
+    expect(copilotAdapter.classify(outcome(result, 0))).toBeNull();
   });
 
   it('copilot-written-rate-limit.jsonl: session.error 429 is rate limited (retryable)', () => {
     const result = resultOf(parseFile('copilot-written-rate-limit.jsonl'));
     expect(result).toMatchObject({ isError: true, reason: 'rate_limited', apiErrorStatus: 429, turns: 1 });
-    expect(classifyCopilot(outcome(result, 1))?.kind).toBe('rate-limited');
+    expect(copilotAdapter.classify(outcome(result, 1))?.kind).toBe('rate-limited');
   });
 
   it('input and cache tokens come from assistant.usage when the CLI sends it', () => {
@@ -103,18 +93,18 @@ describe('copilot parser', () => {
     parse('{"type":"tool.execution_start","data":{"toolCallId":"c1","toolName":"edit","arguments":{"path":"/etc/hosts"}}}');
     parse('{"type":"tool.execution_complete","data":{"toolCallId":"c1","success":false,"error":{"message":"Permission denied: path is outside the allowed directories"}}}');
     const [event] = parse('{"type":"result","sessionId":"s","exitCode":0}');
-    const failure = classifyCopilot(outcome(event.kind === 'result' ? event.result : null, 0));
+    const failure = copilotAdapter.classify(outcome(event.kind === 'result' ? event.result : null, 0));
     expect(failure?.kind).toBe('permission-denied');
     expect(failure?.message).toMatch(/^copilot was refused edit, so the batch did not do its work/);
   });
 
   it('no token: exit 1 names the variables to set', () => {
-    expect(classifyCopilot(outcome(null, 1, { stderrTail: 'Error: No authentication information found.\n' }))?.kind).toBe('not-logged-in');
-    expect(classifyCopilot(outcome(null, 1, { stderrTail: 'Error: not logged in. Please run /login\n' }))?.message).toBe(
+    expect(copilotAdapter.classify(outcome(null, 1, { stderrTail: 'Error: No authentication information found.\n' }))?.kind).toBe('not-logged-in');
+    expect(copilotAdapter.classify(outcome(null, 1, { stderrTail: 'Error: not logged in. Please run /login\n' }))?.message).toBe(
       'copilot is not logged in: set COPILOT_GITHUB_TOKEN (or GH_TOKEN / GITHUB_TOKEN: a token with the "Copilot Requests" permission), or run `copilot login`',
     );
     const [event] = createCopilotParser()('{"type":"result","sessionId":"s","exitCode":1}');
-    expect(classifyCopilot(outcome(event.kind === 'result' ? event.result : null, 1))?.message).toBe('copilot reported an error (error): exit code 1');
+    expect(copilotAdapter.classify(outcome(event.kind === 'result' ? event.result : null, 1))?.message).toBe('copilot reported an error (error): exit code 1');
   });
 });
 

@@ -3,7 +3,7 @@ import { reasonFromText, statusInText, type AgentFacts } from './failures';
 import { DENIED_GIT_COMMANDS } from './git-deny';
 import type { CopilotOptions } from './options';
 import { genericToolDetail } from './tool-detail';
-import { classifyWith, defineAdapter } from './adapter';
+import { defineAdapter } from './adapter';
 import { jsonLinesParser, type TypedEvent } from './jsonl';
 import type { AgentEvent, AgentInvocation, AgentResult, AgentRunRequest, LineParser } from './types';
 import { isRecord, str, num, add, type Json } from './json';
@@ -156,8 +156,6 @@ function copilotResult(event: Json, state: CopilotState): AgentResult {
     apiErrorStatus: error?.status ?? null,
   };
 }
-
-export const classifyCopilot = classifyWith(COPILOT_FACTS);
 
 export const copilotAdapter = defineAdapter({
   name: 'copilot',

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { everyTruncation, MALFORMED_LINES, noiseLines, parseFixture, resultOf } from './__fixtures__/malformed';
-import { runRequest, outcomeOf } from './__fixtures__/request';
-import { buildCursorInvocation, classifyCursor, createCursorParser, CURSOR_INSTALL, cursorAdapter } from './cursor';
+import { runRequest, outcomeOf, agentResult } from './__fixtures__/request';
+import { buildCursorInvocation, createCursorParser, CURSOR_INSTALL, cursorAdapter } from './cursor';
 import { notInstalled } from './failures';
 
 const FIXTURES = join(__dirname, '__fixtures__', 'cursor');
@@ -47,32 +47,22 @@ describe('cursor parser', () => {
       { kind: 'tool-use', id: 'toolu_03', tool: 'todo_write', detail: null },
       { kind: 'message', text: 'Done: src/auth/login.ts written.' },
     ]);
-    expect(resultOf(events)).toEqual({
-      isError: false,
-      reason: null,
-      message: 'I will write the file.Done: src/auth/login.ts written.',
-      sessionId: 'c6b62c6f-7ead-4fd6-9922-e952131177ff',
-      turns: null,
-      tokens: { input: null, output: null, cacheRead: null, cacheWrite: null },
-      costUsd: null,
-      permissionDenials: ['Shell'],
-      apiErrorStatus: null,
-    });
-    expect(classifyCursor(outcome(resultOf(events), 0))).toBeNull();
+    expect(resultOf(events)).toEqual(agentResult({ message: 'I will write the file.Done: src/auth/login.ts written.', sessionId: 'c6b62c6f-7ead-4fd6-9922-e952131177ff', permissionDenials: ['Shell'] }));
+    expect(cursorAdapter.classify(outcome(resultOf(events), 0))).toBeNull();
   });
 
   it('a rejected write fails the batch', () => {
     const parse = createCursorParser();
     parse('{"type":"tool_call","subtype":"completed","call_id":"c","tool_call":{"editToolCall":{"args":{"path":"a.ts"},"result":{"rejected":{"reason":"denied"}}}}}');
     const [event] = parse('{"type":"result","subtype":"success","is_error":false,"session_id":"s"}');
-    expect(classifyCursor(outcome(event.kind === 'result' ? event.result : null, 0))?.kind).toBe('permission-denied');
+    expect(cursorAdapter.classify(outcome(event.kind === 'result' ? event.result : null, 0))?.kind).toBe('permission-denied');
   });
 
   it('failures come as a non-zero exit and stderr', () => {
-    expect(classifyCursor(outcome(null, 1, { stderrTail: 'Error: Authentication required. Please run cursor-agent login or set CURSOR_API_KEY\n' }))?.message).toBe(
+    expect(cursorAdapter.classify(outcome(null, 1, { stderrTail: 'Error: Authentication required. Please run cursor-agent login or set CURSOR_API_KEY\n' }))?.message).toBe(
       'cursor-agent is not logged in: set CURSOR_API_KEY (or run `cursor-agent login`)',
     );
-    expect(classifyCursor(outcome(null, 1, { stderrTail: 'Error: 429 Too Many Requests\n' }))?.kind).toBe('rate-limited');
+    expect(cursorAdapter.classify(outcome(null, 1, { stderrTail: 'Error: 429 Too Many Requests\n' }))?.kind).toBe('rate-limited');
   });
 });
 

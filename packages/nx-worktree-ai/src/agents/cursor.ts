@@ -1,6 +1,6 @@
 import { promptArgument, unsupportedLimits } from './argv';
 import { createStreamJsonParser } from './stream-json';
-import { classifyWith, defineAdapter } from './adapter';
+import { defineAdapter } from './adapter';
 import type { AgentFacts } from './failures';
 import { genericToolDetail } from './tool-detail';
 import type { AgentEvent, AgentInvocation, AgentRunRequest, LineParser } from './types';
@@ -77,8 +77,6 @@ export function createCursorParser(): LineParser {
   // Claude's reading of the result, plus the refusals seen in tool_call results.
   return createStreamJsonParser(extension, (result) => result.permissionDenials.push(...denied));
 }
-
-export const classifyCursor = classifyWith(CURSOR_FACTS);
 
 export const cursorAdapter = defineAdapter({
   name: 'cursor',

@@ -1,5 +1,6 @@
 import { classifyCommand } from './command';
 import { classifyOutcome, isRetryable, notInstalled, reasonFromText, statusInText, type AgentFacts } from './failures';
+import { agentResult } from './__fixtures__/request';
 import type { AgentOutcome, AgentResult } from './types';
 
 const FACTS: AgentFacts = {
@@ -14,20 +15,7 @@ function outcome(extra: Partial<AgentOutcome>): AgentOutcome {
   return { exitCode: 0, signal: null, timedOut: false, result: null, stderrTail: '', ...extra };
 }
 
-function result(extra: Partial<AgentResult>): AgentResult {
-  return {
-    isError: false,
-    reason: null,
-    message: null,
-    sessionId: 's',
-    turns: 3,
-    tokens: { input: null, output: null, cacheRead: null, cacheWrite: null },
-    costUsd: null,
-    permissionDenials: [],
-    apiErrorStatus: null,
-    ...extra,
-  };
-}
+const result = (extra: Partial<AgentResult>): AgentResult => agentResult({ sessionId: 's', turns: 3, ...extra });
 
 describe('error text', () => {
   it.each([

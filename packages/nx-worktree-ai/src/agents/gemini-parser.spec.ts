@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { everyTruncation, MALFORMED_LINES, noiseLines, parseFixture, resultOf } from './__fixtures__/malformed';
-import { outcomeOf } from './__fixtures__/request';
+import { outcomeOf, agentResult } from './__fixtures__/request';
 import { classifyGemini } from './gemini';
 import { createGeminiParser } from './gemini-parser';
 import { createProgress } from './progress';
@@ -36,17 +36,7 @@ describe('gemini parser over the real transcripts', () => {
       { kind: 'message', text: 'Done: file written.' },
       {
         kind: 'result',
-        result: {
-          isError: false,
-          reason: null,
-          message: 'Done: file written.',
-          sessionId: '3eb9c6f8-52b7-446d-8740-7261cf043b46',
-          turns: null,
-          tokens: { input: 300, output: 60, cacheRead: 0, cacheWrite: null },
-          costUsd: null,
-          permissionDenials: [],
-          apiErrorStatus: null,
-        },
+        result: agentResult({ message: 'Done: file written.', sessionId: '3eb9c6f8-52b7-446d-8740-7261cf043b46', tokens: { input: 300, output: 60, cacheRead: 0, cacheWrite: null } }),
       },
     ]);
     expect(failure).toBeNull();
@@ -124,17 +114,7 @@ describe('gemini parser over the real transcripts', () => {
       { kind: 'message', text: 'Done: file written.' },
       {
         kind: 'result',
-        result: {
-          isError: false,
-          reason: null,
-          message: 'Done: file written.',
-          sessionId: 'e6af36fe-23d3-4864-a328-8ab60fc6ece4',
-          turns: null,
-          tokens: { input: 200, output: 40, cacheRead: 0, cacheWrite: null },
-          costUsd: null,
-          permissionDenials: [],
-          apiErrorStatus: null,
-        },
+        result: agentResult({ message: 'Done: file written.', sessionId: 'e6af36fe-23d3-4864-a328-8ab60fc6ece4', tokens: { input: 200, output: 40, cacheRead: 0, cacheWrite: null } }),
       },
     ]);
   });

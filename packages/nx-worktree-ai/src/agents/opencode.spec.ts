@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { everyTruncation, flagsOf, helpLists, MALFORMED_LINES, noiseLines, parseFixture, resultOf } from './__fixtures__/malformed';
-import { runRequest, outcomeOf } from './__fixtures__/request';
-import { buildOpencodeInvocation, classifyOpencode, createOpencodeParser, OPENCODE_BASH_DENY, opencodeAdapter, opencodeConfigContent } from './opencode';
+import { runRequest, outcomeOf, agentResult } from './__fixtures__/request';
+import { buildOpencodeInvocation, createOpencodeParser, OPENCODE_BASH_DENY, opencodeAdapter, opencodeConfigContent } from './opencode';
 
 const FIXTURES = join(__dirname, '__fixtures__', 'opencode');
 const help = readFileSync(join(FIXTURES, 'help-opencode_run_--help.txt'), 'utf8');
@@ -78,20 +78,10 @@ describe('opencode parser', () => {
       { kind: 'message', text: 'ok' },
       {
         kind: 'result',
-        result: {
-          isError: false,
-          reason: null,
-          message: 'ok',
-          sessionId: 'ses_df3ec36f6ffef49kbFP6M0ufsC',
-          turns: 1,
-          tokens: { input: 100, output: 20, cacheRead: 0, cacheWrite: 0 },
-          costUsd: 0,
-          permissionDenials: [],
-          apiErrorStatus: null,
-        },
+        result: agentResult({ message: 'ok', sessionId: 'ses_df3ec36f6ffef49kbFP6M0ufsC', turns: 1, tokens: { input: 100, output: 20, cacheRead: 0, cacheWrite: 0 }, costUsd: 0 }),
       },
     ]);
-    expect(classifyOpencode(outcome(resultOf(events), 0))).toBeNull();
+    expect(opencodeAdapter.classify(outcome(resultOf(events), 0))).toBeNull();
   });
 
   it('opencode-written-tools.jsonl: tool uses with their results, tokens and cost summed over steps', () => {
@@ -112,7 +102,7 @@ describe('opencode parser', () => {
     });
     expect(result.costUsd).toBeCloseTo(0.0143, 10);
     // A refused git push is the deny list at work, not a failed batch.
-    expect(classifyOpencode(outcome(result, 0))).toBeNull();
+    expect(opencodeAdapter.classify(outcome(result, 0))).toBeNull();
   });
 
   it('a refused edit fails the batch', () => {
@@ -120,7 +110,7 @@ describe('opencode parser', () => {
     parse('{"type":"step_start","sessionID":"s","part":{}}');
     parse('{"type":"done","sessionID":"s","reason":"idle","rejected":["edit"]}');
     const [end] = parse.end!();
-    const failure = classifyOpencode(outcome(end.kind === 'result' ? end.result : null, 0));
+    const failure = opencodeAdapter.classify(outcome(end.kind === 'result' ? end.result : null, 0));
     expect(failure?.kind).toBe('permission-denied');
     expect(failure?.message).toMatch(/^opencode was refused edit, so the batch did not do its work: /);
   });
@@ -128,7 +118,7 @@ describe('opencode parser', () => {
   it('opencode-written-rate-limit.jsonl: rate limited, retryable', () => {
     const result = resultOf(parseFile('opencode-written-rate-limit.jsonl'));
     expect(result).toMatchObject({ isError: true, reason: 'rate_limited', apiErrorStatus: 429, sessionId: 'ses_r1limit', turns: 0 });
-    expect(classifyOpencode(outcome(result, 1))).toEqual({
+    expect(opencodeAdapter.classify(outcome(result, 1))).toEqual({
       kind: 'rate-limited',
       message: 'opencode was rate limited (HTTP 429: Rate limit exceeded: too many requests, retry later): wait, or run fewer batches at once (--parallel)',
     });
@@ -137,7 +127,7 @@ describe('opencode parser', () => {
   it('opencode-written-auth.jsonl: not logged in, naming the provider key', () => {
     const result = resultOf(parseFile('opencode-written-auth.jsonl'));
     expect(result).toMatchObject({ isError: true, reason: 'auth', sessionId: 'ses_a1auth' });
-    expect(classifyOpencode(outcome(result, 1))?.message).toBe(
+    expect(opencodeAdapter.classify(outcome(result, 1))?.message).toBe(
       "opencode is not logged in: set the model provider's key (e.g. ANTHROPIC_API_KEY for anthropic/..., OPENAI_API_KEY for openai/...) or run `opencode auth login`",
     );
   });
@@ -151,13 +141,13 @@ describe('opencode parser', () => {
   });
 
   it('a hang (opencode without a provider) is a timeout that says why', () => {
-    expect(classifyOpencode(outcome(null, null, { timedOut: true, signal: 'SIGTERM', timeoutMs: 600_000 }))?.message).toBe(
+    expect(opencodeAdapter.classify(outcome(null, null, { timedOut: true, signal: 'SIGTERM', timeoutMs: 600_000 }))?.message).toBe(
       'opencode was killed after 10m (opencode waits silently when no provider is configured: check `opencode auth list` and `model: provider/model`): raise `timeout` in the batch frontmatter, or make the batch smaller',
     );
   });
 
   it('a crash without events names the stderr', () => {
-    expect(classifyOpencode(outcome(null, 1, { stderrTail: 'Error: Unexpected token\n' }))?.message).toBe('opencode exited with code 1 without a result: Error: Unexpected token');
+    expect(opencodeAdapter.classify(outcome(null, 1, { stderrTail: 'Error: Unexpected token\n' }))?.message).toBe('opencode exited with code 1 without a result: Error: Unexpected token');
   });
 });
 

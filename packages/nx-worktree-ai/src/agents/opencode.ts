@@ -2,7 +2,7 @@ import { unsupportedLimits } from './argv';
 import { reasonFromText, statusInText, type AgentFacts } from './failures';
 import { DENIED_GIT_COMMANDS } from './git-deny';
 import { genericToolDetail } from './tool-detail';
-import { classifyWith, defineAdapter } from './adapter';
+import { defineAdapter } from './adapter';
 import { jsonLinesParser, type TypedEvent } from './jsonl';
 import type { AgentEvent, AgentInvocation, AgentResult, AgentRunRequest, LineParser } from './types';
 import { isRecord, str, num, add, type Json } from './json';
@@ -191,9 +191,6 @@ function opencodeResult(state: OpencodeState): AgentResult {
     apiErrorStatus: error?.status ?? null,
   };
 }
-
-/** opencode run exits 1 after an error event; the parsed error (with end()) decides the class. */
-export const classifyOpencode = classifyWith(OPENCODE_FACTS);
 
 export const opencodeAdapter = defineAdapter({
   name: 'opencode',

@@ -6,7 +6,7 @@ import { runAgentProcess, type AgentProcessOptions } from './process';
 
 const node = process.execPath;
 /** Lets the tsx host require execa (ESM-only). */
-const registerEsmOnly = join(__dirname, '@testing/register-esm-only.cjs');
+const registerEsmOnly = join(__dirname, '../../../../testing/register-esm-only.cjs');
 
 function run(script: string, overrides: Partial<AgentProcessOptions> = {}) {
   const lines: string[] = [];

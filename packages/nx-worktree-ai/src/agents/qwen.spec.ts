@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { everyTruncation, flagsOf, helpLists, MALFORMED_LINES, noiseLines, parseFixture, resultOf } from './__fixtures__/malformed';
-import { runRequest, outcomeOf } from './__fixtures__/request';
+import { runRequest, outcomeOf, agentResult } from './__fixtures__/request';
 import { createClaudeParser } from './stream-json';
 import { DENIED_GIT_COMMANDS } from './git-deny';
 import { buildQwenInvocation, classifyQwen, QWEN_DENIED_TOOLS, qwenAdapter } from './qwen';
@@ -88,17 +88,7 @@ describe('qwen parser (the Claude parser) over the real transcript', () => {
       { kind: 'message', text: 'ok' },
       expect.objectContaining({ kind: 'result' }),
     ]);
-    expect(resultOf(events)).toEqual({
-      isError: false,
-      reason: null,
-      message: 'ok',
-      sessionId: '890e7213-4aa5-4481-a34b-b1dcbc3e6fe3',
-      turns: 1,
-      tokens: { input: 200, output: 40, cacheRead: 0, cacheWrite: null },
-      costUsd: null,
-      permissionDenials: [],
-      apiErrorStatus: null,
-    });
+    expect(resultOf(events)).toEqual(agentResult({ message: 'ok', sessionId: '890e7213-4aa5-4481-a34b-b1dcbc3e6fe3', turns: 1, tokens: { input: 200, output: 40, cacheRead: 0, cacheWrite: null } }));
     expect(classifyQwen(outcome(resultOf(events), 0))).toBeNull();
   });
 

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseFixture, resultOf } from './__fixtures__/malformed';
-import { outcomeOf as outcome } from './__fixtures__/request';
-import { classifyClaude } from './claude';
+import { outcomeOf as outcome, agentResult } from './__fixtures__/request';
+import { claudeAdapter } from './claude';
 import { createClaudeParser } from './stream-json';
 import type { AgentEvent } from './types';
 
@@ -11,7 +11,7 @@ const TRANSCRIPTS = readdirSync(FIXTURES).filter((f) => f.endsWith('.jsonl') || 
 const parseFile = (name: string): AgentEvent[] => parseFixture(createClaudeParser, join(FIXTURES, name));
 
 function classifyFile(name: string, exitCode: number) {
-  return classifyClaude(outcome(resultOf(parseFile(name)), exitCode));
+  return claudeAdapter.classify(outcome(resultOf(parseFile(name)), exitCode));
 }
 
 describe('claude parser over every real transcript', () => {
@@ -51,17 +51,7 @@ describe('stream-success-write.jsonl', () => {
   });
 
   it('reads session, turns, tokens and cost from the result', () => {
-    expect(resultOf(events)).toEqual({
-      isError: false,
-      reason: null,
-      message: 'Done: file written.',
-      sessionId: 'eec12db7-49b2-44cd-a215-a80890154fd3',
-      turns: 2,
-      tokens: { input: 200, output: 40, cacheRead: 0, cacheWrite: 0 },
-      costUsd: 0.0016,
-      permissionDenials: [],
-      apiErrorStatus: null,
-    });
+    expect(resultOf(events)).toEqual(agentResult({ message: 'Done: file written.', sessionId: 'eec12db7-49b2-44cd-a215-a80890154fd3', turns: 2, tokens: { input: 200, output: 40, cacheRead: 0, cacheWrite: 0 }, costUsd: 0.0016 }));
   });
 
   it('classifies exit 0 as success, but a non-zero exit as a crash', () => {
@@ -130,17 +120,7 @@ describe('auth and API failures (subtype "success" with is_error true)', () => {
 
 describe('limits', () => {
   it('json-error-max-turns.json: max turns', () => {
-    expect(resultOf(parseFile('json-error-max-turns.json'))).toEqual({
-      isError: true,
-      reason: 'max_turns',
-      message: 'Reached maximum number of turns (1)',
-      sessionId: '05af13fe-8b23-4012-81a2-aebe20af6d4e',
-      turns: 2,
-      tokens: { input: 100, output: 20, cacheRead: 0, cacheWrite: 0 },
-      costUsd: 0.0008,
-      permissionDenials: [],
-      apiErrorStatus: null,
-    });
+    expect(resultOf(parseFile('json-error-max-turns.json'))).toEqual(agentResult({ isError: true, reason: 'max_turns', message: 'Reached maximum number of turns (1)', sessionId: '05af13fe-8b23-4012-81a2-aebe20af6d4e', turns: 2, tokens: { input: 100, output: 20, cacheRead: 0, cacheWrite: 0 }, costUsd: 0.0008 }));
     expect(classifyFile('json-error-max-turns.json', 1)).toEqual({
       kind: 'max-turns',
       message: 'claude hit its turn limit (Reached maximum number of turns (1); 2 turns): raise `maxTurns` in the batch frontmatter, or make the batch smaller',
@@ -187,17 +167,7 @@ describe('malformed and unknown lines', () => {
     const [event] = parse('{"type":"result","usage":"x","num_turns":"2","permission_denials":[{"tool_name":7},"Write"],"is_error":"yes"}');
     expect(event).toEqual({
       kind: 'result',
-      result: {
-        isError: false,
-        reason: null,
-        message: null,
-        sessionId: null,
-        turns: null,
-        tokens: { input: null, output: null, cacheRead: null, cacheWrite: null },
-        costUsd: null,
-        permissionDenials: ['unknown tool'],
-        apiErrorStatus: null,
-      },
+      result: agentResult({ permissionDenials: ['unknown tool'] }),
     });
   });
 

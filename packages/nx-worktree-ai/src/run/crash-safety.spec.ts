@@ -19,7 +19,7 @@ import { sandboxTool } from '../sandbox/available';
  */
 // The loader itself, not the tsx CLI: a signal must reach the process that runs the executor.
 /** Lets the tsx host require execa (ESM-only). */
-const registerEsmOnly = resolve(__dirname, '@testing/register-esm-only.cjs');
+const registerEsmOnly = resolve(__dirname, '../../../../testing/register-esm-only.cjs');
 const tsxLoader = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
 const HANG = `require('fs').mkdirSync('libs/auth/src/auth', { recursive: true }); require('fs').writeFileSync('libs/auth/src/auth/partial.ts', 'export const partial = 1;\\n'); console.log('wrote partial.ts'); setInterval(() => {}, 1000);`;
 const WRITE = `require('fs').mkdirSync('libs/auth/src/auth', { recursive: true }); require('fs').writeFileSync('libs/auth/src/auth/login.ts', 'export const login = () => true;\\n');`;

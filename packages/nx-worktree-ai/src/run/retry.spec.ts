@@ -1,4 +1,4 @@
-import type { AgentResult } from '../agents/types';
+import { agentResult } from '../agents/__fixtures__/request';
 import { addAttempt, backoffDelay, emptyTotals, MAX_RETRY_DELAY_MS } from './retry';
 
 describe('backoffDelay: exponential backoff with full jitter', () => {
@@ -32,18 +32,7 @@ describe('backoffDelay: exponential backoff with full jitter', () => {
 });
 
 describe('addAttempt: usage over attempts', () => {
-  const result = (extra: Partial<AgentResult>): AgentResult => ({
-    isError: false,
-    reason: null,
-    message: null,
-    sessionId: null,
-    turns: null,
-    tokens: { input: null, output: null, cacheRead: null, cacheWrite: null },
-    costUsd: null,
-    permissionDenials: [],
-    apiErrorStatus: null,
-    ...extra,
-  });
+  const result = agentResult;
 
   it('adds what was reported, keeps null what never was, and keeps the latest session', () => {
     let totals = emptyTotals();

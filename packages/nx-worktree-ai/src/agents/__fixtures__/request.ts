@@ -21,3 +21,19 @@ export function runRequest(extra: Partial<AgentRunRequest> = {}): AgentRunReques
 export function outcomeOf(result: AgentResult | null, exitCode: number | null, extra: Partial<AgentOutcome> = {}): AgentOutcome {
   return { exitCode, signal: null, timedOut: false, result, stderrTail: '', ...extra };
 }
+
+/** An agent's result with nothing reported, `extra` over it. */
+export function agentResult(extra: Partial<AgentResult> = {}): AgentResult {
+  return {
+    isError: false,
+    reason: null,
+    message: null,
+    sessionId: null,
+    turns: null,
+    tokens: { input: null, output: null, cacheRead: null, cacheWrite: null },
+    costUsd: null,
+    permissionDenials: [],
+    apiErrorStatus: null,
+    ...extra,
+  };
+}

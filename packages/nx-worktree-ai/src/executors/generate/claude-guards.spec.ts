@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { captureConsole, executorContext, type CapturedConsole } from '@testing/executor';
+import { captureConsoleEachTest, executorContext } from '@testing/executor';
 import { claudeTestEnv, startAnthropicServer, type AnthropicServer, type ScriptRule } from '@testing/scripted-model/anthropic';
 import { git, gitRepo, removeDir, tempDir } from '@testing/temp';
 import generateExecutor from './executor';
@@ -22,10 +22,9 @@ const PLANTED = 'sk-planted-CLAUDE-9876543210fedcba';
 const LOGIN = 'line one\nline two\nline three\n';
 
 let server: AnthropicServer;
+const logged = captureConsoleEachTest();
 let root: string;
 let worktreeDir: string;
-let lines: string[];
-let captured: CapturedConsole;
 const savedEnv = { ...process.env };
 
 function rules(ws: () => string): ScriptRule[] {
@@ -80,12 +79,9 @@ beforeEach(async () => {
   server = await startAnthropicServer({ rules: rules(() => root), delayMs: 300 });
   const configDir = tempDir('nxwa-claude-guards-cfg-');
   Object.assign(process.env, claudeTestEnv(server.url, configDir), { PLANTED_API_KEY: PLANTED });
-  captured = captureConsole();
-  lines = captured.lines;
 });
 afterEach(async () => {
   await server.close();
-  captured.restore();
   removeDir(process.env.CLAUDE_CONFIG_DIR!);
   for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
   Object.assign(process.env, savedEnv);
@@ -120,7 +116,7 @@ describe('the real claude CLI behind the guards', () => {
     const before = sharedState();
     await expect(run('hostile')).resolves.toEqual({ success: true });
     expect(sharedState()).toEqual(before);
-    const out = lines.join('\n');
+    const out = logged.lines.join('\n');
     expect(out).toMatch(/\[auth:hostile\] turn \d+ · Bash failed: Permission to use Bash with command git branch -D feature has been denied/);
     expect(out).toMatch(/Bash failed: Permission to use Bash with command git config user\.name evil has been denied/);
     expect(out).toMatch(/Bash failed: .*(requires approval|denied)/);
@@ -156,7 +152,7 @@ describe('the real claude CLI behind the guards', () => {
     process.env.IS_SANDBOX = '1'; // claude refuses bypassPermissions as root otherwise
     addBatch('hostile', 'SCRIPT:hostile', 'claude:\n  permissionMode: bypassPermissions\n');
     await expect(run('hostile', { sandbox: 'off' })).resolves.toEqual({ success: false });
-    const out = lines.join('\n');
+    const out = logged.lines.join('\n');
     expect(out).toContain('[auth:hostile] warning: claude.permissionMode bypassPermissions bypasses every permission check: the agent can run any command as you');
     const error = result('hostile').error!;
     // The deny list still holds under bypassPermissions.
@@ -189,7 +185,7 @@ describe('the real claude CLI behind the guards', () => {
     writeFileSync(join(root, 'libs/auth/src/auth/login.ts'), 'line one\nline two\nline three, by you\n');
     await expect(running).resolves.toEqual({ success: false });
     expect(readFileSync(join(root, 'libs/auth/src/auth/login.ts'), 'utf8')).toBe('line one\nline two\nline three, by you\n');
-    const out = lines.join('\n');
+    const out = logged.lines.join('\n');
     expect(out).toContain("conflict with the batch's result: libs/auth/src/auth/login.ts. Nothing was applied; the batch's work is on branch ai/auth/edit");
     expect(out).toMatch(/git merge-file -L yours -L base -L batch libs\/auth\/src\/auth\/login\.ts/);
   });
@@ -202,7 +198,7 @@ describe('the real claude CLI behind the guards', () => {
     for (const file of filesBelow(join(root, '.nx-worktree-ai'))) expect({ file, leaks: readFileSync(file, 'latin1').includes(PLANTED) }).toEqual({ file, leaks: false });
     expect(allGitObjects(root).includes(PLANTED)).toBe(false);
     expect(git(root, 'log', '-p', '--all').includes(PLANTED)).toBe(false);
-    expect(lines.join('\n').includes(PLANTED)).toBe(false);
-    expect(lines.join('\n')).toContain('I found the key: [redacted:PLANTED_API_KEY]');
+    expect(logged.lines.join('\n').includes(PLANTED)).toBe(false);
+    expect(logged.lines.join('\n')).toContain('I found the key: [redacted:PLANTED_API_KEY]');
   });
 });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { captureConsole, executorContext, type CapturedConsole } from '@testing/executor';
+import { captureConsoleEachTest, executorContext } from '@testing/executor';
 import { git, gitRepo, removeDir, tempDir, writeFiles } from '@testing/temp';
 import generateExecutor from './executor';
 import type { BatchResult } from '../../results/result';
@@ -17,11 +17,10 @@ jest.setTimeout(120_000);
  * branch, and the git commands the message prints really bring it in by hand.
  */
 describe('conflicts with edits made during the run', () => {
+  const logged = captureConsoleEachTest();
   let root: string;
   let worktreeDir: string;
   let signals: string;
-  let lines: string[];
-  let captured: CapturedConsole;
 
   const LOGIN = 'line one\nline two\nline three\n';
 
@@ -35,11 +34,8 @@ describe('conflicts with edits made during the run', () => {
     writeFiles(root, { 'notes.txt': 'my uncommitted notes\n' });
     worktreeDir = tempDir('nxwa-conflict-wt-');
     signals = tempDir('nxwa-conflict-signals-');
-    captured = captureConsole();
-    lines = captured.lines;
   });
   afterEach(() => {
-    captured.restore();
     removeDir(root);
     removeDir(worktreeDir);
     removeDir(signals);
@@ -80,7 +76,7 @@ describe('conflicts with edits made during the run', () => {
     addBatch('merge', `fs.writeFileSync('libs/auth/src/auth/login.ts', 'line one\\nline two\\nline three, by the batch\\n');`);
     await expect(runWithEdit('merge', () => writeFileSync(join(root, 'libs/auth/src/auth/login.ts'), 'line one, by you\nline two\nline three\n'))).resolves.toEqual({ success: true });
     expect(read('libs/auth/src/auth/login.ts')).toBe('line one, by you\nline two\nline three, by the batch\n');
-    expect(lines.join('\n')).toContain('[auth:merge] merged with your edits made during the run: libs/auth/src/auth/login.ts');
+    expect(logged.lines.join('\n')).toContain('[auth:merge] merged with your edits made during the run: libs/auth/src/auth/login.ts');
     expect(read('notes.txt')).toBe('my uncommitted notes\n');
   });
 
@@ -103,7 +99,7 @@ describe('conflicts with edits made during the run', () => {
     // Stored before the integration, the result left the result cache again: a rerun asks the agent anew.
     expect(git(root, 'for-each-ref', 'refs/nx-worktree-ai/cache/')).toBe('');
 
-    const message = lines.find((l) => l.startsWith('[auth:clash] failed: '))!;
+    const message = logged.lines.find((l) => l.startsWith('[auth:clash] failed: '))!;
     expect(message).toContain("the workspace changed during the run and 1 file(s) conflict with the batch's result: libs/auth/src/auth/login.ts. Nothing was applied; the batch's work is on branch ai/auth/clash");
     const commit = r.commit!.slice(0, 12);
     expect(message).toContain(`git diff ${commit}~1 ${commit}    # what the batch changed`);
@@ -130,7 +126,7 @@ describe('conflicts with edits made during the run', () => {
         writeFileSync(join(root, 'libs/auth/src/auth/old.ts'), 'old, edited by you\n');
       }),
     ).resolves.toEqual({ success: false });
-    const message = lines.find((l) => l.startsWith('[auth:deleted] failed: '))!;
+    const message = logged.lines.find((l) => l.startsWith('[auth:deleted] failed: '))!;
     expect(message).toContain('2 file(s) conflict');
     expect(message).toMatch(/git checkout \w{12} -- libs\/auth\/src\/auth\/login\.ts {4}# you deleted libs\/auth\/src\/auth\/login\.ts, the batch changed it/);
     expect(message).toMatch(/rm -f -- libs\/auth\/src\/auth\/old\.ts {4}# the batch deleted libs\/auth\/src\/auth\/old\.ts, you changed it/);

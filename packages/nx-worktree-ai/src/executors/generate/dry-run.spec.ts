@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { captureConsole, type CapturedConsole } from '@testing/executor';
+import { captureConsoleEachTest } from '@testing/executor';
 import { git, gitRepo, removeDir, tempDir, writeFiles } from '@testing/temp';
 import { shellQuote, WORKTREE_SUFFIX_PLACEHOLDER } from './dry-run';
 import generateExecutor from './executor';
@@ -49,20 +49,16 @@ const SCRIPT = [
 const BATCH = `---\ndescription: dry\nagent: command\ncommand: [node, -e, ${JSON.stringify(SCRIPT)}, '{promptFile}']\noutputs: [src/auth/**]\nmaxTurns: 4\n---\nWrite the module.\n`;
 
 describe('nx-worktree-ai:generate --dry-run', () => {
+  const logged = captureConsoleEachTest();
   let root: string;
   let worktreeDir: string;
-  let lines: string[];
-  let captured: CapturedConsole;
 
   beforeEach(() => {
     root = gitRepo({ 'libs/auth/project.json': '{ "name": "auth" }\n', 'libs/auth/ai/auth-module.ai.md': BATCH, '.gitignore': '.nx-worktree-ai/\n' });
     writeFiles(root, { 'scratch.txt': 'uncommitted\n' });
     worktreeDir = tempDir('nxwa-wt-');
-    captured = captureConsole();
-    lines = captured.lines;
   });
   afterEach(() => {
-    captured.restore();
     removeDir(root);
     removeDir(worktreeDir);
   });
@@ -70,8 +66,8 @@ describe('nx-worktree-ai:generate --dry-run', () => {
   const exec = (extra: Record<string, unknown> = {}) =>
     generateExecutor({ batch: 'libs/auth/ai/auth-module.ai.md', worktreeDir, ...extra }, context(root, 'auth-module'));
   const printed = (key: string) => {
-    const line = lines.find((l) => l.startsWith(`[auth:auth-module]   ${key.padEnd(12)} `));
-    if (!line) throw new Error(`no "${key}" line in:\n${lines.join('\n')}`);
+    const line = logged.lines.find((l) => l.startsWith(`[auth:auth-module]   ${key.padEnd(12)} `));
+    if (!line) throw new Error(`no "${key}" line in:\n${logged.lines.join('\n')}`);
     return line.slice(`[auth:auth-module]   ${key.padEnd(12)} `.length);
   };
 
@@ -91,8 +87,8 @@ describe('nx-worktree-ai:generate --dry-run', () => {
     expect(printed('outputs')).toMatch(/^libs\/auth\/src\/auth\/\*\* \(scope guard/);
     expect(printed('result cache')).toBe('miss: a run would start the agent');
     expect(printed('no change')).toBe('a run whose agent changes no file fails (status "empty"); allowEmpty: true in the batch file accepts it');
-    expect(lines).toContain('[auth:auth-module]   | Write the module.');
-    expect(lines.some((l) => l.includes('| Create or change only files matching these paths'))).toBe(true);
+    expect(logged.lines).toContain('[auth:auth-module]   | Write the module.');
+    expect(logged.lines.some((l) => l.includes('| Create or change only files matching these paths'))).toBe(true);
     const key = printed('cache key');
 
     // The real run: same key, and the agent got the argv the dry run printed.
@@ -108,7 +104,7 @@ describe('nx-worktree-ai:generate --dry-run', () => {
     expect(ran[0]).toMatch(new RegExp(`^${escape(placeholderBefore)}[0-9a-f]{6}${escape(placeholderAfter)}$`));
 
     // Now a dry run sees the stored result: a run would replay it.
-    lines.length = 0;
+    logged.lines.length = 0;
     const after = fullState(root);
     await expect(exec({ dryRun: true })).resolves.toEqual({ success: true });
     expect(fullState(root)).toEqual(after);
@@ -125,12 +121,12 @@ describe('nx-worktree-ai:generate --dry-run', () => {
       await expect(exec({ dryRun: true })).resolves.toEqual({ success: false });
       expect(fullState(root)).toEqual(before);
       expect(printed('result cache')).toBe('miss: a run would start the agent');
-      expect(lines.join('\n')).toContain('run it with --skip-nx-cache, e.g. nx run-many -t ai-generate --dry-run --skip-nx-cache --output-style=static');
+      expect(logged.lines.join('\n')).toContain('run it with --skip-nx-cache, e.g. nx run-many -t ai-generate --dry-run --skip-nx-cache --output-style=static');
 
-      lines.length = 0;
+      logged.lines.length = 0;
       process.env.NX_SKIP_NX_CACHE = 'true';
       await expect(exec({ dryRun: true })).resolves.toEqual({ success: true });
-      expect(lines.join('\n')).not.toContain('--skip-nx-cache');
+      expect(logged.lines.join('\n')).not.toContain('--skip-nx-cache');
     } finally {
       process.env = env;
     }
@@ -146,7 +142,7 @@ describe('nx-worktree-ai:generate --dry-run', () => {
     writeFiles(root, { 'libs/auth/ai/auth-module.ai.md': BATCH.replace('[node, -e', '[no-such-agent-cli, -e') });
     await expect(exec({ dryRun: true })).resolves.toEqual({ success: false });
     expect(printed('agent')).toContain('"no-such-agent-cli" NOT FOUND');
-    expect(lines.join('\n')).toContain('a run would fail');
+    expect(logged.lines.join('\n')).toContain('a run would fail');
   });
 
   it('redacts a credential in the printed command line (agentArgs)', async () => {
@@ -158,6 +154,6 @@ describe('nx-worktree-ai:generate --dry-run', () => {
       delete process.env.DRY_RUN_TEST_TOKEN;
     }
     expect(printed('command')).toContain('--token=[redacted:DRY_RUN_TEST_TOKEN]');
-    expect(lines.join('\n')).not.toContain('sk-dry-');
+    expect(logged.lines.join('\n')).not.toContain('sk-dry-');
   });
 });

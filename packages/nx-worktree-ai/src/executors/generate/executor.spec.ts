@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { captureConsole, executorContext, type CapturedConsole } from '@testing/executor';
+import { captureConsoleEachTest, executorContext } from '@testing/executor';
 import { git, gitRepo, removeDir, tempDir, writeFiles } from '@testing/temp';
 import generateExecutor from './executor';
 import { DEFAULT_PROMPT } from '../../generators/batch/schema';
@@ -264,22 +264,18 @@ describe('nx-worktree-ai:generate with the command agent', () => {
 });
 
 describe('nx-worktree-ai:generate: retries and resume', () => {
+  const logged = captureConsoleEachTest();
   let root: string;
   let worktreeDir: string;
   let scratch: string;
-  let logs: string[];
-  let captured: CapturedConsole;
 
   beforeEach(() => {
     root = gitRepo({ 'libs/auth/project.json': '{ "name": "auth" }\n', '.gitignore': '.nx-worktree-ai/\nnode_modules/\n.env\n' });
     writeFiles(root, { 'node_modules/dep/index.js': 'module.exports = 1;\n', '.env': 'TOKEN=x\n' });
     worktreeDir = tempDir('nxwa-wt-');
     scratch = tempDir('nxwa-scratch-');
-    captured = captureConsole();
-    logs = captured.lines;
   });
   afterEach(() => {
-    captured.restore();
     removeDir(root);
     removeDir(worktreeDir);
     removeDir(scratch);
@@ -312,7 +308,7 @@ describe('nx-worktree-ai:generate: retries and resume', () => {
     writeFiles(root, { 'libs/auth/ai/flaky.ai.md': batchFile(['src/auth/**'], flaky(1)) });
     await expect(run('flaky')).resolves.toEqual({ success: true });
     expect(runs()).toBe(2);
-    expect(logs.filter((l) => l.includes(' retry '))).toEqual([expect.stringMatching(/^\[auth:flaky\] retry 2\/3 in \d+ms \(rate limited\)$/)]);
+    expect(logged.lines.filter((l) => l.includes(' retry '))).toEqual([expect.stringMatching(/^\[auth:flaky\] retry 2\/3 in \d+ms \(rate limited\)$/)]);
     const result = readResult(root, 'auth', 'flaky');
     expect(result).toMatchObject({ status: 'succeeded', filesChanged: ['libs/auth/src/auth/login.ts'] });
     expect(readFileSync(join(root, 'libs/auth/src/auth/login.ts'), 'utf8')).toBe('export const login = 2;\n');
@@ -325,7 +321,7 @@ describe('nx-worktree-ai:generate: retries and resume', () => {
     writeFiles(root, { 'libs/auth/ai/flaky.ai.md': batchFile(['src/auth/**'], flaky(9, 'API Error: 529 overloaded_error')) });
     await expect(run('flaky', { retries: 1 })).resolves.toEqual({ success: false });
     expect(runs()).toBe(2);
-    expect(logs.filter((l) => l.includes(' retry '))).toEqual([expect.stringMatching(/retry 2\/2 in \d+ms \(overloaded\)$/)]);
+    expect(logged.lines.filter((l) => l.includes(' retry '))).toEqual([expect.stringMatching(/retry 2\/2 in \d+ms \(overloaded\)$/)]);
     expect(readResult(root, 'auth', 'flaky').error).toMatch(
       /^the batch command's model API is overloaded \(.*\): usually temporary, run the batch again later \(gave up after 2 attempts; the executor options retries and retryDelay set how long it tries\)$/,
     );
@@ -338,7 +334,7 @@ describe('nx-worktree-ai:generate: retries and resume', () => {
     writeFiles(root, { 'libs/auth/ai/limited.ai.md': batchFile(['src/auth/**'], flaky(99)) });
     await expect(run('limited', { retries: 0 })).resolves.toEqual({ success: false });
     expect(runs()).toBe(2);
-    expect(logs.some((l) => l.includes(' retry '))).toBe(false);
+    expect(logged.lines.some((l) => l.includes(' retry '))).toBe(false);
   });
 
   describe('resume', () => {
@@ -383,7 +379,7 @@ out({ type: 'result', subtype: 'success', is_error: false, num_turns: 1, session
       const argv = readFileSync(join(scratch, 'argv.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]);
       expect(argv[0]).not.toContain('--resume');
       expect(argv[1].slice(argv[1].indexOf('--resume'), argv[1].indexOf('--resume') + 2)).toEqual(['--resume', 'sess-1']);
-      expect(logs).toContain('[auth:session] resuming session sess-1 with its work restored (1 file(s))');
+      expect(logged.lines).toContain('[auth:session] resuming session sess-1 with its work restored (1 file(s))');
       const second = readResult(root, 'auth', 'session');
       expect(second).toMatchObject({ status: 'succeeded', sessionId: 'sess-1', turns: 1, costUsd: 0.002, tokens: { input: 20, output: 7 } });
       expect(second.filesChanged).toEqual(['libs/auth/src/auth/login.ts', 'libs/auth/src/auth/logout.ts']);
@@ -408,11 +404,11 @@ out({ type: 'result', subtype: 'success', is_error: false, num_turns: 1, session
     it('says there is nothing to resume without an earlier session', async () => {
       writeFiles(root, { 'libs/auth/ai/fresh.ai.md': claudeBatch });
       await expect(run('fresh', { agentBin: fakeClaude(), resume: true })).resolves.toEqual({ success: false });
-      expect(logs.join('\n')).toContain('[auth:fresh] failed: resume: .nx-worktree-ai/auth/fresh/result.json does not exist or is not JSON: there is no earlier run of auth:fresh to continue; run it without --resume');
+      expect(logged.lines.join('\n')).toContain('[auth:fresh] failed: resume: .nx-worktree-ai/auth/fresh/result.json does not exist or is not JSON: there is no earlier run of auth:fresh to continue; run it without --resume');
       writeFiles(root, { 'libs/auth/ai/cmd.ai.md': batchFile(['src/**'], `console.log(1)`) });
       await run('cmd');
       await expect(run('cmd', { resume: true })).resolves.toEqual({ success: false });
-      expect(logs.join('\n')).toContain('recorded no session id');
+      expect(logged.lines.join('\n')).toContain('recorded no session id');
     });
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { captureConsole, executorContext, type CapturedConsole } from '@testing/executor';
+import { captureConsoleEachTest, executorContext } from '@testing/executor';
 import type { ScriptedServer } from '@testing/scripted-model/common';
 import { codexProviderConfig, startResponsesServer } from '@testing/scripted-model/responses';
 import { gitRepo, removeDir, tempDir } from '@testing/temp';
@@ -18,12 +18,11 @@ jest.setTimeout(180_000);
 
 const ENV_KEY = 'SCRIPTED_PROVIDER_KEY';
 let server: ScriptedServer;
+const logged = captureConsoleEachTest();
 let root: string;
 let worktreeDir: string;
 let codexHome: string;
 let childTmp: string;
-let lines: string[];
-let captured: CapturedConsole;
 const savedEnv = { ...process.env };
 
 function closedPort(): Promise<number> {
@@ -64,12 +63,8 @@ beforeEach(async () => {
   codexHome = tempDir('nxwa-fail-fast-codex-home-');
   childTmp = tempDir('nxwa-fail-fast-tmp-');
   Object.assign(process.env, { CODEX_HOME: codexHome, [ENV_KEY]: 'refused-key-0123', CODEX_API_KEY: '', OPENAI_API_KEY: '', TMPDIR: childTmp });
-  // Nx's logger colours its lines when CI is set: compare the text.
-  captured = captureConsole();
-  lines = captured.lines;
 });
 afterEach(() => {
-  captured.restore();
   for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
   Object.assign(process.env, savedEnv);
   for (const dir of [root, worktreeDir, codexHome, childTmp]) removeDir(dir);
@@ -93,7 +88,7 @@ it("a refused key stops codex at its first retry; the message names the provider
   const requests = server.mainRequests().length - before;
   expect(requests).toBeGreaterThanOrEqual(1);
   expect(requests).toBeLessThanOrEqual(3);
-  expect(lines.at(-1)).toBe(`[a:refused] failed: ${result.error}`);
+  expect(logged.lines.at(-1)).toBe(`[a:refused] failed: ${result.error}`);
 });
 
 it('an endpoint that refuses connections stops codex after a few failures; the message names the base URL', async () => {

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { captureConsole, executorContext, type CapturedConsole } from '@testing/executor';
+import { captureConsoleEachTest, executorContext } from '@testing/executor';
 import { allGitObjects, filesBelow } from '@testing/leaks';
 import { git, gitRepo, removeDir, tempDir } from '@testing/temp';
 import generateExecutor from './executor';
@@ -18,10 +18,9 @@ const SHORT = 'abc12';
 const LONG = `ghp_R3dT3am${'x7Kq9'.repeat(21)}ZZQQ`;
 
 describe('secrets stay out of transcripts, artifacts, git and terminal output', () => {
+  const logged = captureConsoleEachTest();
   let root: string;
   let worktreeDir: string;
-  let lines: string[];
-  let captured: CapturedConsole;
   const saved = { ...process.env };
 
   beforeEach(() => {
@@ -42,12 +41,8 @@ describe('secrets stay out of transcripts, artifacts, git and terminal output', 
       '.gitignore': '.nx-worktree-ai/\n',
     });
     worktreeDir = tempDir('nxwa-secrets-wt-');
-    // Nx's logger colours its lines when CI is set: compare the text.
-    captured = captureConsole();
-    lines = captured.lines;
   });
   afterEach(() => {
-    captured.restore();
     for (const k of ['PLANTED_API_KEY', 'MY_DB_URL', 'TINY_TOKEN', 'GITHUB_TOKEN']) delete process.env[k];
     Object.assign(process.env, saved);
     removeDir(root);
@@ -76,17 +71,17 @@ describe('secrets stay out of transcripts, artifacts, git and terminal output', 
     for (const s of secrets) {
       expect({ where: 'git objects', leaks: objects.includes(s) }).toEqual({ where: 'git objects', leaks: false });
       expect({ where: 'git log -p --all', leaks: log.includes(s) }).toEqual({ where: 'git log -p --all', leaks: false });
-      expect({ where: 'terminal', leaks: lines.join('\n').includes(s) }).toEqual({ where: 'terminal', leaks: false });
+      expect({ where: 'terminal', leaks: logged.lines.join('\n').includes(s) }).toEqual({ where: 'terminal', leaks: false });
     }
 
     // The sinks did see the values: they were replaced, not lost.
     const transcript = readFileSync(join(root, '.nx-worktree-ai/a/leaky/transcript.jsonl'), 'utf8');
     expect(transcript).toContain('key=[redacted:PLANTED_API_KEY] db=[redacted:MY_DB_URL]');
     expect(transcript).toContain('{"env":"[redacted:PLANTED_API_KEY]"}');
-    expect(lines.join('\n')).toContain('[a:leaky] › key=[redacted:PLANTED_API_KEY] db=[redacted:MY_DB_URL]');
+    expect(logged.lines.join('\n')).toContain('[a:leaky] › key=[redacted:PLANTED_API_KEY] db=[redacted:MY_DB_URL]');
     const failed = JSON.parse(readFileSync(join(root, '.nx-worktree-ai/a/failing/result.json'), 'utf8'));
     expect(failed.error).toContain('stderr [redacted:PLANTED_API_KEY] [redacted:MY_DB_URL]');
-    expect(lines.join('\n')).toContain('[a:failing] failed: the batch command exited with code 3: stderr [redacted:PLANTED_API_KEY] [redacted:MY_DB_URL]');
+    expect(logged.lines.join('\n')).toContain('[a:failing] failed: the batch command exited with code 3: stderr [redacted:PLANTED_API_KEY] [redacted:MY_DB_URL]');
     // Shorter than 6 characters: not redacted (documented in SECURITY.md).
     expect(transcript).toContain(`tiny=${SHORT}`);
   });
@@ -100,7 +95,7 @@ describe('secrets stay out of transcripts, artifacts, git and terminal output', 
     // The batch's commit undone: the replay writes the file and commits it again.
     git(root, 'reset', '--hard', 'HEAD~1');
     await expect(run()).resolves.toEqual({ success: true });
-    expect(lines.join('\n')).toContain('[a:described] replayed from the result cache');
+    expect(logged.lines.join('\n')).toContain('[a:described] replayed from the result cache');
     const subjects = git(root, 'log', '--all', '--reflog', '--format=%s').split('\n');
     expect(subjects.filter((s) => s.includes(PLANTED))).toEqual([]);
     const redacted = 'a:described: uses [redacted:PLANTED_API_KEY]';
@@ -114,9 +109,9 @@ describe('secrets stay out of transcripts, artifacts, git and terminal output', 
     const run = await generateExecutor({ batch: 'libs/a/ai/long.ai.md', worktreeDir }, context('long'));
     expect(run).toEqual({ success: false });
     const pieces = [LONG.slice(0, 12), LONG.slice(-12)];
-    const sinks = { terminal: lines.join('\n'), ...Object.fromEntries(filesBelow(join(root, '.nx-worktree-ai')).map((f) => [f, readFileSync(f, 'latin1')])) };
+    const sinks = { terminal: logged.lines.join('\n'), ...Object.fromEntries(filesBelow(join(root, '.nx-worktree-ai')).map((f) => [f, readFileSync(f, 'latin1')])) };
     for (const [where, text] of Object.entries(sinks)) for (const piece of pieces) expect({ where, piece, leaks: text.includes(piece) }).toEqual({ where, piece, leaks: false });
-    expect(lines).toContain('[a:long] › say [redacted:GITHUB_TOKEN] and more');
-    expect(lines.at(-1)).toMatch(/^\[a:long\] failed: the batch command exited with code 3: (?!.*x7Kq9)/);
+    expect(logged.lines).toContain('[a:long] › say [redacted:GITHUB_TOKEN] and more');
+    expect(logged.lines.at(-1)).toMatch(/^\[a:long\] failed: the batch command exited with code 3: (?!.*x7Kq9)/);
   });
 });
