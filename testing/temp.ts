@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, mkdirSync, writeFileSync, realpathSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, readFileSync, writeFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -49,4 +49,45 @@ export function gitRepo(files: Record<string, string>, prefix?: string): string 
   git(dir, 'add', '-A');
   git(dir, 'commit', '-qm', 'initial');
   return dir;
+}
+
+/**
+ * A temp folder for the specs of the enclosing `describe`, made before and removed after them
+ * (`each`: a fresh one per test). `.path` is the current one.
+ */
+export function tempDirFor(prefix: string, opts: { each?: boolean; files?: Record<string, string> } = {}): { readonly path: string } {
+  let dir = '';
+  (opts.each ? beforeEach : beforeAll)(() => {
+    dir = tempDir(prefix);
+    if (opts.files) writeFiles(dir, opts.files);
+  });
+  (opts.each ? afterEach : afterAll)(() => removeDir(dir));
+  return {
+    get path() {
+      return dir;
+    },
+  };
+}
+
+/** A bare repository `first` pushes main to (as `remote`), and a clone of it: two clones sharing one remote. */
+export function clonePair(first: string, remote: string, dirs: string[]): { bare: string; second: string } {
+  const bare = tempDir('nxwa-bare-');
+  const second = tempDir('nxwa-clone-');
+  dirs.push(bare, second);
+  git(bare, 'init', '-q', '--bare');
+  git(first, 'remote', 'add', remote, bare);
+  git(first, 'push', '-q', remote, 'main');
+  git(second, 'clone', '-q', '-b', 'main', bare, '.');
+  return { bare, second };
+}
+
+/** The most `+` lines not yet matched by a `-` line in a log that overlapping workers append to. */
+export function maxOverlap(log: string): number {
+  let running = 0;
+  let max = 0;
+  for (const line of readFileSync(log, 'utf8').trim().split('\n')) {
+    running += line === '+' ? 1 : -1;
+    max = Math.max(max, running);
+  }
+  return max;
 }

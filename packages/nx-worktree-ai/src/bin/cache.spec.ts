@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { git, gitRepo, removeDir, tempDir } from '@testing/temp';
+import { git, gitRepo, removeDir, clonePair } from '@testing/temp';
 import { readRepoInfo } from '../worktree/repo';
 import { storeResult } from '../worktree/result-cache';
 import { main } from './nx-worktree-ai';
@@ -18,13 +18,8 @@ describe('nx-worktree-ai cache', () => {
 
   it('pushes to and pulls from a remote, from anywhere inside the workspace', async () => {
     const first = gitRepo({ 'nx.json': '{}', 'libs/a/x.ts': 'x' });
-    const bare = tempDir('nxwa-bare-');
-    const second = tempDir('nxwa-second-');
-    dirs.push(first, bare, second);
-    git(bare, 'init', '-q', '--bare');
-    git(first, 'remote', 'add', 'origin', bare);
-    git(first, 'push', '-q', 'origin', 'main');
-    git(second, 'clone', '-q', '-b', 'main', bare, '.');
+    dirs.push(first);
+    const { second } = clonePair(first, 'origin', dirs);
     await storeResult(await readRepoInfo(first), 'key1', new Map(), { 'result.json': '{}' });
 
     expect(await cli(join(first, 'libs'), 'push')).toEqual({ code: 0, out: 'pushed 1 result (to origin; 1 stored here)', err: '' });

@@ -1,5 +1,5 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
-import { removeDir, tempDir, writeFiles } from '@testing/temp';
+import { tempDirFor } from '@testing/temp';
 import { resolveBatchRun } from './resolve';
 import { generateOptionsSchema } from './options';
 
@@ -9,16 +9,11 @@ import { generateOptionsSchema } from './options';
  * run-many, alone, or with --exclude-task-dependencies (a task graph holding only the batch).
  */
 describe('dependency outputs of a batch do not depend on how it is invoked', () => {
-  let root: string;
-  beforeAll(() => {
-    root = tempDir('nxwa-deps-');
-    writeFiles(root, {
-      'libs/ui/ai/theme.ai.md': '---\noutputs: [src/theme/**]\n---\nTheme.\n',
-      'libs/shop/ai/banner.ai.md': '---\noutputs: [src/banner/**]\n---\nBanner.\n',
-      'libs/shop/ai/banner-spec.ai.md': '---\noutputs: [src/banner/*.spec.ts]\ndependsOn: [banner]\n---\nSpec.\n',
-    });
-  });
-  afterAll(() => removeDir(root));
+  const workspace = tempDirFor('nxwa-deps-', { files: {
+    'libs/ui/ai/theme.ai.md': '---\noutputs: [src/theme/**]\n---\nTheme.\n',
+    'libs/shop/ai/banner.ai.md': '---\noutputs: [src/banner/**]\n---\nBanner.\n',
+    'libs/shop/ai/banner-spec.ai.md': '---\noutputs: [src/banner/*.spec.ts]\ndependsOn: [banner]\n---\nSpec.\n',
+  } });
 
   const batchTarget = (file: string, dependsOn: unknown[]) => ({ executor: 'nx-worktree-ai:generate', options: { batch: file }, dependsOn });
   const projects = {
@@ -44,8 +39,8 @@ describe('dependency outputs of a batch do not depend on how it is invoked', () 
   const task = (project: string, target: string) => ({ id: `${project}:${target}`, target: { project, target }, overrides: {}, outputs: [], parallelism: true });
   const context = (taskIds: string[]): ExecutorContext =>
     ({
-      root,
-      cwd: root,
+      root: workspace.path,
+      cwd: workspace.path,
       isVerbose: false,
       projectName: 'shop',
       targetName: 'ai-generate--banner-spec',

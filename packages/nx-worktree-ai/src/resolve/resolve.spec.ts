@@ -1,6 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { executorContext } from '@testing/executor';
-import { removeDir, tempDir, writeFiles } from '@testing/temp';
+import { tempDirFor } from '@testing/temp';
 import { DEFAULT_TIMEOUT_MS, resolveBatchRun } from './resolve';
 import { generateOptionsSchema, type GenerateOptionsInput } from './options';
 
@@ -9,19 +9,14 @@ import { generateOptionsSchema, type GenerateOptionsInput } from './options';
  * task it runs, and they override each batch file for that run.
  */
 describe('resolveBatchRun: options override the batch file for a run', () => {
-  let root: string;
-  beforeAll(() => {
-    root = tempDir('nxwa-run-');
-    writeFiles(root, {
-      'libs/auth/project.json': '{ "name": "auth" }\n',
-      'libs/auth/ai/module.ai.md': '---\nagent: claude\nmodel: sonnet\noutputs: [src/**]\ntimeout: 20m\nmaxTurns: 40\nmaxBudgetUsd: 3\nclaude: { permissionMode: plan }\n---\nBuild it.\n',
-      'libs/auth/ai/plain.ai.md': '---\noutputs: [src/**]\n---\nBuild it.\n',
-    });
-  });
-  afterAll(() => removeDir(root));
+  const workspace = tempDirFor('nxwa-run-', { files: {
+    'libs/auth/project.json': '{ "name": "auth" }\n',
+    'libs/auth/ai/module.ai.md': '---\nagent: claude\nmodel: sonnet\noutputs: [src/**]\ntimeout: 20m\nmaxTurns: 40\nmaxBudgetUsd: 3\nclaude: { permissionMode: plan }\n---\nBuild it.\n',
+    'libs/auth/ai/plain.ai.md': '---\noutputs: [src/**]\n---\nBuild it.\n',
+  } });
 
   const context = (): ExecutorContext =>
-    executorContext(root, { target: 'ai-generate--module' });
+    executorContext(workspace.path, { target: 'ai-generate--module' });
   const resolve = (options: Partial<GenerateOptionsInput>) => resolveBatchRun(generateOptionsSchema.parse({ batch: 'libs/auth/ai/module.ai.md', ...options }), context());
 
   it('takes the batch file as it is without overrides', () => {

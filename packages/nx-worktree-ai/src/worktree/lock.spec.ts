@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { removeDir, tempDir } from '@testing/temp';
+import { tempDirFor } from '@testing/temp';
 import { withLock } from './lock';
 
 const tsx = resolve(__dirname, '../../../../node_modules/.bin/tsx');
@@ -17,15 +17,11 @@ function worker(script: string, id: number): Promise<number> {
 }
 
 describe('withLock across processes', () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = tempDir('nxwa-lock-');
-  });
-  afterAll(() => removeDir(dir));
+  const tmp = tempDirFor('nxwa-lock-');
 
   it('never lets two processes hold the lock at once', async () => {
-    const script = join(dir, 'worker.ts');
-    const log = join(dir, 'log.txt');
+    const script = join(tmp.path, 'worker.ts');
+    const log = join(tmp.path, 'log.txt');
     writeFileSync(
       script,
       `import { appendFileSync } from 'node:fs';
@@ -33,7 +29,7 @@ import { withLock } from ${JSON.stringify(resolve(__dirname, 'lock'))};
 const id = process.argv[2];
 (async () => {
   for (let i = 0; i < 3; i++) {
-    await withLock(${JSON.stringify(join(dir, 'workspace.lock'))}, async () => {
+    await withLock(${JSON.stringify(join(tmp.path, 'workspace.lock'))}, async () => {
       appendFileSync(${JSON.stringify(log)}, id + ' in\\n');
       await new Promise((r) => setTimeout(r, 30));
       appendFileSync(${JSON.stringify(log)}, id + ' out\\n');
@@ -54,7 +50,7 @@ const id = process.argv[2];
   }, 60_000);
 
   it('hands the lock to a waiter the moment it is released, not at its next poll', async () => {
-    const lock = join(dir, 'wake.lock');
+    const lock = join(tmp.path, 'wake.lock');
     const order: string[] = [];
     const first = withLock(lock, async () => {
       order.push('first in');

@@ -1,4 +1,4 @@
-import { git as testGit, gitRepo, removeDir, tempDir } from '@testing/temp';
+import { git as testGit, gitRepo, removeDir, tempDir, clonePair } from '@testing/temp';
 import { readRepoInfo } from './repo';
 import { lookupResult, storeResult } from './result-cache';
 import { GitError } from './git';
@@ -11,13 +11,8 @@ describe('sharing the result cache through a git remote', () => {
 
   it('pushes from one clone and pulls into another', async () => {
     const origin = gitRepo({ 'libs/a/x.ts': 'x\n' });
-    const bare = tempDir('nxwa-bare-');
-    const clone = tempDir('nxwa-clone-');
-    dirs.push(origin, bare, clone);
-    testGit(bare, 'init', '-q', '--bare');
-    testGit(origin, 'remote', 'add', 'team', bare);
-    testGit(origin, 'push', '-q', 'team', 'main');
-    testGit(clone, 'clone', '-q', '-b', 'main', bare, '.');
+    dirs.push(origin);
+    const { second: clone } = clonePair(origin, 'team', dirs);
 
     const first = await readRepoInfo(origin);
     const outputs = await listTree(origin, 'HEAD');

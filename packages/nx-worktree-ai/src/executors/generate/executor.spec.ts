@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { captureConsoleEachTest, executorContext } from '@testing/executor';
-import { git, gitRepo, removeDir, tempDir, writeFiles } from '@testing/temp';
+import { git, gitRepo, removeDir, tempDir, writeFiles, maxOverlap } from '@testing/temp';
 import generateExecutor from './executor';
 import { DEFAULT_PROMPT } from '../../generators/batch/schema';
 import type { BatchResult } from '../../results/result';
@@ -207,13 +207,7 @@ describe('nx-worktree-ai:generate with the command agent', () => {
     // The agents record their overlap in files outside their worktrees: unconfined (sandbox: off).
     const results = await Promise.all(names.map((n) => run(n, { agentConcurrency: { command: 2 }, sandbox: 'off' })));
     expect(results).toEqual(names.map(() => ({ success: true })));
-    let running = 0;
-    let max = 0;
-    for (const line of readFileSync(log, 'utf8').trim().split('\n')) {
-      running += line === '+' ? 1 : -1;
-      max = Math.max(max, running);
-    }
-    expect(max).toBe(2);
+    expect(maxOverlap(log)).toBe(2);
     for (const n of names) expect(readFileSync(join(root, `libs/auth/${n}/x.ts`), 'utf8')).toBe('1');
     removeDir(logDir);
   }, 60_000);
