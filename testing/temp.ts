@@ -69,6 +69,18 @@ export function tempDirFor(prefix: string, opts: { each?: boolean; files?: Recor
   };
 }
 
+/** A git repository holding `files` for each test of the enclosing `describe`, removed after it. */
+export function gitRepoFor(files: Record<string, string>): { readonly path: string } {
+  let dir = '';
+  beforeEach(() => void (dir = gitRepo(files)));
+  afterEach(() => removeDir(dir));
+  return {
+    get path() {
+      return dir;
+    },
+  };
+}
+
 /** A bare repository `first` pushes main to (as `remote`), and a clone of it: two clones sharing one remote. */
 export function clonePair(first: string, remote: string, dirs: string[]): { bare: string; second: string } {
   const bare = tempDir('nxwa-bare-');

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { applyPlan } from '../worktree/apply';
 import { basename, join } from 'node:path';
-import { git, gitRepo, removeDir, tempDir, useWorktreeConfig } from '@testing/temp';
+import { git, gitRepo, removeDir, tempDir, useWorktreeConfig, gitRepoFor, tempDirFor } from '@testing/temp';
 import { captureBaseline, captureSharedState, checkIntegrity, completeBaseline } from './integrity';
 import type { IntegrityScope } from './scope';
 import { describeFindings } from './messages';
@@ -31,28 +31,22 @@ describe('symlinkEscape', () => {
 });
 
 describe('checkIntegrity on a real repository', () => {
-  let root: string;
-  let base: string;
+  const workspace = gitRepoFor({ 'libs/a/src/x.ts': 'x\n', 'libs/b/src/y.ts': 'y\n', 'README.md': 'r\n' });
+  const worktrees = tempDirFor('nxwa-integrity-unit-', { each: true });
   let scope: IntegrityScope;
 
   beforeEach(async () => {
-    root = gitRepo({ 'libs/a/src/x.ts': 'x\n', 'libs/b/src/y.ts': 'y\n', 'README.md': 'r\n' });
-    base = tempDir('nxwa-integrity-unit-');
-    const wt = join(base, 'a--x-abcdef');
-    git(root, 'worktree', 'add', '-q', '-b', 'ai/a/x', wt);
-    scope = { repo: await readRepoInfo(root), worktreeDir: wt, branch: 'ai/a/x', baseDir: base, isOutput: (p) => p.startsWith('libs/a/src/') };
-  });
-  afterEach(() => {
-    removeDir(root);
-    removeDir(base);
+    const wt = join(worktrees.path, 'a--x-abcdef');
+    git(workspace.path, 'worktree', 'add', '-q', '-b', 'ai/a/x', wt);
+    scope = { repo: await readRepoInfo(workspace.path), worktreeDir: wt, branch: 'ai/a/x', baseDir: worktrees.path, isOutput: (p) => p.startsWith('libs/a/src/') };
   });
 
   /** A worktree registration `git worktree add` is still making: HEAD still git's placeholder of zeros, config.worktree copied or not yet. */
   const halfAddedWorktree = (name: string, withConfig: boolean) => {
-    const admin = join(root, '.git/worktrees', name);
+    const admin = join(workspace.path, '.git/worktrees', name);
     mkdirSync(admin);
     writeFileSync(join(admin, 'HEAD'), `${'0'.repeat(40)}\n`);
-    if (withConfig) writeFileSync(join(admin, 'config.worktree'), readFileSync(join(root, '.git/config.worktree')));
+    if (withConfig) writeFileSync(join(admin, 'config.worktree'), readFileSync(join(workspace.path, '.git/config.worktree')));
     return admin;
   };
 
@@ -61,51 +55,51 @@ describe('checkIntegrity on a real repository', () => {
     writeFileSync(join(scope.worktreeDir, 'anything.ts'), 'mine');
     git(scope.worktreeDir, 'add', '-A');
     git(scope.worktreeDir, 'commit', '-qm', 'agent committed on its own branch');
-    writeFileSync(join(root, 'libs/a/src/x.ts'), 'edited by the user: left to the 3-way integration\n');
+    writeFileSync(join(workspace.path, 'libs/a/src/x.ts'), 'edited by the user: left to the 3-way integration\n');
     expect(await checkIntegrity(scope, baseline)).toEqual([]);
   });
 
   it('reports an unexplained workspace change, even one the user made (documented)', async () => {
     const baseline = await captureBaseline(scope);
-    writeFileSync(join(root, 'README.md'), 'changed\n');
-    writeFileSync(join(root, 'new.txt'), 'new\n');
-    rmSync(join(root, 'libs/b/src/y.ts'));
+    writeFileSync(join(workspace.path, 'README.md'), 'changed\n');
+    writeFileSync(join(workspace.path, 'new.txt'), 'new\n');
+    rmSync(join(workspace.path, 'libs/b/src/y.ts'));
     expect(await checkIntegrity(scope, baseline)).toEqual(['changed README.md in the workspace', 'deleted libs/b/src/y.ts in the workspace', 'created new.txt in the workspace']);
   });
 
   it("explains what the plugin recorded, and content another batch produced (an Nx cache restore)", async () => {
     // Another batch's result on its branch, as Nx would restore it.
-    git(root, 'checkout', '-q', '-b', 'ai/b/y');
-    writeFileSync(join(root, 'libs/b/src/y.ts'), 'y by batch b\n');
-    git(root, 'commit', '-qam', 'b result');
-    git(root, 'checkout', '-q', 'main');
+    git(workspace.path, 'checkout', '-q', '-b', 'ai/b/y');
+    writeFileSync(join(workspace.path, 'libs/b/src/y.ts'), 'y by batch b\n');
+    git(workspace.path, 'commit', '-qam', 'b result');
+    git(workspace.path, 'checkout', '-q', 'main');
     const baseline = await captureBaseline(scope);
-    writeFileSync(join(root, 'libs/b/src/y.ts'), 'y by batch b\n');
+    writeFileSync(join(workspace.path, 'libs/b/src/y.ts'), 'y by batch b\n');
     // Another batch integrating (recorded), then its branch moving (recorded).
     const merged = { mode: '100644', content: Buffer.from('r, merged\n') };
     recordPluginWrites(scope.repo, [{ kind: 'file', path: 'README.md', sig: fileSig(merged) }]);
-    writeFileSync(join(root, 'README.md'), merged.content);
-    const tip = git(root, 'rev-parse', 'HEAD');
+    writeFileSync(join(workspace.path, 'README.md'), merged.content);
+    const tip = git(workspace.path, 'rev-parse', 'HEAD');
     recordPluginWrites(scope.repo, [refWrite('refs/heads/ai/c/z', tip)]);
-    git(root, 'update-ref', 'refs/heads/ai/c/z', tip);
+    git(workspace.path, 'update-ref', 'refs/heads/ai/c/z', tip);
     expect(await checkIntegrity(scope, baseline)).toEqual([]);
     // A recorded write explains only the content the plugin wrote.
-    writeFileSync(join(root, 'README.md'), 'r, merged, then changed again\n');
+    writeFileSync(join(workspace.path, 'README.md'), 'r, merged, then changed again\n');
     expect(await checkIntegrity(scope, baseline)).toEqual(['changed README.md in the workspace']);
   });
 
   it('reports refs, HEAD, config, hooks, info and files beside the worktree; not sibling batch worktrees', async () => {
     const baseline = await captureBaseline(scope);
-    git(root, 'branch', 'sneaky');
-    git(root, 'checkout', '-q', '-b', 'elsewhere');
+    git(workspace.path, 'branch', 'sneaky');
+    git(workspace.path, 'checkout', '-q', '-b', 'elsewhere');
     // A planted fsmonitor hook would run in the plugin's own `git status`: the check switches it off.
-    git(root, 'config', 'core.fsmonitor', 'touch fsmonitor-ran');
-    writeFileSync(join(root, '.git/hooks/post-checkout'), '#!/bin/sh\n');
-    mkdirSync(join(root, '.git/info'), { recursive: true });
-    writeFileSync(join(root, '.git/info/attributes'), '* filter=evil\n');
-    writeFileSync(join(base, 'dropped.sh'), 'x');
-    mkdirSync(join(base, 'b--y-123abc')); // another batch's worktree appearing: fine
-    writeFileSync(join(base, 'b--y-123abc.prompt.md'), 'prompt'); // and its prompt file
+    git(workspace.path, 'config', 'core.fsmonitor', 'touch fsmonitor-ran');
+    writeFileSync(join(workspace.path, '.git/hooks/post-checkout'), '#!/bin/sh\n');
+    mkdirSync(join(workspace.path, '.git/info'), { recursive: true });
+    writeFileSync(join(workspace.path, '.git/info/attributes'), '* filter=evil\n');
+    writeFileSync(join(worktrees.path, 'dropped.sh'), 'x');
+    mkdirSync(join(worktrees.path, 'b--y-123abc')); // another batch's worktree appearing: fine
+    writeFileSync(join(worktrees.path, 'b--y-123abc.prompt.md'), 'prompt'); // and its prompt file
     const findings = await checkIntegrity(scope, baseline);
     expect(findings).toEqual(
       expect.arrayContaining([
@@ -115,31 +109,31 @@ describe('checkIntegrity on a real repository', () => {
         'changed .git/config',
         'created .git/hooks/post-checkout',
         'created .git/info/attributes',
-        `created ${join(base, 'dropped.sh')} outside the worktree`,
+        `created ${join(worktrees.path, 'dropped.sh')} outside the worktree`,
       ]),
     );
     expect(findings).toHaveLength(7);
-    expect(git(root, '-c', 'core.fsmonitor=false', 'status', '--porcelain', '-uall')).not.toContain('fsmonitor-ran');
+    expect(git(workspace.path, '-c', 'core.fsmonitor=false', 'status', '--porcelain', '-uall')).not.toContain('fsmonitor-ran');
     expect(describeFindings(findings)).toMatch(/^the agent reached outside its worktree: created branch /);
   });
 
   it('takes its shared part before the worktree exists; sibling batch worktrees being added are not the agent\'s doing', async () => {
-    useWorktreeConfig(root);
+    useWorktreeConfig(workspace.path);
     // A sibling batch's worktree half added when the baseline is taken.
     const halfAdded = halfAddedWorktree('b--y-123abc', false);
-    const shared = await captureSharedState(scope.repo, base);
-    const own = join(base, 'a--z-fedcba');
-    git(root, 'worktree', 'add', '-q', '--no-checkout', '-b', 'ai/a/z', own);
+    const shared = await captureSharedState(scope.repo, worktrees.path);
+    const own = join(worktrees.path, 'a--z-fedcba');
+    git(workspace.path, 'worktree', 'add', '-q', '--no-checkout', '-b', 'ai/a/z', own);
     const ownScope = { ...scope, worktreeDir: own, branch: 'ai/a/z' };
     const baseline = completeBaseline(shared, own);
     // During the run the sibling's worktree is finished (its branch recorded, as pointBranch does),
     // and another batch adds one.
-    const head = git(root, 'rev-parse', 'HEAD');
+    const head = git(workspace.path, 'rev-parse', 'HEAD');
     rmSync(halfAdded, { recursive: true });
     recordPluginWrites(scope.repo, [refWrite('refs/heads/ai/b/y', head)]);
-    git(root, 'worktree', 'add', '-q', '--no-checkout', '-b', 'ai/b/y', join(base, 'b--y-123abc'));
+    git(workspace.path, 'worktree', 'add', '-q', '--no-checkout', '-b', 'ai/b/y', join(worktrees.path, 'b--y-123abc'));
     await pointBranch(scope.repo, 'ai/c/w', head);
-    const sibling = await registerWorktree(scope.repo, { baseDir: base, name: 'c--w', branch: 'ai/c/w' });
+    const sibling = await registerWorktree(scope.repo, { baseDir: worktrees.path, name: 'c--w', branch: 'ai/c/w' });
     const copied = join(sibling.gitDir!, 'config.worktree');
     expect(readFileSync(copied, 'utf8')).toContain('sparseCheckout = false');
     // And one is half added when the check runs: its config.worktree copied, its HEAD not yet set.
@@ -153,12 +147,12 @@ describe('checkIntegrity on a real repository', () => {
   });
 
   it("sees a sibling batch's worktree removed with its config.worktree as the plugin's; a config.worktree deleted alone is reported", async () => {
-    useWorktreeConfig(root);
-    const head = git(root, 'rev-parse', 'HEAD');
+    useWorktreeConfig(workspace.path);
+    const head = git(workspace.path, 'rev-parse', 'HEAD');
     const siblings = [];
     for (const name of ['b--y', 'c--w']) {
       await pointBranch(scope.repo, `ai/${name.replace('--', '/')}`, head);
-      siblings.push(await registerWorktree(scope.repo, { baseDir: base, name, branch: `ai/${name.replace('--', '/')}` }));
+      siblings.push(await registerWorktree(scope.repo, { baseDir: worktrees.path, name, branch: `ai/${name.replace('--', '/')}` }));
     }
     // A third one half added when the baseline is taken (config.worktree copied, HEAD not yet set),
     // then removed during the run.
@@ -174,12 +168,12 @@ describe('checkIntegrity on a real repository', () => {
     const elsewhere = tempDir('nxwa-integrity-user-wt-');
     const userWt = join(elsewhere, 'user-worktree');
     const goneWt = join(elsewhere, 'gone-worktree');
-    git(root, 'worktree', 'add', '-q', '-b', 'user-branch', userWt);
-    git(root, 'worktree', 'add', '-q', '-b', 'gone-branch', goneWt);
+    git(workspace.path, 'worktree', 'add', '-q', '-b', 'user-branch', userWt);
+    git(workspace.path, 'worktree', 'add', '-q', '-b', 'gone-branch', goneWt);
     const baseline = await captureBaseline(scope);
     git(userWt, 'checkout', '-q', '-b', 'moved');
     removeDir(goneWt);
-    git(root, 'worktree', 'prune');
+    git(workspace.path, 'worktree', 'prune');
     const findings = await checkIntegrity(scope, baseline);
     removeDir(elsewhere);
     expect(findings).toEqual(['created branch moved', `switched the HEAD of the worktree ${userWt} (ref: refs/heads/user-branch -> ref: refs/heads/moved)`]);

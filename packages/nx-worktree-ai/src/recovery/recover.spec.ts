@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { git as testGit, gitRepo, removeDir, tempDir } from '@testing/temp';
+import { git as testGit, gitRepo, removeDir, tempDir, gitRepoFor, tempDirFor } from '@testing/temp';
 import { applyTmpSuffix, recoverJournal, type Journal } from '../worktree/journal';
 import { pruneWorkspace } from './prune';
 import { recoverStaleRuns } from './recover';
@@ -56,24 +56,16 @@ describe('run registry', () => {
 });
 
 describe('recoverStaleRuns', () => {
-  let root: string;
-  let base: string;
+  const workspace = gitRepoFor({ 'README.md': '# r\n', '.gitignore': 'node_modules\n', 'libs/auth/src/index.ts': 'export {};\n' });
+  const worktrees = tempDirFor('nxwa-recover-wt-', { each: true });
   let repo: RepoInfo;
-  beforeEach(async () => {
-    root = gitRepo({ 'README.md': '# r\n', '.gitignore': 'node_modules\n', 'libs/auth/src/index.ts': 'export {};\n' });
-    base = tempDir('nxwa-recover-wt-');
-    repo = await readRepoInfo(root);
-  });
-  afterEach(() => {
-    removeDir(root);
-    removeDir(base);
-  });
+  beforeEach(async () => void (repo = await readRepoInfo(workspace.path)));
 
   it("kills a dead run's agent group, keeps its uncommitted work on its branch and removes worktree, temp files and record", async () => {
     const snapshot = await snapshotWorkspace(repo);
-    const wt = await addWorktree(repo, { baseDir: base, name: 'auth--login', branch: 'ai/auth/login', commit: snapshot });
-    mkdirSync(join(root, 'node_modules'), { recursive: true });
-    symlinkSync(join(root, 'node_modules'), join(wt.dir, 'node_modules'));
+    const wt = await addWorktree(repo, { baseDir: worktrees.path, name: 'auth--login', branch: 'ai/auth/login', commit: snapshot });
+    mkdirSync(join(workspace.path, 'node_modules'), { recursive: true });
+    symlinkSync(join(workspace.path, 'node_modules'), join(wt.dir, 'node_modules'));
     writeFileSync(join(wt.dir, 'libs/auth/src/login.ts'), 'export const login = 1;\n');
     const prompt = `${wt.dir}.prompt.md`;
     writeFileSync(prompt, 'the prompt');
@@ -105,13 +97,13 @@ describe('recoverStaleRuns', () => {
     expect(report.agentsKilled).toEqual([agent.pid]);
     expect(groupMembers(agent.pid!)).toEqual([]);
     expect(report.salvaged).toEqual([{ label: 'auth:login', branch: 'ai/auth/login', commit: expect.stringMatching(/^[0-9a-f]{40}$/), leftOut: [] }]);
-    expect(testGit(root, 'show', 'ai/auth/login:libs/auth/src/login.ts')).toBe('export const login = 1;');
-    expect(testGit(root, 'log', '-1', '--format=%B', 'ai/auth/login')).toContain('Nx-Worktree-Ai-Status: interrupted');
+    expect(testGit(workspace.path, 'show', 'ai/auth/login:libs/auth/src/login.ts')).toBe('export const login = 1;');
+    expect(testGit(workspace.path, 'log', '-1', '--format=%B', 'ai/auth/login')).toContain('Nx-Worktree-Ai-Status: interrupted');
     // node_modules was the plugin's link, not the agent's work.
-    expect(testGit(root, 'ls-tree', '--name-only', 'ai/auth/login')).not.toContain('node_modules');
+    expect(testGit(workspace.path, 'ls-tree', '--name-only', 'ai/auth/login')).not.toContain('node_modules');
     expect(existsSync(wt.dir)).toBe(false);
-    expect(testGit(root, 'worktree', 'list')).not.toContain(wt.dir);
-    expect(existsSync(join(root, 'node_modules'))).toBe(true);
+    expect(testGit(workspace.path, 'worktree', 'list')).not.toContain(wt.dir);
+    expect(existsSync(join(workspace.path, 'node_modules'))).toBe(true);
     expect(existsSync(prompt)).toBe(false);
     expect(existsSync(file)).toBe(false);
     expect(existsSync(deadIndex)).toBe(false);
@@ -120,7 +112,7 @@ describe('recoverStaleRuns', () => {
   });
 
   it('leaves live runs alone, and runs of another host unless forced', async () => {
-    const live = RunRegistration.start(repo, { workspace: root, project: 'auth', batch: 'a', branch: 'ai/auth/a' });
+    const live = RunRegistration.start(repo, { workspace: workspace.path, project: 'auth', batch: 'a', branch: 'ai/auth/a' });
     const remote = writeRecord(repo, 1, { owner: { pid: 1, start: null, host: 'another-host' } });
     let report = await recoverStaleRuns(repo);
     expect(report.runs).toEqual([]);
@@ -135,7 +127,7 @@ describe('recoverStaleRuns', () => {
 
   it('dry run: reports and changes nothing', async () => {
     const snapshot = await snapshotWorkspace(repo);
-    const wt = await addWorktree(repo, { baseDir: base, name: 'auth--login', branch: 'ai/auth/login', commit: snapshot });
+    const wt = await addWorktree(repo, { baseDir: worktrees.path, name: 'auth--login', branch: 'ai/auth/login', commit: snapshot });
     writeFileSync(join(wt.dir, 'new.txt'), 'x');
     const file = writeRecord(repo, deadPid(), { worktree: wt.dir });
     const report = await recoverStaleRuns(repo, { dryRun: true });
@@ -143,31 +135,31 @@ describe('recoverStaleRuns', () => {
     expect(report.worktreesRemoved).toEqual([wt.dir]);
     expect(report.salvaged).toHaveLength(1);
     expect(existsSync(file) && existsSync(join(wt.dir, 'new.txt'))).toBe(true);
-    expect(testGit(root, 'rev-parse', 'ai/auth/login')).toBe(snapshot);
+    expect(testGit(workspace.path, 'rev-parse', 'ai/auth/login')).toBe(snapshot);
   });
 
   it('keeps the work beside the branch when the worktree is no longer on it, as ai-kept/...-interrupted', async () => {
     const snapshot = await snapshotWorkspace(repo);
-    const wt = await addWorktree(repo, { baseDir: base, name: 'auth--login', branch: 'ai/auth/login', commit: snapshot });
+    const wt = await addWorktree(repo, { baseDir: worktrees.path, name: 'auth--login', branch: 'ai/auth/login', commit: snapshot });
     writeFileSync(join(wt.dir, 'half.txt'), 'half done\n');
     testGit(wt.dir, 'checkout', '-q', '--detach');
-    testGit(root, 'update-ref', 'refs/heads/ai/auth/login', testGit(root, 'rev-parse', 'HEAD'));
+    testGit(workspace.path, 'update-ref', 'refs/heads/ai/auth/login', testGit(workspace.path, 'rev-parse', 'HEAD'));
     writeRecord(repo, deadPid(), { worktree: wt.dir });
     const report = await recoverStaleRuns(repo);
     expect(report.salvaged[0].branch).toMatch(/^ai-kept\/auth\/login\/\d{8}-\d{6}-interrupted$/);
-    expect(testGit(root, 'show', `${report.salvaged[0].branch}:half.txt`)).toBe('half done');
+    expect(testGit(workspace.path, 'show', `${report.salvaged[0].branch}:half.txt`)).toBe('half done');
   });
 
   it('undoes an integration cut short, from its journal', async () => {
-    writeFileSync(join(root, 'a.txt'), 'a before\n');
-    writeFileSync(join(root, 'c.txt'), 'c before\n');
+    writeFileSync(join(workspace.path, 'a.txt'), 'a before\n');
+    writeFileSync(join(workspace.path, 'c.txt'), 'c before\n');
     const journalFile = join(runsDir(repo), 'x.journal.json');
     mkdirSync(runsDir(repo), { recursive: true });
     const { createHash } = await import('node:crypto');
     const hash = (content: string) => createHash('sha256').update('100644').update('\0').update(content).digest('hex');
     const journal: Journal = {
       version: 1,
-      workspace: root,
+      workspace: workspace.path,
       state: 'applying',
       tmpSuffix: applyTmpSuffix(12345),
       entries: [
@@ -178,49 +170,49 @@ describe('recoverStaleRuns', () => {
     };
     writeJsonAtomic(journalFile, journal);
     // The crash: a.txt and b.txt were written, c.txt only as a temp file beside it.
-    writeFileSync(join(root, 'a.txt'), 'a after\n');
-    writeFileSync(join(root, 'b.txt'), 'b new\n');
-    writeFileSync(join(root, `c.txt${applyTmpSuffix(12345)}`), 'c after\n');
+    writeFileSync(join(workspace.path, 'a.txt'), 'a after\n');
+    writeFileSync(join(workspace.path, 'b.txt'), 'b new\n');
+    writeFileSync(join(workspace.path, `c.txt${applyTmpSuffix(12345)}`), 'c after\n');
     writeRecord(repo, deadPid(), { journal: journalFile, phase: 'integrating' });
 
     const report = await recoverStaleRuns(repo);
     expect(report.restored.sort()).toEqual(['a.txt', 'b.txt']);
-    expect(readFileSync(join(root, 'a.txt'), 'utf8')).toBe('a before\n');
-    expect(existsSync(join(root, 'b.txt'))).toBe(false);
-    expect(readFileSync(join(root, 'c.txt'), 'utf8')).toBe('c before\n');
-    expect(readdirSync(root).filter((n) => n.includes('.nx-worktree-ai-'))).toEqual([]);
+    expect(readFileSync(join(workspace.path, 'a.txt'), 'utf8')).toBe('a before\n');
+    expect(existsSync(join(workspace.path, 'b.txt'))).toBe(false);
+    expect(readFileSync(join(workspace.path, 'c.txt'), 'utf8')).toBe('c before\n');
+    expect(readdirSync(workspace.path).filter((n) => n.includes('.nx-worktree-ai-'))).toEqual([]);
     expect(existsSync(journalFile)).toBe(false);
   });
 
   it('never overwrites a file changed after the interrupted integration', () => {
     const journalFile = join(runsDir(repo), 'j.journal.json');
     mkdirSync(runsDir(repo), { recursive: true });
-    writeFileSync(join(root, 'a.txt'), 'edited by the user meanwhile\n');
+    writeFileSync(join(workspace.path, 'a.txt'), 'edited by the user meanwhile\n');
     writeJsonAtomic(journalFile, {
       version: 1,
-      workspace: root,
+      workspace: workspace.path,
       state: 'applying',
       tmpSuffix: applyTmpSuffix(1),
       entries: [{ path: 'a.txt', before: null, after: 'f'.repeat(64) }],
     } satisfies Journal);
     expect(recoverJournal(journalFile)).toEqual({ restored: [], skipped: ['a.txt'], completed: false });
-    expect(readFileSync(join(root, 'a.txt'), 'utf8')).toBe('edited by the user meanwhile\n');
+    expect(readFileSync(join(workspace.path, 'a.txt'), 'utf8')).toBe('edited by the user meanwhile\n');
   });
 
   it('releaseBranch refuses a branch a live run holds, and frees one a finished run kept (its changes saved)', async () => {
-    const live = RunRegistration.start(repo, { workspace: root, project: 'auth', batch: 'login', branch: 'ai/auth/login' });
+    const live = RunRegistration.start(repo, { workspace: workspace.path, project: 'auth', batch: 'login', branch: 'ai/auth/login' });
     // Owned by another live process (this one's parent).
     Object.assign(live.record.owner, { pid: process.ppid, start: null });
     live.update({});
-    await expect(releaseBranch(repo, 'ai/auth/login', base)).rejects.toThrow(/auth:login is already running \(pid \d+/);
+    await expect(releaseBranch(repo, 'ai/auth/login', worktrees.path)).rejects.toThrow(/auth:login is already running \(pid \d+/);
     live.finish();
 
     const snapshot = await snapshotWorkspace(repo);
-    const kept = await addWorktree(repo, { baseDir: base, name: 'auth--login', branch: 'ai/auth/login', commit: snapshot });
+    const kept = await addWorktree(repo, { baseDir: worktrees.path, name: 'auth--login', branch: 'ai/auth/login', commit: snapshot });
     writeFileSync(join(kept.dir, 'fixed-by-hand.txt'), 'the user fixed it in the kept worktree\n');
-    await releaseBranch(repo, 'ai/auth/login', base);
+    await releaseBranch(repo, 'ai/auth/login', worktrees.path);
     expect(existsSync(kept.dir)).toBe(false);
-    expect(testGit(root, 'show', 'ai/auth/login:fixed-by-hand.txt')).toBe('the user fixed it in the kept worktree');
+    expect(testGit(workspace.path, 'show', 'ai/auth/login:fixed-by-hand.txt')).toBe('the user fixed it in the kept worktree');
   });
 });
 
