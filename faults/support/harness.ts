@@ -1,5 +1,5 @@
 /**
- * What fault files share: a real Nx workspace built from the packed tarball (testing/workspace.ts),
+ * What fault files share: a real Nx workspace built from the packed tarball (testing/workspace/),
  * the real claude CLI against the scripted model server in this process, Nx started in the
  * background so a fault can hit it mid-flight, and the checks every row makes afterwards:
  *
