@@ -11,11 +11,11 @@ export const workspacePathSchema = checkedString(relativePathProblem, 'a path re
 /**
  * Settings of the run that belong to a batch as much as to a workspace: a batch file may set them,
  * and so may the executor options of the same name (resolve/batch-settings.ts says which wins).
+ * Not setupCommand: it runs outside the OS sandbox, so only the workspace's configuration may set it.
  */
 export const batchRunSettings = {
   sparse: z.enum(SPARSE_MODES).optional(),
   nodeModules: z.enum(NODE_MODULES_MODES).optional(),
-  setupCommand: z.array(z.string().min(1)).min(1).optional(),
   copyFiles: z.array(workspacePathSchema).optional(),
 };
 

@@ -67,7 +67,7 @@ export const batchFrontmatterSchema = z
     copilot: copilotOptionsSchema.optional(),
     codex: codexOptionsSchema.optional(),
     gemini: geminiOptionsSchema.optional(),
-    /** sparse, nodeModules, setupCommand, copyFiles: as the executor options (batch/run-settings.ts). */
+    /** sparse, nodeModules, copyFiles: as the executor options (batch/run-settings.ts). */
     ...batchRunSettings,
   })
   .strict();

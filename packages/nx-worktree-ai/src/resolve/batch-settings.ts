@@ -4,7 +4,7 @@ import type { BatchFrontmatter } from '../batch/spec';
 import type { GenerateOptions } from './options';
 
 /**
- * The run settings a batch file may set (sparse, nodeModules, setupCommand, copyFiles), most
+ * The run settings a batch file may set (sparse, nodeModules, copyFiles), most
  * specific first: this run's command line (`--sparse=never`), the batch file, the target's options
  * (nx.json targetDefaults, project.json), the built-in default. Nx hands the executor all of them
  * merged, so the command line is told apart by the overrides of this task in Nx's task graph.

@@ -32,7 +32,7 @@ export const generateOptionsSchema = z
       .array(z.string().min(1))
       .min(1)
       .optional()
-      .describe('A command (argv, no shell) run in the worktree before the agent, e.g. ["npm", "ci", "--prefer-offline"]. A failure fails the batch. A batch file may set it too: the command line wins over the batch file, the batch file over targetDefaults.'),
+      .describe('A command (argv, no shell) run in the worktree before the agent, e.g. ["npm", "ci", "--prefer-offline"]. A failure fails the batch. It runs outside the OS sandbox, so a batch file cannot set it.'),
     sparse: z
       .enum(SPARSE_MODES)
       .default('auto')
