@@ -82,7 +82,7 @@ export function enginesCheck(name: AgentName, bin: string, npmPackage: string | 
   if (!pkg || !minimum || compareVersions(nodeVersion, minimum) >= 0) return null;
   return warn(
     `${name} on Node`,
-    `${npmPackage}@${pkg.version} declares Node ${range} and this is Node ${nodeVersion}: it may still run (claude ships a native binary and is tested on Node 20.20), ` +
+    `${npmPackage}@${pkg.version} declares Node ${range} and this is Node ${nodeVersion}: ${name === 'claude' ? 'it runs (a native binary; this plugin\'s tests run claude 2.1.330 on Node 20.20)' : 'it may still run'}, ` +
       `but npm on this Node installs an older release unless the version is given (${npmPackage}@^${TESTED_CLIS[name]?.version ?? pkg.version}); Node 22 avoids both`,
   );
 }
