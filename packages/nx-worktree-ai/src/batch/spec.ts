@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { AGENT_NAMES } from '../agents/names';
 import { claudeOptionsSchema, codexOptionsSchema, copilotOptionsSchema, geminiOptionsSchema, qwenOptionsSchema } from '../agents/options';
+import { checkedString } from './checked';
 import { parseDuration } from './duration';
 import { batchNameProblem, contextEntryProblem, globProblem, modelProblem, projectNameProblem } from './names';
+import { batchRunSettings } from './run-settings';
 
 export { AGENT_NAMES, type AgentName } from '../agents/names';
 
@@ -22,16 +24,7 @@ export const durationSchema = z.union([
     .refine((value) => parseDuration(value) > 0, 'a duration above zero (the hard timeout cannot be turned off)'),
 ]);
 
-/** A string refused with "<what is allowed> (<problem>)" when `problem` finds one (batch/names.ts). */
-export function checkedString(problem: (value: string) => string | null, allowed: string) {
-  return z
-    .string()
-    .min(1)
-    .superRefine((value, ctx) => {
-      const found = problem(value);
-      if (found) ctx.addIssue({ code: 'custom', message: `${allowed} (this one ${found})` });
-    });
-}
+export { checkedString };
 
 const globSchema = checkedString(globProblem, 'a glob relative to the project root, without "..", a leading "/" or "-", or control characters');
 
@@ -74,6 +67,8 @@ export const batchFrontmatterSchema = z
     copilot: copilotOptionsSchema.optional(),
     codex: codexOptionsSchema.optional(),
     gemini: geminiOptionsSchema.optional(),
+    /** sparse, nodeModules, copyFiles: as the executor options (batch/run-settings.ts). */
+    ...batchRunSettings,
   })
   .strict();
 

@@ -3,14 +3,17 @@
  * The `nx-worktree-ai` command of the package (package.json "bin"). Subcommands:
  *   report   the run report: a table in the terminal and .nx-worktree-ai/report.html
  *   cache    share the result cache through a git remote (push | pull)
+ *   doctor   check the machine and workspace: CLIs, versions, credentials, sandbox, git, Nx, Node
  */
 import { REPORT_USAGE, reportCommand } from './report';
 import { CACHE_USAGE, cacheCommand } from './cache';
+import { DOCTOR_USAGE, doctorCommand } from './doctor';
 import { UsageError, type CommandIo } from './command';
 
 const COMMANDS: Record<string, { usage: string; run: (args: string[], io: CommandIo) => number | Promise<number> }> = {
   report: { usage: REPORT_USAGE, run: reportCommand },
   cache: { usage: CACHE_USAGE, run: cacheCommand },
+  doctor: { usage: DOCTOR_USAGE, run: doctorCommand },
 };
 
 const USAGE = `usage: nx-worktree-ai <command> [options]

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { ENV_NAME, hiddenCharProblem, relativePathProblem } from '../batch/names';
+import { ENV_NAME, hiddenCharProblem } from '../batch/names';
+import { NODE_MODULES_MODES, SPARSE_MODES, workspacePathSchema as workspacePath } from '../batch/run-settings';
 import { AGENT_NAMES, APPLY_MODES, SANDBOX_MODES, checkedString, durationSchema, modelSchema } from '../batch/spec';
-
-const workspacePath = checkedString(relativePathProblem, 'a path relative to the workspace root, without ".." or a leading "/" or "-"');
 const plainText = checkedString(hiddenCharProblem, 'text without control characters');
 
 /**
@@ -26,21 +25,21 @@ export const generateOptionsSchema = z
       .describe('Where worktrees are created. Default: $TMPDIR/nx-worktree-ai/<workspace-id>. Must be outside the workspace.'),
     keepWorktree: z.boolean().default(false).describe('Keep the worktree after the run (it is always kept on the branch).'),
     nodeModules: z
-      .enum(['link', 'copy', 'none'])
+      .enum(NODE_MODULES_MODES)
       .default('link')
-      .describe("How the worktree gets the workspace's node_modules: link (symlink), copy (copy-on-write clone where the filesystem supports it, else a copy) or none."),
+      .describe("How the worktree gets the workspace's node_modules: link (symlink), copy (copy-on-write clone where the filesystem supports it, else a copy) or none. A batch file may set it too: the command line wins over the batch file, the batch file over targetDefaults."),
     setupCommand: z
       .array(z.string().min(1))
       .min(1)
       .optional()
-      .describe('A command (argv, no shell) run in the worktree before the agent, e.g. ["npm", "ci", "--prefer-offline"]. A failure fails the batch.'),
+      .describe('A command (argv, no shell) run in the worktree before the agent, e.g. ["npm", "ci", "--prefer-offline"]. A failure fails the batch. It runs outside the OS sandbox, so a batch file cannot set it.'),
     sparse: z
-      .enum(['auto', 'always', 'never'])
+      .enum(SPARSE_MODES)
       .default('auto')
       .describe(
-        "Check out only the batch's project, the projects it depends on (Nx project graph), its context folders and top-level files: always, never, or auto (when the workspace has 5,000 files or more).",
+        "Check out only the batch's project, the projects it depends on (Nx project graph), its context folders and top-level files: always, never, or auto (when the workspace has 5,000 files or more). A batch file may set it too: the command line wins over the batch file, the batch file over targetDefaults.",
       ),
-    copyFiles: z.array(workspacePath).default([]).describe('Ignored files to copy into the worktree, e.g. .env (workspace-relative).'),
+    copyFiles: z.array(workspacePath).default([]).describe('Ignored files to copy into the worktree, e.g. .env (workspace-relative). A batch file may set it too: the command line wins over the batch file, the batch file over targetDefaults.'),
     resultCache: z.boolean().default(true).describe('Replay a stored result when the prompt, agent settings and inputs are unchanged.'),
     agentConcurrency: z
       .union([z.number().int().positive(), z.partialRecord(z.enum(AGENT_NAMES), z.number().int().positive())])

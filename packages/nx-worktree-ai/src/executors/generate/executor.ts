@@ -5,6 +5,7 @@ import { BatchFileError, describeIssues } from '../../batch/parse';
 import { placeholderPromptProblem } from '../../batch/placeholder';
 import { createRedactor, type Redactor } from '../../utils/redact';
 import { resolveBatchRun, type BatchRun } from '../../resolve/resolve';
+import { withBatchSettings } from '../../resolve/batch-settings';
 import { formatDryRun, planDryRun } from './dry-run';
 import { BatchFailure, runBatch } from '../../run';
 import { generateOptionsSchema, type GenerateOptions, type GenerateOptionsInput } from '../../resolve/options';
@@ -26,11 +27,12 @@ export default async function generateExecutor(rawOptions: GenerateOptionsInput,
   const redact = createRedactor(process.env, parsed.data.secretEnv);
   try {
     const run = resolveBatchRun(parsed.data, context);
+    const options = withBatchSettings(parsed.data, run.spec.frontmatter, context);
     // A prompt nobody wrote yet: refused before a snapshot, a worktree or a model request.
     const placeholder = placeholderPromptProblem(run.spec);
     if (placeholder) throw new InvalidInputError(placeholder);
-    if (parsed.data.dryRun) return await dryRun(run, parsed.data, context, redact);
-    const result = await runBatch(run, parsed.data, { root: context.root, log: (line) => logger.info(redact(line)), redact });
+    if (options.dryRun) return await dryRun(run, options, context, redact);
+    const result = await runBatch(run, options, { root: context.root, log: (line) => logger.info(redact(line)), redact });
     logger.info(redact(summaryLine(run.label, result)));
     return { success: true };
   } catch (error) {

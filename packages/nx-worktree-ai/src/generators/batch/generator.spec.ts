@@ -1,4 +1,4 @@
-import { addProjectConfiguration, type Tree } from '@nx/devkit';
+import { addProjectConfiguration, logger, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { parseBatchFile } from '../../batch/parse';
 import { batchGenerator } from './generator';
@@ -65,7 +65,7 @@ describe('batch generator', () => {
     const text = tree.read('libs/auth/ai/lint-fix.ai.md', 'utf-8')!;
     expect(text).toBe('---\nagent: claude\noutputs: [src/**]\nallowEmpty: true\n---\nFix lint errors, if any.\n');
     expect(parseBatchFile('libs/auth/ai/lint-fix.ai.md', text, 'libs/auth').frontmatter.allowEmpty).toBe(true);
-    await batchGenerator(tree, { name: 'strict', project: 'auth', outputs: 'src/**', allowEmpty: false, prompt: 'Work.' });
+    await batchGenerator(tree, { name: 'strict', project: 'auth', outputs: 'docs/**', allowEmpty: false, prompt: 'Work.' });
     expect(tree.read('libs/auth/ai/strict.ai.md', 'utf-8')).not.toContain('allowEmpty');
   });
 
@@ -96,6 +96,37 @@ describe('batch generator', () => {
       /the options do not make a valid batch file:\nlibs\/auth\/ai\/z.ai.md: invalid batch file\n  - key "outputs.0": got "..\/elsewhere\/\*\*"/,
     );
     expect(tree.exists('libs/auth/ai/z.ai.md')).toBe(false);
+  });
+
+  it('refuses outputs a batch that may run at the same time also writes, naming it, and writes nothing', async () => {
+    await batchGenerator(tree, { name: 'auth-module', project: 'auth', outputs: 'src/auth/**' });
+    await expect(batchGenerator(tree, { name: 'auth-login', project: 'auth', outputs: 'src/auth/login.ts' })).rejects.toThrow(
+      'nx-worktree-ai:batch: libs/auth/ai/auth-login.ai.md was not written: the workspace\'s batches would not run with it:\n' +
+        '  - key "outputs": may write the same files as batch auth:auth-module (libs/auth/ai/auth-module.ai.md): "src/auth/login.ts" and "src/auth/**"; ' +
+        'Nx may run both at the same time because neither depends on the other: add dependsOn: [auth-module] to one of them, or make the outputs disjoint',
+    );
+    expect(tree.exists('libs/auth/ai/auth-login.ai.md')).toBe(false);
+    // Ordered after it, the same outputs are fine.
+    await batchGenerator(tree, { name: 'auth-login', project: 'auth', outputs: 'src/auth/login.ts', dependsOn: 'auth-module' });
+    expect(tree.exists('libs/auth/ai/auth-login.ai.md')).toBe(true);
+  });
+
+  it('refuses a dependsOn cycle; a dependency that does not exist yet only warns', async () => {
+    const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    try {
+      await batchGenerator(tree, { name: 'tests', project: 'auth', outputs: 'src/tests/**', dependsOn: 'module' });
+      expect(tree.exists('libs/auth/ai/tests.ai.md')).toBe(true);
+      expect(warn.mock.calls.map(([line]) => String(line))).toEqual([
+        'nx-worktree-ai:batch: libs/auth/ai/tests.ai.md: key "dependsOn": got "module"; project "auth" has no batch "module" (its batches: tests); ' +
+          "Nx refuses the workspace's batches until it exists: create it next",
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
+    await expect(batchGenerator(tree, { name: 'module', project: 'auth', outputs: 'src/module/**', dependsOn: 'tests' })).rejects.toThrow(
+      /libs\/auth\/ai\/module.ai.md was not written: [^\n]*\n {2}- key "dependsOn": dependency cycle auth:module -> auth:tests -> auth:module/,
+    );
+    expect(tree.exists('libs/auth/ai/module.ai.md')).toBe(false);
   });
 
   it('a batch of a nested project does not clash with the parent project', async () => {

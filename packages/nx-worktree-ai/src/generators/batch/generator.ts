@@ -1,10 +1,11 @@
-import { readProjectConfiguration, type ProjectConfiguration, type Tree } from '@nx/devkit';
+import { logger, readProjectConfiguration, type ProjectConfiguration, type Tree } from '@nx/devkit';
 import { posix } from 'node:path';
 import { Document, visit } from 'yaml';
 import { BatchFileError, parseBatchFile } from '../../batch/parse';
 import { BATCH_FILE_SUFFIX } from '../../batch/spec';
 import { splitList } from '../../utils/lists';
 import { parseOptions } from '../../utils/parse-options';
+import { analyzeWouldBe, batchFilesIn } from '../would-be';
 import { BATCH_NAME_PATTERN, batchGeneratorSchema, type BatchGeneratorOptions } from './schema';
 
 /**
@@ -55,7 +56,26 @@ export async function batchGenerator(tree: Tree, rawOptions: BatchGeneratorOptio
     if (e instanceof BatchFileError) throw new Error(`nx-worktree-ai:batch: the options do not make a valid batch file:\n${e.message}`);
     throw e;
   }
+  await refuseIfItWouldNotRun(tree, file, text);
   tree.write(file, text);
+}
+
+/**
+ * The new file must not make the workspace's batches unusable (every Nx command would stop on it):
+ * outputs that a batch running at the same time may also write, a dependsOn cycle. A dependsOn on
+ * a batch that does not exist yet only warns: it is usually the next one the user creates.
+ */
+async function refuseIfItWouldNotRun(tree: Tree, file: string, text: string): Promise<void> {
+  const analysis = analyzeWouldBe(tree, await batchFilesIn(tree), new Map([[file, text]]));
+  const problems = analysis.problems.get(file) ?? [];
+  const missingDependency = (p: string) => p.startsWith('key "dependsOn": got ');
+  for (const p of problems.filter(missingDependency)) {
+    logger.warn(`nx-worktree-ai:batch: ${file}: ${p}; Nx refuses the workspace's batches until it exists: create it next`);
+  }
+  const refused = problems.filter((p) => !missingDependency(p));
+  if (refused.length) {
+    throw new Error(`nx-worktree-ai:batch: ${file} was not written: the workspace's batches would not run with it:\n${refused.map((p) => `  - ${p}`).join('\n')}`);
+  }
 }
 
 /** Frontmatter (only the keys that have a value; lists in flow style) and the prompt. */

@@ -1,13 +1,12 @@
-import { globAsync, logger, readProjectConfiguration, type Tree } from '@nx/devkit';
+import { logger, readProjectConfiguration, type Tree } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, posix, relative, resolve } from 'node:path';
 import { BatchFileError, parseBatchFile } from '../../batch/parse';
 import { BATCH_FILE_SUFFIX } from '../../batch/spec';
-import { analyzeBatches } from '../../plugin/batches';
-import type { WorkspaceFiles } from '../../plugin/project-root';
 import { splitList } from '../../utils/lists';
 import { parseOptions } from '../../utils/parse-options';
 import { renderBatchFile } from '../batch/generator';
+import { analyzeWouldBe, batchFilesIn } from '../would-be';
 import { hasDispatchManifest, parseManifestPlan } from './manifest';
 import { parseMarkdownPlan } from './markdown';
 import { PlanError, type Plan, type PlannedBatch } from './plan';
@@ -51,7 +50,7 @@ export async function planGenerator(tree: Tree, rawOptions: PlanGeneratorOptions
   const files = resolveFiles(tree, plan, planPath, options);
 
   // Files this plan wrote before, found by their marker.
-  const batchFiles = (await globAsync(tree, [`**/*${BATCH_FILE_SUFFIX}`])).filter((f) => tree.exists(f));
+  const batchFiles = await batchFilesIn(tree);
   const ours = new Set(batchFiles.filter((f) => planOf(tree.read(f, 'utf-8') ?? '') === planPath));
   placeFiles(tree, files, batchFiles, ours, planPath);
 
@@ -59,13 +58,7 @@ export async function planGenerator(tree: Tree, rawOptions: PlanGeneratorOptions
   const written = new Set(files.map((f) => f.path));
   const removed = [...ours].filter((f) => !written.has(f)).sort();
   const deleting = new Set(options.deleteRemoved ? removed : []);
-  const pending = new Map(files.map((f) => [f.path, f.text]));
-  const view: WorkspaceFiles = {
-    exists: (p) => pending.has(p) || (!deleting.has(p) && tree.exists(p)),
-    read: (p) => pending.get(p) ?? (deleting.has(p) || !tree.exists(p) ? null : tree.read(p, 'utf-8')),
-  };
-  const all = [...new Set([...batchFiles.filter((f) => !deleting.has(f)), ...written])];
-  const analysis = analyzeBatches(all, tree.root, view);
+  const analysis = analyzeWouldBe(tree, batchFiles, new Map(files.map((f) => [f.path, f.text])), deleting);
   const ownProblems = [...analysis.problems].filter(([f]) => written.has(f));
   if (ownProblems.length) {
     const origin = new Map(files.map((f) => [f.path, f.batch.origin]));
