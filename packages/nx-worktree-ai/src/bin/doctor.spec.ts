@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { gitRepo, removeDir, tempDir } from '../../../../testing/temp';
+import { gitRepo, removeDir, tempDir } from '@testing/temp';
 import { main } from './nx-worktree-ai';
 
 /**

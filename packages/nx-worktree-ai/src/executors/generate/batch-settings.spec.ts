@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext, ProjectGraph } from '@nx/devkit';
 import { createTaskGraph } from 'nx/src/tasks-runner/create-task-graph';
-import { gitRepo, removeDir, tempDir, writeFiles } from '../../../../../testing/temp';
+import { gitRepo, removeDir, tempDir, writeFiles } from '@testing/temp';
 import generateExecutor from './executor';
 
 /**
