@@ -20,9 +20,9 @@ describe('the run id of an nx command', () => {
   it('follows from the nx process that forked the task: its start time and pid, the same for every task of it', () => {
     const run = currentRun(root, taskOf(process.pid));
     // This process plays the nx process: the run started when it did.
-    expect(Math.abs(run.startedAt.getTime() - (Date.now() - process.uptime() * 1000))).toBeLessThan(1500);
-    expect(run.id).toBe(`${stamp(run.startedAt.getTime())}-${process.pid}`);
-    expect(currentRun(root, taskOf(process.pid))).toEqual(run);
+    expect(Math.abs(run.startedAt.getTime() - (Date.now() - process.uptime() * 1000))).toBeLessThan(50);
+    expect(run.id).toBe(`${stamp(processStartMs(process.pid)!)}-${process.pid}`);
+    expect(currentRun(root, taskOf(process.pid)).id).toBe(run.id);
     // Another nx process (here the parent), another run; older Nx name no ancestors: the parent forked the task.
     const parent = currentRun(root, { NX_TASK_HASH: 'h' });
     expect(parent.id).toBe(`${stamp(processStartMs(process.ppid)!)}-${process.ppid}`);
@@ -49,6 +49,7 @@ describe('the run id of an nx command', () => {
     const run = joinRun(root, taskOf(process.pid))!;
     const file = join(root, '.nx-worktree-ai/.runs', run.id, 'run.json');
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ id: run.id, startedAt: run.startedAt.toISOString() });
-    expect(joinRun(root, taskOf(process.pid))).toEqual(run);
+    expect(joinRun(root, taskOf(process.pid))!.id).toBe(run.id);
+    expect(JSON.parse(readFileSync(file, 'utf8')).startedAt).toBe(run.startedAt.toISOString());
   });
 });

@@ -15,12 +15,19 @@ export interface RunIdentity {
   startedAt: Date;
 }
 
-/** Linux: when a process started (ms since the epoch), from its start in clock ticks since boot. */
-export function processStartMs(pid: number): number | null {
+/**
+ * Linux: when a process started (ms since the epoch), from its start in clock ticks since boot
+ * (USER_HZ: 1/100 s on every architecture Node runs on). `exact` pins it against this process's
+ * own start, known to the millisecond (the boot time /proc gives is whole seconds); the default,
+ * from the boot time, is the same in every process, as a run id must be.
+ */
+export function processStartMs(pid: number, exact = false): number | null {
   const ticks = processStart(pid);
+  if (ticks === null) return null;
+  const self = exact ? processStart(process.pid) : null;
+  if (self !== null) return Math.round(Date.now() - process.uptime() * 1000 + (Number(ticks) - Number(self)) * 10);
   const boot = bootTimeSeconds();
-  // USER_HZ: /proc counts start times in 1/100 s on every Linux architecture Node runs on.
-  return ticks === null || boot === null ? null : boot * 1000 + Number(ticks) * 10;
+  return boot === null ? null : boot * 1000 + Number(ticks) * 10;
 }
 
 function bootTimeSeconds(): number | null {
@@ -48,7 +55,7 @@ export function currentRun(root: string, env: NodeJS.ProcessEnv = process.env, n
   // Outside an Nx task, this process is the command.
   const pid = nxProcessPid(env) ?? process.pid;
   const started = processStartMs(pid);
-  if (started !== null) return { id: `${stamp(started)}-${pid}`, startedAt: new Date(started) };
+  if (started !== null) return { id: `${stamp(started)}-${pid}`, startedAt: new Date(processStartMs(pid, true) ?? started) };
   return recordedRun(join(root, RUNS_DIR), pid, now);
 }
 
