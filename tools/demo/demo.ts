@@ -291,7 +291,9 @@ async function main(): Promise<number> {
 function writeReport(ws: Workspace, live: boolean, problems: string[]): string | null {
   const bin = join(ws.root, 'node_modules', '.bin', 'nx-worktree-ai');
   const res = spawnSync(bin, ['report', '--all', ...(live ? [] : ['--scripted-model'])], { cwd: ws.root, env: nxEnv(ws), encoding: 'utf8' });
-  console.log(res.stdout.replace(/^/gm, '  ').replace(/\n\s*report: .*$/, ''));
+  // Its last line names the page in the workspace, which goes: the copy's path is printed instead.
+  const lines = res.stdout.trimEnd().split('\n').filter((line) => !line.startsWith('report: '));
+  console.log(lines.map((line) => (line ? `  ${line}` : '')).join('\n').trimEnd());
   if (res.status !== 0) {
     problems.push(`nx-worktree-ai report exited with ${res.status}: ${res.stderr.trim()}`);
     return null;
