@@ -152,7 +152,7 @@ describe('nx-worktree-ai from the packed tarball', () => {
       for (const f of ARTIFACT_FILES) expect({ f, exists: existsSync(join(artifactsDir(ws, b.project, b.name), f)) }).toEqual({ f, exists: true });
 
       const r = results[batchId(b)];
-      expect(Object.keys(r).sort()).toEqual([...RESULT_FIELDS].sort());
+      expect(Object.keys(r).sort()).toEqual([...RESULT_FIELDS, 'runId'].sort());
       expect(r).toMatchObject({ project: b.project, batch: b.name, status: 'succeeded', agent: 'claude', branch: `ai/${b.project}/${b.name}`, error: null });
       expect(typeof r.agentVersion).toBe('string');
       expect(typeof r.sessionId).toBe('string');

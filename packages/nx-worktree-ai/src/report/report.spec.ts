@@ -6,35 +6,11 @@ import type { BatchResult } from '../results/result';
 import { collectReport, groupRuns, type ReportRow } from './collect';
 import { COLUMNS, rowCells, totalCells } from './format';
 import { totals } from './totals';
+import { sampleResult } from './__fixtures__/result';
 
 const T0 = Date.parse('2026-11-24T10:00:00.000Z');
 
-function result(project: string, batch: string, startS: number, endS: number, extra: Partial<BatchResult> = {}): BatchResult {
-  return {
-    project,
-    batch,
-    status: 'succeeded',
-    agent: 'claude',
-    agentVersion: '2.1.330',
-    model: null,
-    sessionId: `s-${batch}`,
-    turns: 4,
-    tokens: { input: 1200, output: 340, cacheRead: 5000, cacheWrite: 800 },
-    costUsd: 0.0712,
-    durationMs: (endS - startS) * 1000,
-    startedAt: new Date(T0 + startS * 1000).toISOString(),
-    finishedAt: new Date(T0 + endS * 1000).toISOString(),
-    cacheKey: 'k',
-    branch: `ai/${project}/${batch}`,
-    commit: 'c0ffee',
-    filesChanged: ['a.ts', 'b.ts'],
-    insertions: 10,
-    deletions: 2,
-    error: null,
-    runId: null,
-    ...extra,
-  };
-}
+const result = (project: string, batch: string, startS: number, endS: number, extra: Partial<BatchResult> = {}) => sampleResult(T0, project, batch, startS, endS, extra);
 
 describe('nx-worktree-ai report', () => {
   let root: string;

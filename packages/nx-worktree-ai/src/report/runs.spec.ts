@@ -6,6 +6,7 @@ import type { BatchResult } from '../results/result';
 import { batchEntry, recordEntry, recordReplay, recordRun } from '../results/run-log';
 import { collectReport } from './collect';
 import { parallelism } from './runs';
+import { sampleResult } from './__fixtures__/result';
 
 const T0 = Date.parse('2026-12-01T09:00:00.000Z');
 const R1 = '20261201-090000-4242';
@@ -13,31 +14,10 @@ const R2 = '20261201-091000-4343';
 const at = (s: number) => new Date(T0 + s * 1000);
 const FILES = { a: 'libs/auth/ai/a.ai.md', b: 'libs/auth/ai/b.ai.md', c: 'libs/api/ai/c.ai.md' };
 
+/** run 1's and run 2's results: 5 turns, 1.2k tokens, $0.05, two files each unless said otherwise. */
 function result(project: string, batch: string, runId: string, startS: number, endS: number, extra: Partial<BatchResult> = {}): BatchResult {
-  return {
-    project,
-    batch,
-    status: 'succeeded',
-    agent: 'claude',
-    agentVersion: '2.1.330',
-    model: null,
-    sessionId: `s-${batch}`,
-    turns: 5,
-    tokens: { input: 1000, output: 200, cacheRead: 0, cacheWrite: 0 },
-    costUsd: 0.05,
-    durationMs: (endS - startS) * 1000,
-    startedAt: at(startS).toISOString(),
-    finishedAt: at(endS).toISOString(),
-    cacheKey: 'k',
-    branch: `ai/${project}/${batch}`,
-    commit: 'c0ffee',
-    filesChanged: ['x.ts', 'y.ts'],
-    insertions: 4,
-    deletions: 1,
-    error: null,
-    runId,
-    ...extra,
-  };
+  const spend = { turns: 5, tokens: { input: 1000, output: 200, cacheRead: 0, cacheWrite: 0 }, costUsd: 0.05, filesChanged: ['x.ts', 'y.ts'], insertions: 4, deletions: 1 };
+  return sampleResult(T0, project, batch, startS, endS, { ...spend, runId, ...extra });
 }
 
 /**
