@@ -28,7 +28,9 @@ export function batchProgress(root: string, run: BatchRun, redact: Redactor) {
       live.close();
       if (!joined || !result) return;
       try {
-        recordEntry(root, joined.id, batchEntry(result, run.spec.file, run.apply));
+        // Redacted as result.json is (the whole JSON text): an error message may quote a secret.
+        const redacted = JSON.parse(redact(JSON.stringify(result))) as BatchResult;
+        recordEntry(root, joined.id, batchEntry(redacted, run.spec.file, run.apply));
       } catch (error) {
         logger.info(`[${run.label}] the run log entry was not written: ${(error as Error).message}`);
       }
