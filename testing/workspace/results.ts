@@ -25,6 +25,8 @@ export interface BatchResult {
   insertions: number | null;
   deletions: number | null;
   error: string | null;
+  /** The nx command the result came from (README "The report"). */
+  runId: string | null;
 }
 
 export const RESULT_FIELDS: Array<keyof BatchResult> = [
@@ -48,6 +50,7 @@ export const RESULT_FIELDS: Array<keyof BatchResult> = [
   'insertions',
   'deletions',
   'error',
+  'runId',
 ];
 
 export const ARTIFACT_FILES = ['result.json', 'transcript.jsonl', 'changes.patch', 'prompt.md'] as const;

@@ -8,19 +8,24 @@
  *
  * Runs `nx run-many -t ai-generate --parallel 6` with the real claude CLI against the scripted model
  * server (each reply delayed so the parallelism is visible), shows what ran in parallel and how long it
- * took, then runs the same command again and shows every batch replayed with no model request.
+ * took, then runs the same command again and shows every batch replayed with no model request. It
+ * ends with `nx-worktree-ai report` (costs labelled as the scripted model's, which nobody paid) and
+ * copies the page with the artifacts it links to dist/demo-report/, the path it prints last.
+ * Everything it made in the temp folder goes at the end: the workspace, and the installed template
+ * when this run created it.
  *
  * Options:
  *   --live          no scripted server: your own credentials (ANTHROPIC_API_KEY or your claude login). Costs money.
- *   --keep          keep the sample workspace (its path is printed)
+ *   --keep          keep the sample workspace and the template (their paths are printed)
  *   --delay MS      scripted model latency per reply (default 1500)
  *   --parallel N    Nx parallelism (default 6)
  */
-import { mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { claudeTestEnv, startAnthropicServer, type AnthropicServer } from '../../testing/scripted-model/anthropic';
 import { batchId, SAMPLE_PROJECTS, scriptRules, SIX_BATCHES, BATCH_DEPENDENCIES } from '../../testing/fixtures/six-batches';
-import { createWorkspace, nxTaskLines, runNx, stripAnsi, tryReadResult, type BatchResult, type NxResult, type Workspace } from '../../testing/workspace';
+import { createWorkspace, nxEnv, nxTaskLines, REPO_ROOT, runNx, stripAnsi, templateDir, tryReadResult, type BatchResult, type NxResult, type Workspace } from '../../testing/workspace';
 
 interface Args {
   live: boolean;
@@ -178,6 +183,7 @@ async function main(): Promise<number> {
   }
 
   const tWs = Date.now();
+  const templateExisted = existsSync(join(templateDir(), '.complete'));
   const ws = createWorkspace({ projects: SAMPLE_PROJECTS, batches: SIX_BATCHES, prefix: 'nx-worktree-ai-demo-', log: (l) => console.log(dim(`  ${l}`)) });
   console.log(`Sample workspace: ${bold(ws.root)} (created in ${secs(Date.now() - tWs)})`);
   for (const b of SIX_BATCHES) {
@@ -195,6 +201,8 @@ async function main(): Promise<number> {
     console.log(`Scripted model server: ${server.url}`);
   }
   const colorEnv = tty ? { FORCE_COLOR: '1', NO_COLOR: undefined } : {};
+  // The claude CLI prices the scripted replies as if a real model wrote them: say so on every line with a cost.
+  const stream = args.live ? true : scriptedCosts();
   // --output-style=stream: every task's lines as they come, prefixed with the project (CI mode would hide them).
   const command = ['run-many', '-t', 'ai-generate', '--parallel', String(args.parallel), '--output-style=stream'];
   const problems: string[] = [];
@@ -203,7 +211,7 @@ async function main(): Promise<number> {
     // ------------------------------------------------------------------ first run
     heading(`Run 1: nx ${command.join(' ')}`);
     const before1 = server?.requests.length ?? 0;
-    const run1: NxResult = await runNx(ws, command, { env: { ...env, ...colorEnv }, stream: true, signal: controller.signal });
+    const run1: NxResult = await runNx(ws, command, { env: { ...env, ...colorEnv }, stream, signal: controller.signal });
     if (interrupted) return 130;
     const requests1 = server ? server.requests.length - before1 : null;
     if (run1.code !== 0) problems.push(`run 1: nx exited with ${run1.code}`);
@@ -249,11 +257,21 @@ async function main(): Promise<number> {
       if (requests2 !== 0) problems.push(`run 2 made ${requests2} model request(s)`);
     }
     console.log(`  run 2 took ${secs(run2.durationMs)} (run 1: ${secs(run1.durationMs)})`);
+
+    // ------------------------------------------------------------------ report
+    heading('The report: nx-worktree-ai report --all');
+    const page = writeReport(ws, args.live, problems);
+    if (page) console.log(`\n  ${bold(`report: ${page}`)}`);
   } finally {
     await server?.close();
     if (args.keep) {
       console.log(`\nKept the workspace: ${ws.root}\n  cd ${ws.root} && NX_DAEMON=false NX_CACHE_DIRECTORY=${ws.cacheDir} npx nx show project auth`);
-    } else ws.remove();
+      if (!templateExisted) console.log(`Kept the template it installed: ${ws.template}`);
+    } else {
+      ws.remove();
+      // The template (nx and the tarball installed, ~90 MB) goes too when this run installed it.
+      if (!templateExisted) rmSync(ws.template, { recursive: true, force: true });
+    }
   }
 
   if (problems.length) {
@@ -264,6 +282,37 @@ async function main(): Promise<number> {
   }
   heading(green('Demo succeeded'));
   return 0;
+}
+
+/**
+ * `nx-worktree-ai report --all` in the workspace, printed; the page and the artifacts it links to
+ * copied to dist/demo-report/ (the workspace is removed at the end). Returns the page's path.
+ */
+function writeReport(ws: Workspace, live: boolean, problems: string[]): string | null {
+  const bin = join(ws.root, 'node_modules', '.bin', 'nx-worktree-ai');
+  const res = spawnSync(bin, ['report', '--all', ...(live ? [] : ['--scripted-model'])], { cwd: ws.root, env: nxEnv(ws), encoding: 'utf8' });
+  // Its last line names the page in the workspace, which goes: the copy's path is printed instead.
+  const lines = res.stdout.trimEnd().split('\n').filter((line) => !line.startsWith('report: '));
+  console.log(lines.map((line) => (line ? `  ${line}` : '')).join('\n').trimEnd());
+  if (res.status !== 0) {
+    problems.push(`nx-worktree-ai report exited with ${res.status}: ${res.stderr.trim()}`);
+    return null;
+  }
+  const out = join(REPO_ROOT, 'dist', 'demo-report');
+  rmSync(out, { recursive: true, force: true });
+  cpSync(join(ws.root, '.nx-worktree-ai'), out, { recursive: true, filter: (src) => !src.includes(`${join('.nx-worktree-ai', '.runs')}`) });
+  return join(out, 'report.html');
+}
+
+/** Echoes Nx's output, each cost of a finished line marked as the scripted model's (no money was spent). */
+function scriptedCosts(): (chunk: string, from: 'stdout' | 'stderr') => void {
+  const partial = { stdout: '', stderr: '' };
+  return (chunk, from) => {
+    const lines = (partial[from] + chunk).split('\n');
+    partial[from] = lines.pop()!;
+    const text = lines.map((line) => `${line.replace(/ · (\$\d+\.\d+) · /, ' · $1 (scripted model, not spent) · ')}\n`).join('');
+    (from === 'stdout' ? process.stdout : process.stderr).write(text);
+  };
 }
 
 main().then(

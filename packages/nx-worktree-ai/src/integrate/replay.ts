@@ -21,6 +21,7 @@ export interface ReplayContext {
   root: string;
   log: (line: string) => void;
   redact?: Redactor;
+  runId?: string | null;
 }
 
 export interface ReplayInput {
@@ -116,6 +117,7 @@ export async function replay(run: BatchRun, ctx: ReplayContext, repo: RepoInfo, 
     insertions: original.insertions ?? null,
     deletions: original.deletions ?? null,
     error: null,
+    runId: ctx.runId ?? null,
   };
   const artifacts = { ...input.hit.artifacts, [ARTIFACTS.result]: `${JSON.stringify(result, null, 2)}\n` };
   writeArtifacts(ctx.root, run.artifactDir, redactFiles(artifacts, ctx.redact ?? noRedaction));

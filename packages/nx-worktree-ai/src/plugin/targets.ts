@@ -110,7 +110,7 @@ export function reportTarget(pmExec: string): TargetConfiguration {
     options: { command: 'nx-worktree-ai report', cwd: '{workspaceRoot}' },
     cache: false,
     metadata: {
-      description: 'Prints a table of the latest result of every AI batch (status, cache, duration, tokens, cost, files, branch) and writes .nx-worktree-ai/report.html',
+      description: 'Prints the AI batches of the last nx command (status, cache, duration, tokens, cost, files, branch; --run <id>, --all) and writes .nx-worktree-ai/report.html',
       technologies: [TECHNOLOGY],
       help: { command: `${pmExec} nx-worktree-ai report --help`, example: { args: ['--no-html'] } },
     },

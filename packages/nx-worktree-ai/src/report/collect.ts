@@ -1,21 +1,33 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { ARTIFACTS, type BatchResult } from '../results/result';
+import { readRunLogs, type RunEntry } from '../results/run-log';
 import { ARTIFACTS_DIR } from '../plugin/paths';
+import { buildRun, groupRuns, type ReportRun } from './runs';
 
-/** How the batch's current result came about. */
+export { groupRuns, type ReportRun };
+
+/** How the batch's result came about in its run. */
 export type CacheState = 'none' | 'result-cache' | 'nx-cache';
 
-/** One batch's latest result, as the report shows it. */
+/** One batch in one run, as the report shows it. */
 export interface ReportRow {
   /** `project:batch` */
   id: string;
+  /** The result.json the run saw: for an Nx cache replay, the one of the run that produced it. */
   result: BatchResult;
+  /** The status in this run: an Nx cache replay is `replayed` whatever the earlier run's was. */
+  status: BatchResult['status'];
   cache: CacheState;
+  /** For an Nx cache replay: the run whose agent produced the result (null when unknown). */
+  from: string | null;
+  /** The change reached the workspace in this run: its files count. */
+  applied: boolean;
   /** The artifact folder relative to the artifacts root (`auth/auth-module`, `@acme/ui/theme`). */
   dir: string;
-  /** Artifact files that exist, by name (result.json, transcript.jsonl, changes.patch, prompt.md). */
+  /** Artifact files of this very result that exist, by name (a later run replaces them). */
   artifacts: string[];
+  /** When this run handled the batch (ms). */
   start: number | null;
   end: number | null;
 }
@@ -25,41 +37,85 @@ export interface Report {
   root: string;
   /** `<root>/.nx-worktree-ai` */
   artifactsRoot: string;
-  rows: ReportRow[];
-  /** result.json files that could not be read, with why. */
+  /** Latest first. */
+  runs: ReportRun[];
+  /** result.json and run log files that could not be read, with why. */
   unreadable: Array<{ file: string; error: string }>;
 }
 
 /**
- * A result.json written this long after its run finished was not written by the run: Nx restored
- * the artifact folder from its cache (a run writes it within milliseconds of finishedAt).
+ * A result.json of a run without a run log (an older plugin version) written this long after its
+ * run finished was not written by the run: Nx restored the artifact folder from its cache.
  */
 export const NX_RESTORE_THRESHOLD_MS = 2000;
 
-/** Reads every `.nx-worktree-ai/<project>/<batch>/result.json` of the workspace (project names may contain "/"). */
+/**
+ * Every run of the workspace: the run logs of `.nx-worktree-ai/.runs/` (a batch whose file is gone
+ * drops out), and the results of `.nx-worktree-ai/<project>/<batch>/result.json` that no run log
+ * holds (older plugin versions), grouped into runs by time.
+ */
 export function collectReport(root: string): Report {
   const artifactsRoot = join(root, ARTIFACTS_DIR);
-  const rows: ReportRow[] = [];
-  const unreadable: Report['unreadable'] = [];
+  const logs = readRunLogs(root);
+  const unreadable = [...logs.unreadable];
+  const current = new Map<string, { result: BatchResult; file: string }>();
   for (const file of findResults(artifactsRoot)) {
-    const dir = relative(artifactsRoot, dirname(file)).split('\\').join('/');
-    let result: BatchResult;
     try {
-      result = JSON.parse(readFileSync(file, 'utf8')) as BatchResult;
+      const result = JSON.parse(readFileSync(file, 'utf8')) as BatchResult;
       if (!result || typeof result !== 'object' || typeof result.project !== 'string' || typeof result.batch !== 'string') throw new Error('not a result.json of nx-worktree-ai');
+      current.set(`${result.project}:${result.batch}`, { result, file });
     } catch (e) {
       unreadable.push({ file: relative(root, file), error: (e as Error).message });
-      continue;
     }
-    const start = time(result.startedAt);
-    const end = time(result.finishedAt);
-    let cache: CacheState = result.status === 'replayed' ? 'result-cache' : 'none';
-    if (cache === 'none' && end !== null && statSync(file).mtimeMs - end > NX_RESTORE_THRESHOLD_MS) cache = 'nx-cache';
-    const artifacts = Object.values(ARTIFACTS).filter((name) => existsSync(join(dirname(file), name)));
-    rows.push({ id: `${result.project}:${result.batch}`, result, cache, dir, artifacts, start, end });
   }
-  rows.sort((a, b) => (a.start ?? Infinity) - (b.start ?? Infinity) || a.id.localeCompare(b.id));
-  return { root: resolve(root), artifactsRoot, rows, unreadable };
+  const artifactsOf = (result: BatchResult): Pick<ReportRow, 'dir' | 'artifacts'> => {
+    const dir = `${result.project}/${result.batch}`;
+    const now = current.get(`${result.project}:${result.batch}`);
+    const same = !!now && now.result.runId === result.runId && now.result.startedAt === result.startedAt;
+    return { dir, artifacts: same ? Object.values(ARTIFACTS).filter((name) => existsSync(join(artifactsRoot, dir, name))) : [] };
+  };
+
+  const runs: ReportRun[] = [];
+  const logged = new Set<string>();
+  for (const log of logs.runs) {
+    for (const e of log.entries) logged.add(`${e.result.runId}|${e.result.project}:${e.result.batch}|${e.result.startedAt}`);
+    const rows = log.entries.filter((e) => existsSync(join(root, e.batchFile))).map((e) => ({ ...entryRow(e, log.id), ...artifactsOf(e.result) }));
+    if (rows.length) runs.push(buildRun(log.id, Date.parse(log.startedAt), rows, true));
+  }
+  const unlogged = [...current.values()].filter(({ result }) => !logged.has(`${result.runId}|${result.project}:${result.batch}|${result.startedAt}`));
+  const legacy = unlogged.map(({ result, file }) => ({ ...legacyRow(result, statSync(file).mtimeMs), ...artifactsOf(result) }));
+  runs.push(...groupRuns(legacy).map((rows) => buildRun(null, null, rows, false)));
+  runs.sort((a, b) => b.startedAt - a.startedAt || b.id.localeCompare(a.id));
+  return { root: resolve(root), artifactsRoot, runs, unreadable };
+}
+
+function entryRow(e: RunEntry, runId: string): Omit<ReportRow, 'dir' | 'artifacts'> {
+  const nx = e.kind === 'nx-cache';
+  return {
+    id: `${e.result.project}:${e.result.batch}`,
+    result: e.result,
+    status: nx ? 'replayed' : e.result.status,
+    cache: nx ? 'nx-cache' : e.kind === 'result-cache' ? 'result-cache' : 'none',
+    from: nx && e.result.runId !== runId ? e.result.runId : null,
+    applied: e.applied,
+    start: time(e.startedAt),
+    end: time(e.finishedAt),
+  };
+}
+
+function legacyRow(result: BatchResult, writtenAt: number): Omit<ReportRow, 'dir' | 'artifacts'> {
+  const end = time(result.finishedAt);
+  const restored = result.status !== 'replayed' && end !== null && writtenAt - end > NX_RESTORE_THRESHOLD_MS;
+  return {
+    id: `${result.project}:${result.batch}`,
+    result,
+    status: restored ? 'replayed' : result.status,
+    cache: result.status === 'replayed' ? 'result-cache' : restored ? 'nx-cache' : 'none',
+    from: null,
+    applied: result.status === 'succeeded' || result.status === 'replayed',
+    start: time(result.startedAt),
+    end,
+  };
 }
 
 function time(iso: string | null | undefined): number | null {
@@ -75,70 +131,12 @@ function findResults(dir: string): string[] {
     if (depth > 6) return;
     for (const entry of readdirSync(d, { withFileTypes: true })) {
       const full = join(d, entry.name);
-      if (entry.isDirectory()) walk(full, depth + 1);
-      else if (entry.name === ARTIFACTS.result && depth > 0) out.push(full);
+      if (entry.isDirectory()) {
+        if (!(depth === 0 && entry.name.startsWith('.'))) walk(full, depth + 1);
+      } else if (entry.name === ARTIFACTS.result && depth > 0) out.push(full);
     }
   };
   walk(dir, 0);
   return out.sort();
 }
 
-/** Runs: rows whose time spans touch or lie close together (gap below `gapMs`), latest first. */
-export function groupRuns(rows: ReportRow[], gapMs = 10 * 60_000): ReportRow[][] {
-  const timed = rows.filter((r) => r.start !== null && r.end !== null).sort((a, b) => a.start! - b.start!);
-  const groups: ReportRow[][] = [];
-  let end = -Infinity;
-  for (const row of timed) {
-    if (!groups.length || row.start! > end + gapMs) groups.push([]);
-    groups[groups.length - 1].push(row);
-    end = Math.max(end, row.end!);
-  }
-  return groups.reverse();
-}
-
-export interface Totals {
-  batches: number;
-  succeeded: number;
-  replayed: number;
-  failed: number;
-  /** The agent changed no file: a failure, or a success the batch allows (allowEmpty: true). */
-  empty: number;
-  /** Stopped by SIGINT/SIGTERM/SIGHUP. */
-  interrupted: number;
-  /** Restored from Nx's cache: their numbers are the earlier run's. */
-  nxCache: number;
-  durationMs: number;
-  turns: number;
-  tokensIn: number;
-  tokensOut: number;
-  costUsd: number;
-  filesChanged: number;
-  insertions: number;
-  deletions: number;
-}
-
-export function tokensIn(r: BatchResult): number {
-  const t = r.tokens ?? { input: null, cacheRead: null, cacheWrite: null };
-  return (t.input ?? 0) + (t.cacheRead ?? 0) + (t.cacheWrite ?? 0);
-}
-
-export function totals(rows: ReportRow[]): Totals {
-  const sum = (f: (r: ReportRow) => number | null | undefined) => rows.reduce((s, r) => s + (f(r) ?? 0), 0);
-  return {
-    batches: rows.length,
-    succeeded: rows.filter((r) => r.result.status === 'succeeded').length,
-    replayed: rows.filter((r) => r.result.status === 'replayed').length,
-    failed: rows.filter((r) => r.result.status === 'failed').length,
-    empty: rows.filter((r) => r.result.status === 'empty').length,
-    interrupted: rows.filter((r) => r.result.status === 'interrupted').length,
-    nxCache: rows.filter((r) => r.cache === 'nx-cache').length,
-    durationMs: sum((r) => r.result.durationMs),
-    turns: sum((r) => r.result.turns),
-    tokensIn: sum((r) => tokensIn(r.result)),
-    tokensOut: sum((r) => r.result.tokens?.output),
-    costUsd: Math.round(sum((r) => r.result.costUsd) * 1e6) / 1e6,
-    filesChanged: sum((r) => r.result.filesChanged?.length ?? 0),
-    insertions: sum((r) => r.result.insertions),
-    deletions: sum((r) => r.result.deletions),
-  };
-}

@@ -3,37 +3,14 @@ import { join } from 'node:path';
 import { removeDir, tempDir, writeFiles } from '@testing/temp';
 import { main } from '../bin/nx-worktree-ai';
 import type { BatchResult } from '../results/result';
-import { collectReport, groupRuns } from './collect';
+import { collectReport, groupRuns, type ReportRow } from './collect';
 import { COLUMNS, rowCells, totalCells } from './format';
-import { totals } from './collect';
+import { totals } from './totals';
+import { sampleResult } from './__fixtures__/result';
 
 const T0 = Date.parse('2026-11-24T10:00:00.000Z');
 
-function result(project: string, batch: string, startS: number, endS: number, extra: Partial<BatchResult> = {}): BatchResult {
-  return {
-    project,
-    batch,
-    status: 'succeeded',
-    agent: 'claude',
-    agentVersion: '2.1.330',
-    model: null,
-    sessionId: `s-${batch}`,
-    turns: 4,
-    tokens: { input: 1200, output: 340, cacheRead: 5000, cacheWrite: 800 },
-    costUsd: 0.0712,
-    durationMs: (endS - startS) * 1000,
-    startedAt: new Date(T0 + startS * 1000).toISOString(),
-    finishedAt: new Date(T0 + endS * 1000).toISOString(),
-    cacheKey: 'k',
-    branch: `ai/${project}/${batch}`,
-    commit: 'c0ffee',
-    filesChanged: ['a.ts', 'b.ts'],
-    insertions: 10,
-    deletions: 2,
-    error: null,
-    ...extra,
-  };
-}
+const result = (project: string, batch: string, startS: number, endS: number, extra: Partial<BatchResult> = {}) => sampleResult(T0, project, batch, startS, endS, extra);
 
 describe('nx-worktree-ai report', () => {
   let root: string;
@@ -76,10 +53,14 @@ describe('nx-worktree-ai report', () => {
     expect(code).toBe(0);
     expect(err).toContain('skipped .nx-worktree-ai/broken/x/result.json');
     const lines = out.split('\n');
-    expect(lines[0].split(/\s{2,}/)).toEqual([...COLUMNS]);
+    // Results without a run id (older plugin versions) form runs by time: one here. Parallelism:
+    // 40.9 s of batch time over the 19.5 s during which a batch ran (none between 12 s and 12.5 s).
+    expect(lines[0]).toBe('results without a run id (older plugin version), earlier-20261124-100000 · 2026-11-24 10:00:00 UTC · wall 20s · ×2.1 parallel · 5 batch(es)');
+    expect(lines[2].split(/\s{2,}/)).toEqual([...COLUMNS]);
     const report = collectReport(root);
-    expect(report.rows.map((r) => r.id)).toEqual(['auth:auth-module', '@acme/ui:theme', 'api:api-routes', 'api:middleware', 'auth:auth-tests']);
-    for (const row of report.rows) {
+    expect(report.runs).toHaveLength(1);
+    expect(report.runs[0].rows.map((r) => r.id)).toEqual(['auth:auth-module', '@acme/ui:theme', 'api:api-routes', 'api:middleware', 'auth:auth-tests']);
+    for (const row of report.runs[0].rows) {
       const line = lines.find((l) => l.startsWith(`${row.id} `))!;
       expect(line.trim().split(/\s{2,}/)).toEqual(rowCells(row));
     }
@@ -87,15 +68,19 @@ describe('nx-worktree-ai report', () => {
       'auth:auth-module', 'succeeded', 'no', '12s', '4', '7k', '340', '$0.0712', '2', 'ai/auth/auth-module',
     ]);
     expect(lines.find((l) => l.startsWith('@acme/ui:theme'))!.split(/\s{2,}/).slice(1, 3)).toEqual(['replayed', 'hit (result cache)']);
-    const total = lines[lines.length - 1].split(/\s{2,}/);
-    expect(total).toEqual(['total (5)', '3 ok, 1 replayed, 1 failed', '1 hit', '40.9s', '16', '28k', '1.4k', '$0.2336', '10']);
+    // The failed batch's files stayed on its branch: shown in parentheses, not counted.
+    expect(lines.find((l) => l.startsWith('api:middleware'))!.split(/\s{2,}/)[8]).toBe('(2)');
+    const total = lines.find((l) => l.startsWith('total ('))!.split(/\s{2,}/);
+    expect(total).toEqual(['total (5)', '3 ok, 1 replayed, 1 failed', '1 hit', '40.9s', '16', '28k', '1.4k', '$0.2336', '8']);
+    expect(lines[lines.length - 1]).toBe('(n) files: changed on the batch branch, not applied');
   });
 
   it('--json gives the rows and totals', async () => {
     const { out } = await run('--json');
     const data = JSON.parse(out);
-    expect(data.rows).toHaveLength(5);
-    expect(data.totals).toMatchObject({ batches: 5, succeeded: 3, replayed: 1, failed: 1, costUsd: 0.2336 });
+    expect(data.runs).toHaveLength(1);
+    expect(data.runs[0].rows).toHaveLength(5);
+    expect(data.runs[0].totals).toMatchObject({ batches: 5, succeeded: 3, replayed: 1, failed: 1, costUsd: 0.2336, filesChanged: 8 });
   });
 
   it('writes a self-contained report.html: a bar per batch, links to the artifacts, no remote resource', async () => {
@@ -112,7 +97,7 @@ describe('nx-worktree-ai report', () => {
   });
 
   it('shows an empty result as failed or allowed, and counts empty and interrupted results apart', () => {
-    const row = (r: BatchResult) => ({ id: `${r.project}:${r.batch}`, result: r, cache: 'none' as const, dir: `${r.project}/${r.batch}`, artifacts: [], start: null, end: null });
+    const row = (r: BatchResult): ReportRow => ({ id: `${r.project}:${r.batch}`, result: r, status: r.status, cache: 'none', from: null, applied: r.status === 'succeeded', dir: `${r.project}/${r.batch}`, artifacts: [], start: null, end: null });
     const rows = [
       row(result('auth', 'ok', 0, 1)),
       row(result('auth', 'idle', 0, 1, { status: 'empty', filesChanged: [], error: 'the agent changed no file (status "empty"); see ...' })),
@@ -124,10 +109,10 @@ describe('nx-worktree-ai report', () => {
     expect(totalCells(totals(rows))[1]).toBe('1 ok, 2 empty, 1 interrupted');
   });
 
-  it('groups results into runs by time', async () => {
-    const report = collectReport(root);
-    const late = { ...report.rows[0], id: 'late:x', start: T0 + 3_600_000, end: T0 + 3_601_000 };
-    const runs = groupRuns([...report.rows, late]);
+  it('groups results without a run log into runs by time', async () => {
+    const rows = collectReport(root).runs[0].rows;
+    const late = { ...rows[0], id: 'late:x', start: T0 + 3_600_000, end: T0 + 3_601_000 };
+    const runs = groupRuns([...rows, late]);
     expect(runs.map((r) => r.length)).toEqual([1, 5]);
   });
 

@@ -26,6 +26,8 @@ export interface BatchResult {
   insertions: number | null;
   deletions: number | null;
   error: string | null;
+  /** The `nx` command that wrote it (run/run-id.ts): every batch of one command shares it; null outside one. */
+  runId: string | null;
 }
 
 export const NO_TOKENS: TokenUsage = { input: null, output: null, cacheRead: null, cacheWrite: null };

@@ -3,7 +3,7 @@ import { NO_TOKENS, serializeArtifacts, type BatchResult } from '../results/resu
 import type { RunRecord, RunState } from './state';
 
 /** The record of a run whose agent is about to start: result.json's fields known so far. */
-export function startRecord({ run, startedAt, cacheKey, branch }: RunState, agentVersion: string | null): RunRecord {
+export function startRecord({ run, ctx, startedAt, cacheKey, branch }: RunState, agentVersion: string | null): RunRecord {
   const base = {
     project: run.project,
     batch: run.spec.name,
@@ -21,6 +21,7 @@ export function startRecord({ run, startedAt, cacheKey, branch }: RunState, agen
     filesChanged: [],
     insertions: null,
     deletions: null,
+    runId: ctx.runId ?? null,
   };
   return { base, transcript: [], stderr: [], patch: '', stamped: null, removed: false };
 }

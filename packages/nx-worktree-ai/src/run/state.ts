@@ -14,6 +14,8 @@ export interface RunContext {
   log: (line: string) => void;
   /** Applied to the transcript, artifacts and commit messages (utils/redact.ts). */
   redact?: Redactor;
+  /** The `nx` command's run (run/run-id.ts), recorded in result.json. */
+  runId?: string | null;
 }
 
 /** What every stage of one run reads: the batch, its options and what the run's start settled. */

@@ -5,6 +5,7 @@ import type { RepoInfo } from './repo';
 import { ARTIFACTS_DIR } from '../plugin/paths';
 import { pluginDir, processStart, tempIndexPath } from './runs';
 import { pluginWritesSince } from './plugin-writes';
+import { nxProcessPid } from '../utils/nx-process';
 import { listTree, type TreeFiles } from './tree';
 
 /** Subject of every snapshot commit (worktree/branch.ts tells a bare snapshot from agent work by it). */
@@ -40,13 +41,13 @@ interface LastSnapshot {
 }
 
 /**
- * The Nx command this task belongs to: its parent process (Nx forks a process per task), with the
- * parent's start time against pid reuse. null outside an Nx task: no sharing.
+ * The Nx command this task belongs to: the nx process that forked it (utils/nx-process.ts), with
+ * its start time against pid reuse. null outside an Nx task: no sharing.
  */
 export function nxRunId(env: NodeJS.ProcessEnv = process.env): string | null {
-  if (!env.NX_TASK_HASH) return null;
-  const start = processStart(process.ppid);
-  return start ? `${process.ppid}@${start}` : null;
+  const pid = env.NX_TASK_HASH ? nxProcessPid(env) : null;
+  const start = pid === null ? null : processStart(pid);
+  return start ? `${pid}@${start}` : null;
 }
 
 export interface Snapshot {

@@ -16,6 +16,8 @@ import { lockPath, readRepoInfo, type RepoInfo } from '../../worktree/repo';
 import { commitSubject } from '../../results/commit-subject';
 import { readBatch } from '../../resolve/resolve';
 import { ARTIFACTS, type BatchResult } from '../../results/result';
+import { recordReplay } from '../../results/run-log';
+import { joinRun } from '../../run/run-id';
 import { batchesInOrder, type ProjectBatch } from './batches';
 import { applyOptionsSchema, type ApplyOptions, type ApplyOptionsInput } from './schema';
 
@@ -40,8 +42,14 @@ export default async function applyExecutor(rawOptions: ApplyOptionsInput, conte
   if (!batches.length) return { success: true };
   try {
     const repo = await readRepoInfo(context.root);
+    const run = joinRun(context.root);
     let ok = true;
-    for (const batch of batches) ok = (await applyBatch(repo, context, project, batch, parsed.data, redact)) && ok;
+    for (const batch of batches) {
+      const startedAt = new Date();
+      const outcome = await applyBatch(repo, context, project, batch, parsed.data, redact);
+      if (run && outcome.result) recordReplay(context.root, run.id, { batchFile: batch.file, result: outcome.result, applied: outcome.applied, startedAt, finishedAt: new Date() });
+      ok = outcome.ok && ok;
+    }
     return { success: ok };
   } catch (error) {
     logger.error(redact(`[${project}] applying the batches' changes failed: ${(error as Error).message}`));
@@ -49,8 +57,16 @@ export default async function applyExecutor(rawOptions: ApplyOptionsInput, conte
   }
 }
 
+interface Applied {
+  ok: boolean;
+  /** The change is in the workspace (written now, or already there). */
+  applied: boolean;
+  /** The batch's result.json, when it has one. */
+  result: BatchResult | null;
+}
+
 /** One batch's change, when its artifact folder holds a successful result. */
-async function applyBatch(repo: RepoInfo, context: ExecutorContext, project: string, batch: ProjectBatch, options: ApplyOptions, redact: Redactor): Promise<boolean> {
+async function applyBatch(repo: RepoInfo, context: ExecutorContext, project: string, batch: ProjectBatch, options: ApplyOptions, redact: Redactor): Promise<Applied> {
   const log = (line: string) => logger.info(redact(line));
   const projectRoot = context.projectsConfigurations.projects[project].root;
   const spec = readBatch(context.root, batch.file, projectRoot);
@@ -58,21 +74,22 @@ async function applyBatch(repo: RepoInfo, context: ExecutorContext, project: str
   const dir = join(context.root, artifactDir(project, spec.name));
   const result = readJson(join(dir, ARTIFACTS.result));
   const patchFile = join(dir, ARTIFACTS.patch);
-  if (!result || (result.status !== 'succeeded' && result.status !== 'replayed') || !existsSync(patchFile)) return true;
+  const done = (ok: boolean, applied: boolean): Applied => ({ ok, applied, result });
+  if (!result || (result.status !== 'succeeded' && result.status !== 'replayed') || !existsSync(patchFile)) return done(true, false);
   const apply = options.apply ?? spec.frontmatter.apply;
-  if (apply === 'branch') return true;
+  if (apply === 'branch') return done(true, false);
   const patch = readFileSync(patchFile, 'utf8');
   const problems = pathProblems({ outputGlobs: spec.frontmatter.outputs.map((g) => underProject(projectRoot, g)) }, parsePatch(patch));
   if (problems.length) {
     logger.error(`[${label}] ${artifactDir(project, spec.name)}/${ARTIFACTS.patch} holds ${problems.join('; ')}. Nothing of it was applied; run the batch again with --skip-nx-cache.`);
-    return false;
+    return done(false, false);
   }
   // Usually everything already holds the result (the batch just ran or replayed): the lock, which
   // running batches contend for, is taken only when there is something to write.
   const first = await planChange(repo.root, context.root, patch, 'replay');
   if (!first.writes.length) {
     for (const path of first.kept) log(`[${label}] kept your version of ${path}`);
-    return true;
+    return done(true, true);
   }
   await withLock(lockPath(repo), async () => {
     const plan = await planChange(repo.root, context.root, patch, 'replay');
@@ -85,12 +102,13 @@ async function applyBatch(repo: RepoInfo, context: ExecutorContext, project: str
     });
     if (plan.writes.length) log(`[${label}] applied ${plan.writes.length} file(s) of the batch's change`);
   });
-  return true;
+  return done(true, true);
 }
 
-function readJson(path: string): Partial<BatchResult> | null {
+function readJson(path: string): BatchResult | null {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Partial<BatchResult>;
+    const result = JSON.parse(readFileSync(path, 'utf8')) as BatchResult;
+    return result && typeof result === 'object' && typeof result.project === 'string' ? result : null;
   } catch {
     return null;
   }

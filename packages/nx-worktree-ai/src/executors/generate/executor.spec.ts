@@ -86,7 +86,7 @@ describe('nx-worktree-ai:generate with the command agent', () => {
       error: null,
     });
     expect(Object.keys(result).sort()).toEqual(
-      ['project', 'batch', 'status', 'agent', 'agentVersion', 'model', 'sessionId', 'turns', 'tokens', 'costUsd', 'durationMs', 'startedAt', 'finishedAt', 'cacheKey', 'branch', 'commit', 'filesChanged', 'insertions', 'deletions', 'error'].sort(),
+      ['project', 'batch', 'status', 'agent', 'agentVersion', 'model', 'sessionId', 'turns', 'tokens', 'costUsd', 'durationMs', 'startedAt', 'finishedAt', 'cacheKey', 'branch', 'commit', 'filesChanged', 'insertions', 'deletions', 'error', 'runId'].sort(),
     );
     expect(git(root, 'rev-parse', 'ai/auth/auth-module')).toBe(result.commit);
     expect(git(root, 'show', `${result.commit}:libs/auth/src/auth/login.ts`)).toContain('login');

@@ -8,6 +8,8 @@ import { resolveBatchRun, type BatchRun } from '../../resolve/resolve';
 import { withBatchSettings } from '../../resolve/batch-settings';
 import { formatDryRun, planDryRun } from './dry-run';
 import { BatchFailure, runBatch } from '../../run';
+import type { BatchResult } from '../../results/result';
+import { batchProgress } from './progress';
 import { generateOptionsSchema, type GenerateOptions, type GenerateOptionsInput } from '../../resolve/options';
 
 /**
@@ -32,13 +34,18 @@ export default async function generateExecutor(rawOptions: GenerateOptionsInput,
     const placeholder = placeholderPromptProblem(run.spec);
     if (placeholder) throw new InvalidInputError(placeholder);
     if (options.dryRun) return await dryRun(run, options, context, redact);
-    const result = await runBatch(run, options, { root: context.root, log: (line) => logger.info(redact(line)), redact });
-    logger.info(redact(summaryLine(run.label, result)));
-    return { success: true };
+    const progress = batchProgress(context.root, run, redact);
+    try {
+      const result = await runBatch(run, options, { root: context.root, log: (line) => logger.info(redact(line)), redact, runId: progress.runId });
+      progress.end(summaryLine(run.label, result), result);
+      return { success: true };
+    } catch (error) {
+      progress.end(`[${label}] failed: ${error instanceof BatchFailure ? error.message : (error as Error).stack ?? String(error)}`, error instanceof BatchFailure ? error.result : null, 'error');
+      return { success: false };
+    }
   } catch (error) {
     if (error instanceof BatchFileError) logger.error(redact(error.message));
     else if (error instanceof InvalidInputError) logger.error(redact(`[${label}] refused before anything ran: ${printable(error.message)}`));
-    else if (error instanceof BatchFailure) logger.error(redact(`[${label}] failed: ${error.message}`));
     else logger.error(redact(`[${label}] failed: ${(error as Error).stack ?? String(error)}`));
     return { success: false };
   }
@@ -82,7 +89,7 @@ function aggregateOf(context: ExecutorContext): string {
   return cut > 0 ? target.slice(0, cut) : 'ai-generate';
 }
 
-function summaryLine(label: string, r: import('../../results/result').BatchResult): string {
+function summaryLine(label: string, r: BatchResult): string {
   const seconds = (r.durationMs / 1000).toFixed(1);
   if (r.status === 'replayed') return `[${label}] replayed from the result cache (no model request) · ${r.filesChanged.length} file(s) · ${seconds}s`;
   const what = r.status === 'empty' ? 'succeeded with no file changed (status "empty", allowed by allowEmpty: true; not stored in the result cache)' : r.status;
