@@ -101,6 +101,16 @@ function run(name: string, options: Record<string, unknown> = {}): Promise<{ suc
   return generateExecutor({ batch: `libs/auth/ai/${name}.ai.md`, worktreeDir, agentBin: CLAUDE, ...options }, context);
 }
 
+/** Runs the `edit` batch; the user's edit of login.ts lands after the snapshot, before claude's Edit: at its first model request. */
+async function runWhileUserEdits(content: string): Promise<{ success: boolean }> {
+  addBatch('edit', 'SCRIPT:edit');
+  const running = run('edit');
+  const before = server.mainRequests().length;
+  while (server.mainRequests().length === before) await delay(10);
+  writeFileSync(join(root, 'libs/auth/src/auth/login.ts'), content);
+  return running;
+}
+
 const result = (name: string): BatchResult => JSON.parse(readFileSync(join(root, '.nx-worktree-ai/auth', name, 'result.json'), 'utf8'));
 const sharedState = () => ({
   refs: git(root, 'for-each-ref', '--format=%(refname)', 'refs/heads/feature', 'refs/heads/main', 'refs/tags'),
@@ -167,23 +177,12 @@ describe('the real claude CLI behind the guards', () => {
   });
 
   it("merges the user's edit made while claude works, 3-way", async () => {
-    addBatch('edit', 'SCRIPT:edit');
-    const running = run('edit');
-    // The edit lands after the snapshot, before claude's Edit: at its first model request.
-    const before = server.mainRequests().length;
-    while (server.mainRequests().length === before) await delay(10);
-    writeFileSync(join(root, 'libs/auth/src/auth/login.ts'), 'line one, by you\nline two\nline three\n');
-    await expect(running).resolves.toEqual({ success: true });
+    await expect(runWhileUserEdits('line one, by you\nline two\nline three\n')).resolves.toEqual({ success: true });
     expect(readFileSync(join(root, 'libs/auth/src/auth/login.ts'), 'utf8')).toBe('line one, by you\nline two\nline three, by claude\n');
   });
 
   it("reports a clash with the user's edit made while claude works, and applies nothing", async () => {
-    addBatch('edit', 'SCRIPT:edit');
-    const running = run('edit');
-    const before = server.mainRequests().length;
-    while (server.mainRequests().length === before) await delay(10);
-    writeFileSync(join(root, 'libs/auth/src/auth/login.ts'), 'line one\nline two\nline three, by you\n');
-    await expect(running).resolves.toEqual({ success: false });
+    await expect(runWhileUserEdits('line one\nline two\nline three, by you\n')).resolves.toEqual({ success: false });
     expect(readFileSync(join(root, 'libs/auth/src/auth/login.ts'), 'utf8')).toBe('line one\nline two\nline three, by you\n');
     const out = logged.lines.join('\n');
     expect(out).toContain("conflict with the batch's result: libs/auth/src/auth/login.ts. Nothing was applied; the batch's work is on branch ai/auth/edit");
