@@ -242,7 +242,7 @@ describe('plan generator', () => {
       await expect(planGenerator(tree, { file: 'plan.md', project: 'auth', outputs: 'src/**' })).rejects.toThrow(
         /batches\[0\] \(id 1\) agents\[0\] \(code-writer\) -> libs\/auth\/ai\/my-feature-1-code-writer\.ai\.md: key "outputs": may write the same files as batch auth:my-feature-1-test-writer[\s\S]*give each its own outputs, e\.g\. --outputs "src\/\{name\}\/\*\*"/,
       );
-      await expect(planGenerator(tree, { file: 'plan.md', outputs: 'src/{name}/**' })).rejects.toThrow('no project: add "- project: <name>" to the section (a manifest agent: a "project" key), or pass --project');
+      await expect(planGenerator(tree, { file: 'plan.md', outputs: 'src/{name}/**' })).rejects.toThrow('no project: add "- project: <name>" to the section (a manifest agent: a "project" key, or owns_files inside one project), or pass --project');
     });
 
     it('sequential agents wait for each other; per-agent extension keys set name, project and outputs', async () => {
@@ -270,9 +270,9 @@ describe('plan generator', () => {
     });
 
     it('reports a broken manifest with the block line and the JSON path', async () => {
-      tree.write('plan.md', 'x\n```json dispatch\n{ "batches": [ { "id": 1, "agents": [ { "prompt": "p" } ] } ] }\n```\n');
+      tree.write('plan.md', 'x\n```json dispatch\n{ "batches": [ { "id": 1, "agents": [ { "subagent_type": "a", "prompt": "p", "maxTurns": "many" } ] } ] }\n```\n');
       await expect(planGenerator(tree, { file: 'plan.md', project: 'auth', outputs: 'src/{name}/**' })).rejects.toThrow(
-        /json dispatch block \(line 2\): batches\.0\.agents\.0\.subagent_type/,
+        /json dispatch block \(line 2\): batches\.0\.agents\.0\.maxTurns/,
       );
       tree.write('plan.md', '```json dispatch\n{ nope\n```\n');
       await expect(planGenerator(tree, { file: 'plan.md' })).rejects.toThrow(/the json dispatch block \(line 1\) is not valid JSON/);

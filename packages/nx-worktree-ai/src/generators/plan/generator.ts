@@ -1,4 +1,4 @@
-import { globAsync, logger, readProjectConfiguration, type Tree } from '@nx/devkit';
+import { getProjects, globAsync, logger, readProjectConfiguration, type Tree } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, posix, relative, resolve } from 'node:path';
 import { BatchFileError, parseBatchFile } from '../../batch/parse';
@@ -8,7 +8,10 @@ import type { WorkspaceFiles } from '../../plugin/project-root';
 import { splitList } from '../../utils/lists';
 import { parseOptions } from '../../utils/parse-options';
 import { renderBatchFile } from '../batch/generator';
+import { agentDefinitions } from './agent-definition';
+import { untaggedManifest } from './fences';
 import { hasDispatchManifest, parseManifestPlan } from './manifest';
+import { ownedFilesAsOutputs, projectHolding } from './owned-files';
 import { parseMarkdownPlan } from './markdown';
 import { PlanError, type Plan, type PlannedBatch } from './plan';
 import { planGeneratorSchema, type NormalizedPlanOptions, type PlanGeneratorOptions } from './schema';
@@ -47,7 +50,9 @@ interface FileToWrite {
 export async function planGenerator(tree: Tree, rawOptions: PlanGeneratorOptions): Promise<void> {
   const options = parseOptions(planGeneratorSchema, rawOptions, WHAT);
   const { planPath, text } = readPlan(tree, options.file);
-  const plan = parsePlan(planPath, text, options.format);
+  const plan = parsePlan(planPath, text, options);
+  for (const line of plan.notes) logger.warn(`${WHAT}: ${planPath}: ${line}`);
+  for (const line of plan.info) logger.info(`${WHAT}: ${planPath}: ${line}`);
   const files = resolveFiles(tree, plan, planPath, options);
 
   // Files this plan wrote before, found by their marker.
@@ -116,12 +121,17 @@ function readPlan(tree: Tree, file: string): { planPath: string; text: string } 
   throw new Error(`${WHAT}: plan file "${file}" not found (looked for ${[...new Set(candidates)].join(', ')} in the workspace)`);
 }
 
-function parsePlan(planPath: string, text: string, format: NormalizedPlanOptions['format']): Plan {
-  const manifest = format === 'manifest' || (format === 'auto' && hasDispatchManifest(text));
+function parsePlan(planPath: string, text: string, options: NormalizedPlanOptions): Plan {
+  // A ```json block holding a manifest is read as one, so that it fails with the fix rather than becoming a prompt.
+  const manifest = options.format === 'manifest' || (options.format === 'auto' && (hasDispatchManifest(text) || untaggedManifest(text) !== null));
   if (planPath.endsWith(BATCH_FILE_SUFFIX)) {
     throw new PlanError(planPath, [`a plan must not be named *${BATCH_FILE_SUFFIX}: the plugin would read it as a batch file; rename it (e.g. plan.md)`]);
   }
-  return manifest ? parseManifestPlan(planPath, text, basename(planPath).replace(/\.[^.]*$/, '')) : parseMarkdownPlan(planPath, text);
+  if (!manifest && (options.streams !== undefined || options.split !== undefined)) {
+    throw new PlanError(planPath, ['--streams and --split apply to an Agent Dispatch Manifest; a markdown plan says what depends on what with "- depends on:"']);
+  }
+  const order = { streams: options.streams, split: options.split };
+  return manifest ? parseManifestPlan(planPath, text, basename(planPath).replace(/\.[^.]*$/, ''), order) : parseMarkdownPlan(planPath, text);
 }
 
 /** Project, outputs and text of every batch, from the plan and the options' defaults. */
@@ -141,11 +151,16 @@ function resolveFiles(tree: Tree, plan: Plan, planPath: string, options: Normali
     return projects.get(project)!;
   };
 
+  const definitions = agentDefinitions(tree, plan.batches, options.agent);
+  for (const line of definitions.info) logger.info(`${WHAT}: ${planPath}: ${line}`);
+  for (const line of definitions.warn) logger.warn(`${WHAT}: ${planPath}: ${line}`);
+  const allRoots = () => new Map([...getProjects(tree)].map(([name, p]) => [name, posix.normalize(p.root || '.').replace(/\/$/, '')]));
+
   const resolved: Array<{ batch: PlannedBatch; project: string; root: string; outputs: string[] }> = [];
   for (const batch of plan.batches) {
-    const project = batch.project ?? options.project;
+    const project = batch.project ?? options.project ?? (batch.ownsFiles ? projectHolding(batch.ownsFiles, allRoots(), tree.root) : undefined);
     if (!project) {
-      problems.push(`${batch.origin}: no project: add "- project: <name>" to the section (a manifest agent: a "project" key), or pass --project`);
+      problems.push(`${batch.origin}: no project: add "- project: <name>" to the section (a manifest agent: a "project" key, or owns_files inside one project), or pass --project`);
       continue;
     }
     const root = rootOf(project);
@@ -153,9 +168,13 @@ function resolveFiles(tree: Tree, plan: Plan, planPath: string, options: Normali
       problems.push(`${batch.origin}: project "${project}" does not exist (see nx show projects)`);
       continue;
     }
-    const outputs = batch.outputs ?? defaultOutputs.map((glob) => glob.replace(/\{(name|id|type)\}/g, (_, key: string) => batch.placeholders[key] ?? ''));
+    const owned = ownedFilesAsOutputs(batch.ownsFiles ?? [], project, root, tree.root);
+    problems.push(...owned.problems.map((p) => `${batch.origin}: ${p}`));
+    const given = batch.outputs || batch.ownsFiles ? [...(batch.outputs ?? []), ...owned.outputs] : null;
+    const outputs = given ?? defaultOutputs.map((glob) => glob.replace(/\{(name|id|type)\}/g, (_, key: string) => batch.placeholders[key] ?? ''));
+    if (owned.problems.length) continue;
     if (!outputs.length) {
-      problems.push(`${batch.origin}: no outputs: add "- outputs: <globs>" (a manifest agent: an "outputs" key), or pass --outputs (e.g. 'src/{name}/**')`);
+      problems.push(`${batch.origin}: no outputs: add "- outputs: <globs>" (a manifest agent: "owns_files" or an "outputs" key), or pass --outputs (e.g. 'src/{name}/**')`);
       continue;
     }
     resolved.push({ batch, project, root, outputs });
@@ -178,12 +197,13 @@ function resolveFiles(tree: Tree, plan: Plan, planPath: string, options: Normali
         agent: batch.agent ?? options.agent,
         model: batch.model ?? options.model,
         outputs,
-        context: batch.context,
+        context: plan.format === 'manifest' ? withPlan(batch.context, planPath) : batch.context,
         dependsOn,
         apply: batch.apply,
         timeout: batch.timeout,
         maxTurns: batch.maxTurns,
         maxBudgetUsd: batch.maxBudgetUsd,
+        claude: definitions.use.has(batch.name) ? { agent: definitions.use.get(batch.name)! } : undefined,
       },
       batch.prompt,
     );
@@ -227,6 +247,16 @@ function placeFiles(tree: Tree, files: FileToWrite[], batchFiles: string[], ours
     }
   }
   if (problems.length) throw new PlanError(planPath, problems);
+}
+
+/**
+ * A manifest's batches take the plan file as an input: its prose is what their prompts refer to
+ * ("per the plan at ..."), so editing it runs them again. A plan outside the workspace cannot be one.
+ */
+function withPlan(context: string[] | undefined, planPath: string): string[] | undefined {
+  if (isAbsolute(planPath)) return context;
+  const entry = `{workspaceRoot}/${planPath}`;
+  return [...(context ?? []).filter((c) => c !== entry), entry];
 }
 
 /** Advice for the problems a plan typically runs into. */
