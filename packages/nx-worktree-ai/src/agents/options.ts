@@ -9,6 +9,9 @@ import { z } from 'zod';
 /** An agent name claude's --agent takes: as the file name of `.claude/agents/<name>.md`, never option-like. */
 export const CLAUDE_AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+/** Where Claude Code finds a project's agent definition (relative to its cwd, the worktree root). */
+export const claudeAgentFile = (name: string): string => `.claude/agents/${name}.md`;
+
 export const claudeOptionsSchema = z
   .object({
     agent: z

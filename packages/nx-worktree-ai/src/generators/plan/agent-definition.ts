@@ -1,10 +1,7 @@
 import type { Tree } from '@nx/devkit';
 import { parseDocument } from 'yaml';
-import { CLAUDE_AGENT_NAME } from '../../agents/options';
+import { CLAUDE_AGENT_NAME, claudeAgentFile } from '../../agents/options';
 import type { PlannedBatch } from './plan';
-
-/** Where Claude Code finds the project's agent definitions (relative to its cwd, the worktree root). */
-export const agentDefinitionFile = (type: string): string => `.claude/agents/${type}.md`;
 
 /**
  * CAST runs each agent as `claude --agent <subagent_type>`, so the agent's own definition (tools,
@@ -21,7 +18,7 @@ export function agentDefinitions(tree: Tree, batches: PlannedBatch[], defaultAge
   for (const b of batches) if (b.subagentType) byType.set(b.subagentType, [...(byType.get(b.subagentType) ?? []), b]);
 
   for (const [type, typed] of byType) {
-    const file = agentDefinitionFile(type);
+    const file = claudeAgentFile(type);
     const count = `${typed.length} batch(es)`;
     const claude = typed.filter((b) => (b.agent ?? defaultAgent ?? 'claude') === 'claude');
     if (claude.length < typed.length) warn.push(`subagent_type "${type}": not used by ${typed.length - claude.length} batch(es) whose agent is not claude (only claude has --agent)`);
