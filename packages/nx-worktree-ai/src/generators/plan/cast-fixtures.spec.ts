@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addProjectConfiguration, logger, type Tree } from '@nx/devkit';
-import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { planTreeEachTest } from '@testing/fixtures/plan-tree';
 import { SAMPLE_PROJECTS } from '@testing/fixtures/six-batches';
 import { parseBatchFile } from '../../batch/parse';
 import { planGenerator } from './generator';
@@ -28,18 +27,7 @@ const rootOf = (project: string) => SAMPLE_PROJECTS[project].root;
 const aboutDefinitions = (line: string) => line.includes(': subagent_type "');
 
 describe('CAST conformance fixtures', () => {
-  let tree: Tree;
-  let warnings: string[];
-  let infos: string[];
-  beforeEach(() => {
-    tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
-    for (const [name, p] of Object.entries(SAMPLE_PROJECTS)) addProjectConfiguration(tree, name, { root: p.root });
-    warnings = [];
-    infos = [];
-    jest.spyOn(logger, 'warn').mockImplementation((...m: unknown[]) => void warnings.push(m.join(' ')));
-    jest.spyOn(logger, 'info').mockImplementation((m: unknown) => void infos.push(String(m)));
-  });
-  afterEach(() => jest.restoreAllMocks());
+  const t = planTreeEachTest();
 
   it('has a fixture for every source the issue names, each with its source noted', () => {
     expect(fixtures.map((f) => f.name).sort()).toEqual(
@@ -53,19 +41,19 @@ describe('CAST conformance fixtures', () => {
       for (const c of fixture.cases) {
         it(c.name, async () => {
           const planPath = `plans/${fixture.name}.md`;
-          tree.write(planPath, readFileSync(join(DIR, `${fixture.name}.md`), 'utf8'));
-          const run = planGenerator(tree, { file: planPath, ...c.options });
+          t.tree.write(planPath, readFileSync(join(DIR, `${fixture.name}.md`), 'utf8'));
+          const run = planGenerator(t.tree, { file: planPath, ...c.options });
           if (c.error) {
             await expect(run).rejects.toThrow(c.error);
-            expect(tree.listChanges().filter((ch) => ch.path.endsWith('.ai.md'))).toEqual([]);
+            expect(t.tree.listChanges().filter((ch) => ch.path.endsWith('.ai.md'))).toEqual([]);
             return;
           }
           await run;
-          const written = tree.listChanges().filter((ch) => ch.path.endsWith('.ai.md'));
+          const written = t.tree.listChanges().filter((ch) => ch.path.endsWith('.ai.md'));
           const graph = Object.fromEntries(
             written.map((ch) => {
               const project = Object.keys(SAMPLE_PROJECTS).find((p) => ch.path.startsWith(`${rootOf(p)}/`))!;
-              const spec = parseBatchFile(ch.path, tree.read(ch.path, 'utf-8')!, rootOf(project));
+              const spec = parseBatchFile(ch.path, t.tree.read(ch.path, 'utf-8')!, rootOf(project));
               expect({ file: ch.path, context: spec.frontmatter.context }).toEqual({ file: ch.path, context: [`{workspaceRoot}/${planPath}`] });
               return [spec.name, { project, outputs: spec.frontmatter.outputs, dependsOn: spec.frontmatter.dependsOn }];
             }),
@@ -73,10 +61,10 @@ describe('CAST conformance fixtures', () => {
           expect(graph).toEqual(c.batches);
 
           // Every warning is one the fixture expects (none silently added or lost).
-          const own = warnings.filter((w) => !aboutDefinitions(w));
+          const own = t.warnings.filter((w) => !aboutDefinitions(w));
           for (const expected of c.warnings ?? []) expect({ expected, found: own.some((w) => w.includes(expected)) }).toEqual({ expected, found: true });
           for (const w of own) expect({ warning: w, expected: (c.warnings ?? []).some((e) => w.includes(e)) }).toEqual({ warning: w, expected: true });
-          for (const expected of c.info ?? []) expect({ expected, found: infos.some((i) => i.includes(expected)) }).toEqual({ expected, found: true });
+          for (const expected of c.info ?? []) expect({ expected, found: t.infos.some((i) => i.includes(expected)) }).toEqual({ expected, found: true });
         });
       }
     });
