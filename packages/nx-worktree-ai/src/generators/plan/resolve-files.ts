@@ -41,7 +41,9 @@ export function resolveFiles(tree: Tree, plan: Plan, planPath: string, options: 
   const definitions = agentDefinitions(tree, plan.batches, options.agent);
   for (const line of definitions.info) logger.info(`${WHAT}: ${planPath}: ${line}`);
   for (const line of definitions.warn) logger.warn(`${WHAT}: ${planPath}: ${line}`);
-  const allRoots = () => new Map([...getProjects(tree)].map(([name, p]) => [name, posix.normalize(p.root || '.').replace(/\/$/, '')]));
+  // Read once, and only when an agent's owned files must pick its project.
+  let roots: Map<string, string> | null = null;
+  const allRoots = () => (roots ??= new Map([...getProjects(tree)].map(([name, p]) => [name, posix.normalize(p.root || '.').replace(/\/$/, '')])));
 
   const resolved: Array<{ batch: PlannedBatch; project: string; root: string; outputs: string[] }> = [];
   for (const batch of plan.batches) {
