@@ -11,7 +11,7 @@
  * The tests share one workspace and run in order. Keep it: NX_WORKTREE_AI_E2E_KEEP=1.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatDuration } from '../packages/nx-worktree-ai/src/agents/format';
@@ -21,6 +21,7 @@ import { markdownPlan } from '../testing/fixtures/plan';
 import { BATCH_DEPENDENCIES, batchId, SAMPLE_PROJECTS, scriptRules, SIX_BATCHES, type FixtureBatch } from '../testing/fixtures/six-batches';
 import { claudeTestEnv, startAnthropicServer, type AnthropicServer, type RequestLogEntry } from '../testing/scripted-model/anthropic';
 import {
+  artifactsDir,
   commitAll,
   createWorkspace,
   diffWorkspaceStates,
@@ -282,6 +283,18 @@ describe('a CAST plan with depends_on and owns_files', () => {
     for (const b of CAST_PLAN_BATCHES) {
       expect({ batch: idOf(b), status: readResult(castWs, b.project, b.name).status }).toEqual({ batch: idOf(b), status: 'succeeded' });
       expect({ file: b.file, content: readWorkspaceFile(castWs, b.file) }).toEqual({ file: b.file, content: b.content });
+    }
+
+    // The code-writer sessions ran as the agent definition (its tools only); the test-writer, without one, has all tools.
+    const initTools = (b: CastPlanBatch) => {
+      const transcript = readFileSync(join(artifactsDir(castWs, b.project, b.name), 'transcript.jsonl'), 'utf8').split('\n').filter(Boolean);
+      const init = transcript.map((l) => JSON.parse(l) as { type?: string; subtype?: string; tools?: string[] }).find((e) => e.type === 'system' && e.subtype === 'init');
+      return init?.tools ?? [];
+    };
+    for (const b of CAST_PLAN_BATCHES) {
+      const tools = initTools(b);
+      log(`${idOf(b)} tools: ${tools.join(' ')}`);
+      expect({ batch: idOf(b), bash: tools.includes('Bash'), write: tools.includes('Write') }).toEqual({ batch: idOf(b), bash: !b.name.includes('code-writer'), write: true });
     }
 
     // Session timings on the model server: from a session's first main request to its last reply (sent CAST_DELAY_MS after the request).
