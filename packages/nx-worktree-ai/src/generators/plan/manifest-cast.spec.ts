@@ -66,6 +66,11 @@ describe('plan generator: CAST manifests', () => {
     const deps = Object.fromEntries(written().map((f) => [f.replace(/^.*\/|\.ai\.md$/g, ''), frontmatter(f).dependsOn]));
     expect(deps).toEqual({ 'p-a-x': [], 'p-a-y': [], 'p-b-x': [], 'p-b-y': ['p-b-x', 'p-a-x', 'p-a-y'], 'p-c-x': ['p-b-y'] });
 
+    // Streams cut only the manifest's order: a declared depends_on holds across them.
+    await planGenerator(t.tree, { file: 'plan.md', project: 'auth', outputs: 'src/{name}/**', streams: 3 });
+    expect(frontmatter('libs/auth/ai/p-c-x.ai.md').dependsOn).toEqual(['p-b-y']);
+    expect(frontmatter('libs/auth/ai/p-b-y.ai.md').dependsOn).toEqual(['p-b-x', 'p-a-x', 'p-a-y']);
+
     t.tree.write('plan.md', manifest({ plan_id: 'p', batches: [...batches, { id: 'a', depends_on: [9, 'd'], agents: [{ subagent_type: 'z', prompt: 'D.' }] }] }));
     const message = await planGenerator(t.tree, { file: 'plan.md', project: 'auth', outputs: 'src/{name}/**' }).then(() => '', (e: Error) => e.message);
     expect(message).toContain('batches[3] (id "a"): depends_on 9: no batch has this id (ids: a, b, c)');
