@@ -11,15 +11,17 @@
  * The tests share one workspace and run in order. Keep it: NX_WORKTREE_AI_E2E_KEEP=1.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatDuration } from '../packages/nx-worktree-ai/src/agents/format';
 import { launchChromium } from '../testing/browser';
+import { CAST_PLAN_BATCHES, CAST_SPARSE_PLAN, CODE_WRITER_AGENT, type CastPlanBatch } from '../testing/fixtures/cast-plan';
 import { markdownPlan } from '../testing/fixtures/plan';
 import { BATCH_DEPENDENCIES, batchId, SAMPLE_PROJECTS, scriptRules, SIX_BATCHES, type FixtureBatch } from '../testing/fixtures/six-batches';
 import { claudeTestEnv, startAnthropicServer, type AnthropicServer, type RequestLogEntry } from '../testing/scripted-model/anthropic';
 import {
+  artifactsDir,
   commitAll,
   createWorkspace,
   diffWorkspaceStates,
@@ -38,6 +40,7 @@ import {
 jest.setTimeout(10 * 60_000);
 
 const DELAY_MS = 700;
+const CAST_DELAY_MS = 1500;
 const KEEP = !!process.env.NX_WORKTREE_AI_E2E_KEEP;
 /** Where the report screenshot is saved (kept after the run, to be looked at). */
 const SCREENSHOT_DIR = join(tmpdir(), 'nx-worktree-ai-e2e-screenshots');
@@ -64,24 +67,25 @@ async function nx(args: string[]): Promise<NxResult & { requests: RequestLogEntr
   return { ...res, requests };
 }
 
-beforeAll(async () => {
-  server = await startAnthropicServer({ rules: scriptRules(SIX_BATCHES), delayMs: DELAY_MS });
-  ws = createWorkspace({ projects: SAMPLE_PROJECTS, prefix: 'nxwa-e2e-plan-', log });
-  writeFileSync(join(ws.root, 'plan.md'), markdownPlan('Sample workspace', SIX_BATCHES, 'The six batches of the sample workspace, planned in one file.'));
-  commitAll(ws, 'the plan');
-  const configDir = join(ws.base, 'claude-config');
-  mkdirSync(configDir, { recursive: true });
-  claudeEnv = claudeTestEnv(server.url, configDir);
-  log(`workspace ${ws.root}`);
-}, 600_000);
-
-afterAll(async () => {
-  await server?.close();
-  if (ws && !KEEP) ws.remove();
-  else if (ws) log(`kept ${ws.base}`);
-});
-
 describe('from a plan to a report', () => {
+  // Inside the describe: a run of only the CAST tests below does not build this workspace.
+  beforeAll(async () => {
+    server = await startAnthropicServer({ rules: scriptRules(SIX_BATCHES), delayMs: DELAY_MS });
+    ws = createWorkspace({ projects: SAMPLE_PROJECTS, prefix: 'nxwa-e2e-plan-', log });
+    writeFileSync(join(ws.root, 'plan.md'), markdownPlan('Sample workspace', SIX_BATCHES, 'The six batches of the sample workspace, planned in one file.'));
+    commitAll(ws, 'the plan');
+    const configDir = join(ws.base, 'claude-config');
+    mkdirSync(configDir, { recursive: true });
+    claudeEnv = claudeTestEnv(server.url, configDir);
+    log(`workspace ${ws.root}`);
+  }, 600_000);
+
+  afterAll(async () => {
+    await server?.close();
+    if (ws && !KEEP) ws.remove();
+    else if (ws) log(`kept ${ws.base}`);
+  });
+
   test('nx g nx-worktree-ai:plan plan.md --dry-run lists the six files and writes nothing', () => {
     const before = snapshotWorkspaceState(ws);
     const res = runNxSync(ws, ['g', 'nx-worktree-ai:plan', 'plan.md', '--dry-run', '--no-interactive']);
@@ -211,6 +215,111 @@ describe('from a plan to a report', () => {
       }
     } finally {
       await browser.close();
+    }
+  });
+});
+
+/**
+ * A CAST plan over whole: the planner-format plan whose manifest has depends_on and owns_files,
+ * imported with nx g nx-worktree-ai:plan (projects and outputs from owns_files, the sparse graph,
+ * the code-writer agent definition as claude --agent), then run with nx run-many: the independent
+ * batches' claude sessions overlap in time on the scripted model server, the dependent one starts
+ * after what it depends on.
+ */
+describe('a CAST plan with depends_on and owns_files', () => {
+  let castServer: AnthropicServer;
+  let castWs: Workspace;
+  let castEnv: Record<string, string>;
+  const fileOf = (b: CastPlanBatch) => `${SAMPLE_PROJECTS[b.project].root}/ai/${b.name}.ai.md`;
+  const idOf = (b: CastPlanBatch) => `${b.project}:${b.name}`;
+
+  beforeAll(async () => {
+    // Slower replies than above: a session (three replies) then lasts seconds, far longer than claude's start-up spread.
+    castServer = await startAnthropicServer({ rules: CAST_PLAN_BATCHES.map((b) => b.rule), delayMs: CAST_DELAY_MS });
+    castWs = createWorkspace({ projects: SAMPLE_PROJECTS, prefix: 'nxwa-e2e-cast-', log });
+    writeFileSync(join(castWs.root, 'plan.md'), CAST_SPARSE_PLAN);
+    mkdirSync(join(castWs.root, '.claude', 'agents'), { recursive: true });
+    writeFileSync(join(castWs.root, '.claude', 'agents', 'code-writer.md'), CODE_WRITER_AGENT);
+    commitAll(castWs, 'the CAST plan and the code-writer agent');
+    const configDir = join(castWs.base, 'claude-config');
+    mkdirSync(configDir, { recursive: true });
+    castEnv = claudeTestEnv(castServer.url, configDir);
+    log(`CAST workspace ${castWs.root}`);
+  }, 600_000);
+
+  afterAll(async () => {
+    await castServer?.close();
+    if (castWs && !KEEP) castWs.remove();
+    else if (castWs) log(`kept ${castWs.base}`);
+  });
+
+  test('CAST plan: imported with nx g nx-worktree-ai:plan, run with nx run-many, independent batches overlapping', async () => {
+    const gen = runNxSync(castWs, ['g', 'nx-worktree-ai:plan', 'plan.md', '--no-interactive']);
+    expectSuccess(gen);
+    const said = stripAnsi(gen.output);
+    log(`nx g nx-worktree-ai:plan plan.md:\n${said}`);
+    expect(said).toContain('subagent_type "code-writer" (3 batch(es)): agent definition .claude/agents/code-writer.md found: claude runs with --agent code-writer');
+    expect(said).toContain('subagent_type "test-writer" (1 batch(es)): agent definition .claude/agents/test-writer.md not found');
+    expect(said).toContain('batches[2] (id 3): key "verify_files" is not used');
+    for (const b of CAST_PLAN_BATCHES) {
+      const text = readWorkspaceFile(castWs, fileOf(b));
+      expect({ batch: idOf(b), owns: text.includes(`outputs: [${b.file.slice(SAMPLE_PROJECTS[b.project].root.length + 1)}]`) }).toEqual({ batch: idOf(b), owns: true });
+    }
+    const auth = JSON.parse(runNxSync(castWs, ['show', 'project', 'auth', '--json']).stdout);
+    const tests = auth.targets['ai-generate--session-badge-3-test-writer'];
+    expect(JSON.stringify(tests.dependsOn)).toContain('ai-generate--session-badge-1-code-writer-1');
+    expect(JSON.stringify(tests.dependsOn)).toContain('ai-generate--session-badge-1-code-writer-2');
+    expect(JSON.stringify(tests.inputs)).toContain('{workspaceRoot}/plan.md');
+    commitAll(castWs, 'batch files from the CAST plan');
+
+    // The dry run shows the agent definition and the argv with --agent.
+    const dry = runNxSync(castWs, ['run', 'auth:ai-generate--session-badge-1-code-writer-1', '--dry-run', '--skip-nx-cache', '--output-style=static'], { env: castEnv });
+    expectSuccess(dry);
+    expect(stripAnsi(dry.output)).toContain('.claude/agents/code-writer.md found in the workspace: claude runs as agent "code-writer" (--agent code-writer)');
+    expect(stripAnsi(dry.output)).toMatch(/argv +\[.*"--agent","code-writer"/);
+
+    const before = castServer.requests.length;
+    const res = await runNx(castWs, ['run-many', '-t', 'ai-generate', '--parallel', '4'], { env: castEnv });
+    log(`nx run-many -t ai-generate -> exit ${res.code} in ${(res.durationMs / 1000).toFixed(1)} s`);
+    expectSuccess(res);
+    for (const b of CAST_PLAN_BATCHES) {
+      expect({ batch: idOf(b), status: readResult(castWs, b.project, b.name).status }).toEqual({ batch: idOf(b), status: 'succeeded' });
+      expect({ file: b.file, content: readWorkspaceFile(castWs, b.file) }).toEqual({ file: b.file, content: b.content });
+    }
+
+    // The code-writer sessions ran as the agent definition (its tools only); the test-writer, without one, has all tools.
+    const initTools = (b: CastPlanBatch) => {
+      const transcript = readFileSync(join(artifactsDir(castWs, b.project, b.name), 'transcript.jsonl'), 'utf8').split('\n').filter(Boolean);
+      const init = transcript.map((l) => JSON.parse(l) as { type?: string; subtype?: string; tools?: string[] }).find((e) => e.type === 'system' && e.subtype === 'init');
+      return init?.tools ?? [];
+    };
+    for (const b of CAST_PLAN_BATCHES) {
+      const tools = initTools(b);
+      log(`${idOf(b)} tools: ${tools.join(' ')}`);
+      expect({ batch: idOf(b), bash: tools.includes('Bash'), write: tools.includes('Write') }).toEqual({ batch: idOf(b), bash: !b.name.includes('code-writer'), write: true });
+    }
+
+    // Session timings on the model server: from a session's first main request to its last reply (sent CAST_DELAY_MS after the request).
+    const spans = new Map<string, { start: number; end: number }>();
+    for (const r of castServer.requests.slice(before)) {
+      if (r.kind !== 'main' || !r.rule) continue;
+      const s = spans.get(r.rule);
+      const end = r.at + CAST_DELAY_MS;
+      spans.set(r.rule, s ? { start: s.start, end: Math.max(s.end, end) } : { start: r.at, end });
+    }
+    const t0 = Math.min(...[...spans.values()].map((s) => s.start));
+    log(`sessions (ms from the first request): ${[...spans].map(([id, s]) => `${id} ${s.start - t0}..${s.end - t0}`).join(', ')}`);
+    expect([...spans.keys()].sort()).toEqual(CAST_PLAN_BATCHES.map(idOf).sort());
+    const independent = CAST_PLAN_BATCHES.filter((b) => !b.after.length).map(idOf);
+    for (const a of independent) {
+      for (const c of independent) {
+        if (a >= c) continue;
+        const overlap = spans.get(a)!.start < spans.get(c)!.end && spans.get(c)!.start < spans.get(a)!.end;
+        expect({ a, c, overlap }).toEqual({ a, c, overlap: true });
+      }
+    }
+    for (const b of CAST_PLAN_BATCHES) {
+      for (const dep of b.after) expect({ batch: idOf(b), dep, after: spans.get(idOf(b))!.start > spans.get(dep)!.end }).toEqual({ batch: idOf(b), dep, after: true });
     }
   });
 });

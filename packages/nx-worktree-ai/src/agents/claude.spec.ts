@@ -68,6 +68,13 @@ describe('buildClaudeInvocation', () => {
     expect(buildClaudeInvocation(request).args[buildClaudeInvocation(request).args.indexOf('--permission-mode') + 1]).toBe('acceptEdits');
   });
 
+  it("the claude section's agent runs claude as that agent definition (--agent, which claude -p --help lists)", () => {
+    const args = buildClaudeInvocation({ ...request, extraArgs: [], options: { agent: 'code-reviewer' } }).args;
+    expect(args.slice(args.indexOf('--agent'), args.indexOf('--agent') + 2)).toEqual(['--agent', 'code-reviewer']);
+    expect(help).toMatch(/^ {2}--agent <agent> /m);
+    expect(buildClaudeInvocation(request).args).not.toContain('--agent');
+  });
+
   /** The `(choices: "a", "b")` listed in help for an option. */
   function choices(option: string): string[] {
     const start = help.indexOf(`  ${option} `);

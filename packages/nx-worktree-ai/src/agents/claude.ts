@@ -29,6 +29,7 @@ export function buildClaudeInvocation(request: AgentRunRequest): AgentInvocation
   if (options.allowedTools?.length) args.push('--allowedTools', ...options.allowedTools);
   // Always after the variadic tool lists, which would otherwise swallow what follows.
   args.push('--permission-mode', options.permissionMode ?? 'acceptEdits');
+  if (options.agent) args.push('--agent', options.agent);
   if (options.appendSystemPrompt) args.push('--append-system-prompt', options.appendSystemPrompt);
   if (request.model) args.push('--model', request.model);
   if (request.maxTurns !== null) args.push('--max-turns', String(request.maxTurns));

@@ -6,8 +6,19 @@ import { z } from 'zod';
  * Kept here, apart from the adapters, so the batch schema can compose them without importing
  * adapter code.
  */
+/** An agent name claude's --agent takes: as the file name of `.claude/agents/<name>.md`, never option-like. */
+export const CLAUDE_AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** Where Claude Code finds a project's agent definition (relative to its cwd, the worktree root). */
+export const claudeAgentFile = (name: string): string => `.claude/agents/${name}.md`;
+
 export const claudeOptionsSchema = z
   .object({
+    agent: z
+      .string()
+      .regex(CLAUDE_AGENT_NAME, 'an agent name: letters, digits, ".", "_" and "-", starting with a letter or digit')
+      .optional()
+      .describe('--agent: run as this agent definition (.claude/agents/<name>.md in the workspace, or ~/.claude/agents/): its tools, model and instructions.'),
     permissionMode: z
       .enum(['acceptEdits', 'bypassPermissions', 'default', 'plan'])
       .optional()

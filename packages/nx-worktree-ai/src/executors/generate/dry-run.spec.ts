@@ -145,6 +145,19 @@ describe('nx-worktree-ai:generate --dry-run', () => {
     expect(logged.lines.join('\n')).toContain('a run would fail');
   });
 
+  it("says whether claude's agent definition (claude.agent -> --agent) is in the workspace", async () => {
+    writeFiles(root, { 'libs/auth/ai/auth-module.ai.md': '---\nagent: claude\nclaude:\n  agent: code-writer\noutputs: [src/auth/**]\n---\nWrite the module.\n' });
+    await exec({ dryRun: true });
+    expect(printed('agent def')).toBe(`.claude/agents/code-writer.md NOT FOUND in the workspace: claude looks for agent "code-writer" in the worktree's .claude/agents/ and in ~/.claude/agents/`);
+    const argv = JSON.parse(printed('argv')) as string[];
+    expect(argv.slice(argv.indexOf('--agent'), argv.indexOf('--agent') + 2)).toEqual(['--agent', 'code-writer']);
+
+    logged.lines.length = 0;
+    writeFiles(root, { '.claude/agents/code-writer.md': '---\nname: code-writer\n---\nYou write code.\n' });
+    await exec({ dryRun: true });
+    expect(printed('agent def')).toBe('.claude/agents/code-writer.md found in the workspace: claude runs as agent "code-writer" (--agent code-writer)');
+  });
+
   it('redacts a credential in the printed command line (agentArgs)', async () => {
     const token = `sk-dry-${'9'.repeat(40)}`;
     process.env.DRY_RUN_TEST_TOKEN = token;

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { claudeAgentFile } from '../../agents/options';
 import { formatDuration } from '../../agents/format';
 import { getAdapter } from '../../agents/registry';
 import { agentVersion, resolveAgentBin } from '../../agents/resolve-bin';
@@ -9,7 +11,7 @@ import { batchBranchName } from '../../worktree/worktree';
 import { workingTreeFiles } from '../../worktree/working-tree';
 import type { BatchRun } from '../../resolve/resolve';
 import { resultCacheKey } from '../../run/cache-key';
-import { agentRunRequest, promptFileOf } from '../../run/invocation';
+import { agentRunRequest, agentSection, promptFileOf } from '../../run/invocation';
 import { renderPrompt } from '../../run/prompt';
 import { ARTIFACTS, type BatchResult } from '../../results/result';
 import type { GenerateOptions } from '../../resolve/options';
@@ -22,6 +24,8 @@ export const WORKTREE_SUFFIX_PLACEHOLDER = '<random>';
 export interface DryRunPlan {
   label: string;
   agent: string;
+  /** claude's `--agent` (the batch's claude.agent): its definition file and whether the workspace has it. */
+  agentDefinition: { name: string; file: string; found: boolean } | null;
   /** The CLI as the run would start it: absolute path, or the bare name when it is not installed. */
   bin: string;
   binFound: boolean;
@@ -83,9 +87,11 @@ export async function planDryRun(run: BatchRun, options: GenerateOptions, root: 
   const gitDir = join(repo.commonDir, 'worktrees', worktree.split('/').pop()!);
   const sandbox = dryRunSandbox(run, { bin: bin ?? binName, args: invocation.args }, invocation.env, { agent: run.agent, env: invocation.env, worktreeDir: worktree, gitDir, commonDir: repo.commonDir, branch, branchTip: '<snapshot>' });
 
+  const definition = run.agent === 'claude' ? agentSection(run).agent : undefined;
   return {
     label: run.label,
     agent: run.agent,
+    agentDefinition: typeof definition === 'string' ? { name: definition, file: claudeAgentFile(definition), found: existsSync(join(root, claudeAgentFile(definition))) } : null,
     bin: bin ?? binName,
     binFound: Boolean(bin) || Boolean(hit),
     agentVersion: version,
@@ -142,6 +148,10 @@ export function formatDryRun(plan: DryRunPlan): string[] {
   row('cache key', plan.cacheKey);
   if (!plan.binFound) row('agent', `${plan.agent}: "${plan.bin}" NOT FOUND in node_modules/.bin or on PATH: a run would fail here`);
   else if (!plan.resultCache.hit) row('agent', `${plan.agent}${plan.agentVersion ? ` ${plan.agentVersion}` : ''} (${plan.bin})`);
+  if (plan.agentDefinition) {
+    const { name, file, found } = plan.agentDefinition;
+    row('agent def', found ? `${file} found in the workspace: claude runs as agent "${name}" (--agent ${name})` : `${file} NOT FOUND in the workspace: claude looks for agent "${name}" in the worktree's .claude/agents/ and in ~/.claude/agents/`);
+  }
   const command = [plan.bin, ...plan.args].map(shellQuote).join(' ');
   row('command', plan.resultCache.hit ? `${command} (not started: the result is replayed)` : command);
   row('argv', JSON.stringify([plan.bin, ...plan.args]));

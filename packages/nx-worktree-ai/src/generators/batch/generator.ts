@@ -79,7 +79,7 @@ async function refuseIfItWouldNotRun(tree: Tree, file: string, text: string): Pr
 }
 
 /** Frontmatter (only the keys that have a value; lists in flow style) and the prompt. */
-export function renderBatchFile(frontmatter: Record<string, string | number | boolean | string[] | undefined>, prompt: string): string {
+export function renderBatchFile(frontmatter: Record<string, string | number | boolean | string[] | Record<string, string> | undefined>, prompt: string): string {
   const data = Object.fromEntries(Object.entries(frontmatter).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)));
   const doc = new Document(data);
   visit(doc, {

@@ -1,5 +1,5 @@
-import { addProjectConfiguration, logger, type Tree } from '@nx/devkit';
-import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import type { Tree } from '@nx/devkit';
+import { planTreeEachTest } from '@testing/fixtures/plan-tree';
 import { CAST_PARALLEL_README_EXAMPLE, markdownPlan } from '@testing/fixtures/plan';
 import { SAMPLE_PROJECTS, SIX_BATCHES } from '@testing/fixtures/six-batches';
 import { parseBatchFile } from '../../batch/parse';
@@ -11,29 +11,18 @@ const treeFiles = (tree: Tree): WorkspaceFiles => ({ exists: (p) => tree.exists(
 const changed = (tree: Tree) => tree.listChanges().map((c) => `${c.type} ${c.path}`);
 
 describe('plan generator', () => {
-  let tree: Tree;
-  let warnings: string[];
-  let infos: string[];
-  beforeEach(() => {
-    tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
-    for (const [name, p] of Object.entries(SAMPLE_PROJECTS)) addProjectConfiguration(tree, name, { root: p.root });
-    warnings = [];
-    infos = [];
-    jest.spyOn(logger, 'warn').mockImplementation((...m: unknown[]) => void warnings.push(m.join(' ')));
-    jest.spyOn(logger, 'info').mockImplementation((m: unknown) => void infos.push(String(m)));
-  });
-  afterEach(() => jest.restoreAllMocks());
+  const t = planTreeEachTest();
 
   describe('markdown plan', () => {
     const PLAN = markdownPlan('The sample workspace', SIX_BATCHES, 'Notes before the first section are not a batch.');
 
     it('writes one batch file per section, with its settings, dependsOn across projects and the prompt verbatim', async () => {
-      tree.write('plan.md', PLAN);
-      await planGenerator(tree, { file: 'plan.md' });
+      t.tree.write('plan.md', PLAN);
+      await planGenerator(t.tree, { file: 'plan.md' });
 
       for (const b of SIX_BATCHES) {
         const path = `${SAMPLE_PROJECTS[b.project].root}/ai/${b.name}.ai.md`;
-        const text = tree.read(path, 'utf-8')!;
+        const text = t.tree.read(path, 'utf-8')!;
         expect(planOf(text)).toBe('plan.md');
         const spec = parseBatchFile(path, text, SAMPLE_PROJECTS[b.project].root);
         expect(spec.prompt).toBe(b.prompt);
@@ -41,11 +30,11 @@ describe('plan generator', () => {
       }
       const analysis = analyzeBatches(
         SIX_BATCHES.map((b) => `${SAMPLE_PROJECTS[b.project].root}/ai/${b.name}.ai.md`),
-        tree.root,
-        treeFiles(tree),
+        t.tree.root,
+        treeFiles(t.tree),
       );
       expect(analysis.problems).toEqual(new Map());
-      expect(tree.read('apps/api/ai/integration-tests.ai.md', 'utf-8')).toBe(
+      expect(t.tree.read('apps/api/ai/integration-tests.ai.md', 'utf-8')).toBe(
         [
           '---',
           planMarker('plan.md'),
@@ -63,48 +52,48 @@ describe('plan generator', () => {
     });
 
     it('running it again changes nothing; an edited plan updates its files and reports (not deletes) removed sections', async () => {
-      tree.write('plan.md', PLAN);
-      await planGenerator(tree, { file: 'plan.md' });
-      const first = Object.fromEntries(changed(tree).map((c) => [c, tree.read(c.split(' ')[1], 'utf-8')]));
+      t.tree.write('plan.md', PLAN);
+      await planGenerator(t.tree, { file: 'plan.md' });
+      const first = Object.fromEntries(changed(t.tree).map((c) => [c, t.tree.read(c.split(' ')[1], 'utf-8')]));
 
-      await planGenerator(tree, { file: 'plan.md' });
-      expect(Object.fromEntries(changed(tree).map((c) => [c, tree.read(c.split(' ')[1], 'utf-8')]))).toEqual(first);
-      expect(infos.pop()).toContain('6 batch(es), 6 unchanged');
+      await planGenerator(t.tree, { file: 'plan.md' });
+      expect(Object.fromEntries(changed(t.tree).map((c) => [c, t.tree.read(c.split(' ')[1], 'utf-8')]))).toEqual(first);
+      expect(t.infos.pop()).toContain('6 batch(es), 6 unchanged');
 
       const edited = markdownPlan(
         'The sample workspace',
         SIX_BATCHES.filter((b) => b.name !== 'dashboard-scaffold').map((b) => (b.name === 'middleware' ? { ...b, prompt: `${b.prompt}Also log each request.\n` } : b)),
       );
-      tree.write('plan.md', edited);
-      await planGenerator(tree, { file: 'plan.md' });
-      expect(tree.read('apps/api/ai/middleware.ai.md', 'utf-8')).toContain('Also log each request.');
-      expect(tree.exists('apps/dashboard/ai/dashboard-scaffold.ai.md')).toBe(true);
-      expect(warnings.join('\n')).toContain(
+      t.tree.write('plan.md', edited);
+      await planGenerator(t.tree, { file: 'plan.md' });
+      expect(t.tree.read('apps/api/ai/middleware.ai.md', 'utf-8')).toContain('Also log each request.');
+      expect(t.tree.exists('apps/dashboard/ai/dashboard-scaffold.ai.md')).toBe(true);
+      expect(t.warnings.join('\n')).toContain(
         'apps/dashboard/ai/dashboard-scaffold.ai.md was written from plan.md but the plan no longer has it: kept (delete it, or run again with --deleteRemoved)',
       );
 
-      await planGenerator(tree, { file: 'plan.md', deleteRemoved: true });
-      expect(tree.exists('apps/dashboard/ai/dashboard-scaffold.ai.md')).toBe(false);
-      expect(tree.exists('apps/api/ai/middleware.ai.md')).toBe(true);
+      await planGenerator(t.tree, { file: 'plan.md', deleteRemoved: true });
+      expect(t.tree.exists('apps/dashboard/ai/dashboard-scaffold.ai.md')).toBe(false);
+      expect(t.tree.exists('apps/api/ai/middleware.ai.md')).toBe(true);
     });
 
     it('keeps a file that was moved inside its project, and refuses to overwrite a batch it did not write', async () => {
-      tree.write('plan.md', PLAN);
-      await planGenerator(tree, { file: 'plan.md' });
-      tree.rename('libs/auth/ai/auth-tests.ai.md', 'libs/auth/src/ai/auth-tests.ai.md');
-      await planGenerator(tree, { file: 'plan.md' });
-      expect(tree.exists('libs/auth/ai/auth-tests.ai.md')).toBe(false);
-      expect(planOf(tree.read('libs/auth/src/ai/auth-tests.ai.md', 'utf-8')!)).toBe('plan.md');
+      t.tree.write('plan.md', PLAN);
+      await planGenerator(t.tree, { file: 'plan.md' });
+      t.tree.rename('libs/auth/ai/auth-tests.ai.md', 'libs/auth/src/ai/auth-tests.ai.md');
+      await planGenerator(t.tree, { file: 'plan.md' });
+      expect(t.tree.exists('libs/auth/ai/auth-tests.ai.md')).toBe(false);
+      expect(planOf(t.tree.read('libs/auth/src/ai/auth-tests.ai.md', 'utf-8')!)).toBe('plan.md');
 
-      tree.write('apps/dashboard/ai/dashboard-scaffold.ai.md', '---\noutputs: [src/app/**]\n---\nMy own prompt.\n');
-      await expect(planGenerator(tree, { file: 'plan.md' })).rejects.toThrow(
+      t.tree.write('apps/dashboard/ai/dashboard-scaffold.ai.md', '---\noutputs: [src/app/**]\n---\nMy own prompt.\n');
+      await expect(planGenerator(t.tree, { file: 'plan.md' })).rejects.toThrow(
         /section "dashboard-scaffold: Scaffold the dashboard app: layout, routes and a stats card widget" \(line \d+\): project "dashboard" already has a batch "dashboard-scaffold" \(apps\/dashboard\/ai\/dashboard-scaffold\.ai\.md, not written from a plan\)/,
       );
-      expect(tree.read('apps/dashboard/ai/dashboard-scaffold.ai.md', 'utf-8')).toBe('---\noutputs: [src/app/**]\n---\nMy own prompt.\n');
+      expect(t.tree.read('apps/dashboard/ai/dashboard-scaffold.ai.md', 'utf-8')).toBe('---\noutputs: [src/app/**]\n---\nMy own prompt.\n');
     });
 
     it('refuses outputs that independent batches would both write, explains, and writes nothing', async () => {
-      tree.write(
+      t.tree.write(
         'plan.md',
         [
           '# Overlap',
@@ -123,7 +112,7 @@ describe('plan generator', () => {
           '',
         ].join('\n'),
       );
-      const error = await planGenerator(tree, { file: 'plan.md' }).then(
+      const error = await planGenerator(t.tree, { file: 'plan.md' }).then(
         () => null,
         (e: Error) => e,
       );
@@ -132,16 +121,16 @@ describe('plan generator', () => {
         'section "login: The login page" (line 3) -> libs/auth/ai/login.ai.md: key "outputs": may write the same files as batch auth:logout (libs/auth/ai/logout.ai.md): "src/**" and "src/logout/**"; Nx may run both at the same time because neither depends on the other',
       );
       expect(error?.message).toContain('give each its own outputs');
-      expect(changed(tree).filter((c) => c.includes('.ai.md'))).toEqual([]);
+      expect(changed(t.tree).filter((c) => c.includes('.ai.md'))).toEqual([]);
 
       // Ordered, they may overlap.
-      tree.write('plan.md', tree.read('plan.md', 'utf-8')!.replace("- outputs: `src/logout/**`", "- outputs: `src/logout/**`\n- depends on: login"));
-      await planGenerator(tree, { file: 'plan.md' });
-      expect(parseBatchFile('libs/auth/ai/logout.ai.md', tree.read('libs/auth/ai/logout.ai.md', 'utf-8')!, 'libs/auth').frontmatter.dependsOn).toEqual(['login']);
+      t.tree.write('plan.md', t.tree.read('plan.md', 'utf-8')!.replace("- outputs: `src/logout/**`", "- outputs: `src/logout/**`\n- depends on: login"));
+      await planGenerator(t.tree, { file: 'plan.md' });
+      expect(parseBatchFile('libs/auth/ai/logout.ai.md', t.tree.read('libs/auth/ai/logout.ai.md', 'utf-8')!, 'libs/auth').frontmatter.dependsOn).toEqual(['login']);
     });
 
     it('settings: defaults from the options, spelling of keys, {name} in default outputs, fenced ## in prompts', async () => {
-      tree.write(
+      t.tree.write(
         'docs/plan.md',
         [
           '## Build The Widget',
@@ -164,17 +153,17 @@ describe('plan generator', () => {
           '- a prompt list item: not a setting (the section has no settings list)',
         ].join('\n'),
       );
-      await planGenerator(tree, { file: 'docs/plan.md', project: 'dashboard', outputs: 'src/{name}/**', model: 'opus' });
-      const widget = parseBatchFile('apps/dashboard/ai/build-the-widget.ai.md', tree.read('apps/dashboard/ai/build-the-widget.ai.md', 'utf-8')!, 'apps/dashboard');
+      await planGenerator(t.tree, { file: 'docs/plan.md', project: 'dashboard', outputs: 'src/{name}/**', model: 'opus' });
+      const widget = parseBatchFile('apps/dashboard/ai/build-the-widget.ai.md', t.tree.read('apps/dashboard/ai/build-the-widget.ai.md', 'utf-8')!, 'apps/dashboard');
       expect(widget.frontmatter).toMatchObject({ outputs: ['src/build-the-widget/**'], maxBudgetUsd: 2.5, model: 'sonnet', apply: 'branch', dependsOn: [] });
       expect(widget.prompt).toBe('Build it:\n\n```md\n## not a section\n- outputs: nope\n```\n');
-      const polish = parseBatchFile('apps/dashboard/ai/polish.ai.md', tree.read('apps/dashboard/ai/polish.ai.md', 'utf-8')!, 'apps/dashboard');
+      const polish = parseBatchFile('apps/dashboard/ai/polish.ai.md', t.tree.read('apps/dashboard/ai/polish.ai.md', 'utf-8')!, 'apps/dashboard');
       expect(polish.frontmatter).toMatchObject({ outputs: ['src/polish/**'], model: 'opus' });
       expect(polish.prompt).toBe('Polish the widget.\n- a prompt list item: not a setting (the section has no settings list)\n');
     });
 
     it('says what is wrong, with the section and line', async () => {
-      tree.write(
+      t.tree.write(
         'plan.md',
         [
           '## a',
@@ -197,7 +186,7 @@ describe('plan generator', () => {
           'Again.',
         ].join('\n'),
       );
-      const message = await planGenerator(tree, { file: 'plan.md' }).then(
+      const message = await planGenerator(t.tree, { file: 'plan.md' }).then(
         () => '',
         (e: Error) => e.message,
       );
@@ -207,21 +196,21 @@ describe('plan generator', () => {
       expect(message).toContain('section "c" (line 11): the prompt is empty');
       expect(message).toContain('section "a" (line 15): the batch name "a" is also used by section "a" (line 1)');
 
-      tree.write('plan.md', '## b\n- project: nope\n- outputs: src/b/**\n\nDo b.\n## c\n- outputs: src/c/**\n\nDo c.\n');
-      await expect(planGenerator(tree, { file: 'plan.md' })).rejects.toThrow(
+      t.tree.write('plan.md', '## b\n- project: nope\n- outputs: src/b/**\n\nDo b.\n## c\n- outputs: src/c/**\n\nDo c.\n');
+      await expect(planGenerator(t.tree, { file: 'plan.md' })).rejects.toThrow(
         /section "b" \(line 1\): project "nope" does not exist[\s\S]*section "c" \(line 6\): no project: add "- project: <name>"/,
       );
-      await expect(planGenerator(tree, { file: 'missing.md' })).rejects.toThrow('plan file "missing.md" not found');
-      tree.write('empty.md', '# Just a title\n\nNo sections.\n');
-      await expect(planGenerator(tree, { file: 'empty.md' })).rejects.toThrow('no batch sections');
+      await expect(planGenerator(t.tree, { file: 'missing.md' })).rejects.toThrow('plan file "missing.md" not found');
+      t.tree.write('empty.md', '# Just a title\n\nNo sections.\n');
+      await expect(planGenerator(t.tree, { file: 'empty.md' })).rejects.toThrow('no batch sections');
     });
   });
 
   describe('cast-parallel Agent Dispatch Manifest', () => {
     it("turns the README's example into batches: one per agent, batch 2 after both agents of parallel batch 1", async () => {
-      tree.write('plans/feature.md', `# My feature\n\nSome description.\n\n## Agent Dispatch Manifest\n\n${CAST_PARALLEL_README_EXAMPLE}`);
-      await planGenerator(tree, { file: 'plans/feature.md', project: 'auth', outputs: 'src/{name}/**' });
-      const read = (name: string) => parseBatchFile(`libs/auth/ai/${name}.ai.md`, tree.read(`libs/auth/ai/${name}.ai.md`, 'utf-8')!, 'libs/auth');
+      t.tree.write('plans/feature.md', `# My feature\n\nSome description.\n\n## Agent Dispatch Manifest\n\n${CAST_PARALLEL_README_EXAMPLE}`);
+      await planGenerator(t.tree, { file: 'plans/feature.md', project: 'auth', outputs: 'src/{name}/**' });
+      const read = (name: string) => parseBatchFile(`libs/auth/ai/${name}.ai.md`, t.tree.read(`libs/auth/ai/${name}.ai.md`, 'utf-8')!, 'libs/auth');
 
       const writer = read('my-feature-1-code-writer');
       const tests = read('my-feature-1-test-writer');
@@ -230,7 +219,7 @@ describe('plan generator', () => {
       expect(tests.frontmatter).toMatchObject({ description: 'Build the thing (test-writer)', outputs: ['src/my-feature-1-test-writer/**'], dependsOn: [] });
       expect(commit.frontmatter).toMatchObject({ description: 'Review and commit (commit)', dependsOn: ['my-feature-1-code-writer', 'my-feature-1-test-writer'] });
       expect(writer.prompt).toBe('...\n');
-      expect(changed(tree).filter((c) => c.endsWith('.ai.md')).sort()).toEqual([
+      expect(changed(t.tree).filter((c) => c.endsWith('.ai.md')).sort()).toEqual([
         'CREATE libs/auth/ai/my-feature-1-code-writer.ai.md',
         'CREATE libs/auth/ai/my-feature-1-test-writer.ai.md',
         'CREATE libs/auth/ai/my-feature-2-commit.ai.md',
@@ -238,11 +227,11 @@ describe('plan generator', () => {
     });
 
     it('with one default output for every agent, explains that the parallel agents would overlap', async () => {
-      tree.write('plan.md', CAST_PARALLEL_README_EXAMPLE);
-      await expect(planGenerator(tree, { file: 'plan.md', project: 'auth', outputs: 'src/**' })).rejects.toThrow(
+      t.tree.write('plan.md', CAST_PARALLEL_README_EXAMPLE);
+      await expect(planGenerator(t.tree, { file: 'plan.md', project: 'auth', outputs: 'src/**' })).rejects.toThrow(
         /batches\[0\] \(id 1\) agents\[0\] \(code-writer\) -> libs\/auth\/ai\/my-feature-1-code-writer\.ai\.md: key "outputs": may write the same files as batch auth:my-feature-1-test-writer[\s\S]*give each its own outputs, e\.g\. --outputs "src\/\{name\}\/\*\*"/,
       );
-      await expect(planGenerator(tree, { file: 'plan.md', outputs: 'src/{name}/**' })).rejects.toThrow('no project: add "- project: <name>" to the section (a manifest agent: a "project" key), or pass --project');
+      await expect(planGenerator(t.tree, { file: 'plan.md', outputs: 'src/{name}/**' })).rejects.toThrow('no project: add "- project: <name>" to the section (a manifest agent: a "project" key, or owns_files inside one project), or pass --project');
     });
 
     it('sequential agents wait for each other; per-agent extension keys set name, project and outputs', async () => {
@@ -260,24 +249,24 @@ describe('plan generator', () => {
           { id: 'b', parallel: true, agents: [{ subagent_type: 'test-writer', prompt: 'Test it all.', maxTurns: 12, project: 'api', outputs: ['tests/**'] }] },
         ],
       };
-      tree.write('plan.md', `Intro\n\n~~~json dispatch\n${JSON.stringify(manifest, null, 2)}\n~~~\n`);
-      await planGenerator(tree, { file: 'plan.md' });
-      const ui = parseBatchFile('apps/dashboard/ai/ship-it-a-code-writer-2.ai.md', tree.read('apps/dashboard/ai/ship-it-a-code-writer-2.ai.md', 'utf-8')!, 'apps/dashboard');
+      t.tree.write('plan.md', `Intro\n\n~~~json dispatch\n${JSON.stringify(manifest, null, 2)}\n~~~\n`);
+      await planGenerator(t.tree, { file: 'plan.md' });
+      const ui = parseBatchFile('apps/dashboard/ai/ship-it-a-code-writer-2.ai.md', t.tree.read('apps/dashboard/ai/ship-it-a-code-writer-2.ai.md', 'utf-8')!, 'apps/dashboard');
       expect(ui.frontmatter).toMatchObject({ outputs: ['src/app/**'], dependsOn: ['api:api-routes'], description: 'code-writer' });
-      const tests = parseBatchFile('apps/api/ai/ship-it-b-test-writer.ai.md', tree.read('apps/api/ai/ship-it-b-test-writer.ai.md', 'utf-8')!, 'apps/api');
+      const tests = parseBatchFile('apps/api/ai/ship-it-b-test-writer.ai.md', t.tree.read('apps/api/ai/ship-it-b-test-writer.ai.md', 'utf-8')!, 'apps/api');
       expect(tests.frontmatter).toMatchObject({ dependsOn: ['dashboard:ship-it-a-code-writer-2'], maxTurns: 12 });
-      expect(tree.exists('apps/api/ai/api-routes.ai.md')).toBe(true);
+      expect(t.tree.exists('apps/api/ai/api-routes.ai.md')).toBe(true);
     });
 
     it('reports a broken manifest with the block line and the JSON path', async () => {
-      tree.write('plan.md', 'x\n```json dispatch\n{ "batches": [ { "id": 1, "agents": [ { "prompt": "p" } ] } ] }\n```\n');
-      await expect(planGenerator(tree, { file: 'plan.md', project: 'auth', outputs: 'src/{name}/**' })).rejects.toThrow(
-        /json dispatch block \(line 2\): batches\.0\.agents\.0\.subagent_type/,
+      t.tree.write('plan.md', 'x\n```json dispatch\n{ "batches": [ { "id": 1, "agents": [ { "subagent_type": "a", "prompt": "p", "maxTurns": "many" } ] } ] }\n```\n');
+      await expect(planGenerator(t.tree, { file: 'plan.md', project: 'auth', outputs: 'src/{name}/**' })).rejects.toThrow(
+        /json dispatch block \(line 2\): batches\.0\.agents\.0\.maxTurns/,
       );
-      tree.write('plan.md', '```json dispatch\n{ nope\n```\n');
-      await expect(planGenerator(tree, { file: 'plan.md' })).rejects.toThrow(/the json dispatch block \(line 1\) is not valid JSON/);
-      tree.write('plan.md', '```json dispatch\n{}\n');
-      await expect(planGenerator(tree, { file: 'plan.md' })).rejects.toThrow('is not closed');
+      t.tree.write('plan.md', '```json dispatch\n{ nope\n```\n');
+      await expect(planGenerator(t.tree, { file: 'plan.md' })).rejects.toThrow(/the json dispatch block \(line 1\) is not valid JSON/);
+      t.tree.write('plan.md', '```json dispatch\n{}\n');
+      await expect(planGenerator(t.tree, { file: 'plan.md' })).rejects.toThrow('is not closed');
     });
   });
 });

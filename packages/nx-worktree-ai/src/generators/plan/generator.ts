@@ -1,37 +1,20 @@
-import { logger, readProjectConfiguration, type Tree } from '@nx/devkit';
+import { logger, type Tree } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, posix, relative, resolve } from 'node:path';
-import { BatchFileError, parseBatchFile } from '../../batch/parse';
 import { BATCH_FILE_SUFFIX } from '../../batch/spec';
-import { splitList } from '../../utils/lists';
 import { parseOptions } from '../../utils/parse-options';
-import { renderBatchFile } from '../batch/generator';
 import { analyzeWouldBe, batchFilesIn } from '../would-be';
+import { untaggedManifest } from './fences';
 import { hasDispatchManifest, parseManifestPlan } from './manifest';
+import { planOf } from './marker';
 import { parseMarkdownPlan } from './markdown';
-import { PlanError, type Plan, type PlannedBatch } from './plan';
+import { PlanError, type Plan } from './plan';
+import { resolveFiles, type FileToWrite } from './resolve-files';
 import { planGeneratorSchema, type NormalizedPlanOptions, type PlanGeneratorOptions } from './schema';
 
 const WHAT = 'nx-worktree-ai:plan';
 
-/** The comment each written file starts its frontmatter with: how a later run finds its own files. */
-export function planMarker(planPath: string): string {
-  return `# Written by nx-worktree-ai:plan from ${planPath}: edit the plan and run the generator again (nx g nx-worktree-ai:plan ${planPath})`;
-}
-const MARKER = /^---[ \t]*\r?\n# Written by nx-worktree-ai:plan from (.+?): edit the plan/;
-
-/** The plan path a batch file was written from, or null for a file not written by this generator. */
-export function planOf(text: string): string | null {
-  return MARKER.exec(text)?.[1] ?? null;
-}
-
-interface FileToWrite {
-  batch: PlannedBatch;
-  project: string;
-  root: string;
-  path: string;
-  text: string;
-}
+export { planMarker, planOf } from './marker';
 
 /**
  * `nx g nx-worktree-ai:plan <file>`: turns a plan (markdown sections or a cast-parallel Agent
@@ -46,7 +29,9 @@ interface FileToWrite {
 export async function planGenerator(tree: Tree, rawOptions: PlanGeneratorOptions): Promise<void> {
   const options = parseOptions(planGeneratorSchema, rawOptions, WHAT);
   const { planPath, text } = readPlan(tree, options.file);
-  const plan = parsePlan(planPath, text, options.format);
+  const plan = parsePlan(planPath, text, options);
+  for (const line of plan.notes) logger.warn(`${WHAT}: ${planPath}: ${line}`);
+  for (const line of plan.info) logger.info(`${WHAT}: ${planPath}: ${line}`);
   const files = resolveFiles(tree, plan, planPath, options);
 
   // Files this plan wrote before, found by their marker.
@@ -109,89 +94,17 @@ function readPlan(tree: Tree, file: string): { planPath: string; text: string } 
   throw new Error(`${WHAT}: plan file "${file}" not found (looked for ${[...new Set(candidates)].join(', ')} in the workspace)`);
 }
 
-function parsePlan(planPath: string, text: string, format: NormalizedPlanOptions['format']): Plan {
-  const manifest = format === 'manifest' || (format === 'auto' && hasDispatchManifest(text));
+function parsePlan(planPath: string, text: string, options: NormalizedPlanOptions): Plan {
+  // A ```json block holding a manifest is read as one, so that it fails with the fix rather than becoming a prompt.
+  const manifest = options.format === 'manifest' || (options.format === 'auto' && (hasDispatchManifest(text) || untaggedManifest(text) !== null));
   if (planPath.endsWith(BATCH_FILE_SUFFIX)) {
     throw new PlanError(planPath, [`a plan must not be named *${BATCH_FILE_SUFFIX}: the plugin would read it as a batch file; rename it (e.g. plan.md)`]);
   }
-  return manifest ? parseManifestPlan(planPath, text, basename(planPath).replace(/\.[^.]*$/, '')) : parseMarkdownPlan(planPath, text);
-}
-
-/** Project, outputs and text of every batch, from the plan and the options' defaults. */
-function resolveFiles(tree: Tree, plan: Plan, planPath: string, options: NormalizedPlanOptions): FileToWrite[] {
-  const problems: string[] = [];
-  const byName = new Map(plan.batches.map((b) => [b.name, b]));
-  const defaultOutputs = splitList(options.outputs);
-  const projects = new Map<string, string>();
-  const rootOf = (project: string): string | null => {
-    if (!projects.has(project)) {
-      try {
-        projects.set(project, posix.normalize(readProjectConfiguration(tree, project).root || '.').replace(/\/$/, ''));
-      } catch {
-        return null;
-      }
-    }
-    return projects.get(project)!;
-  };
-
-  const resolved: Array<{ batch: PlannedBatch; project: string; root: string; outputs: string[] }> = [];
-  for (const batch of plan.batches) {
-    const project = batch.project ?? options.project;
-    if (!project) {
-      problems.push(`${batch.origin}: no project: add "- project: <name>" to the section (a manifest agent: a "project" key), or pass --project`);
-      continue;
-    }
-    const root = rootOf(project);
-    if (root === null) {
-      problems.push(`${batch.origin}: project "${project}" does not exist (see nx show projects)`);
-      continue;
-    }
-    const outputs = batch.outputs ?? defaultOutputs.map((glob) => glob.replace(/\{(name|id|type)\}/g, (_, key: string) => batch.placeholders[key] ?? ''));
-    if (!outputs.length) {
-      problems.push(`${batch.origin}: no outputs: add "- outputs: <globs>" (a manifest agent: an "outputs" key), or pass --outputs (e.g. 'src/{name}/**')`);
-      continue;
-    }
-    resolved.push({ batch, project, root, outputs });
+  if (!manifest && (options.streams !== undefined || options.split !== undefined)) {
+    throw new PlanError(planPath, ['--streams and --split apply to an Agent Dispatch Manifest; a markdown plan says what depends on what with "- depends on:"']);
   }
-  if (problems.length) throw new PlanError(planPath, problems);
-
-  const projectOf = new Map(resolved.map((r) => [r.batch.name, r.project]));
-  const files: FileToWrite[] = [];
-  for (const { batch, project, root, outputs } of resolved) {
-    const dependsOn = batch.dependsOn.map((ref) => {
-      if (ref.includes(':') || !byName.has(ref)) return ref;
-      const depProject = projectOf.get(ref)!;
-      return depProject === project ? ref : `${depProject}:${ref}`;
-    });
-    const dir = posix.normalize(options.directory).replace(/\/$/, '');
-    const path = root === '.' ? `${dir}/${batch.name}${BATCH_FILE_SUFFIX}` : `${root}/${dir}/${batch.name}${BATCH_FILE_SUFFIX}`;
-    const body = renderBatchFile(
-      {
-        description: batch.description,
-        agent: batch.agent ?? options.agent,
-        model: batch.model ?? options.model,
-        outputs,
-        context: batch.context,
-        dependsOn,
-        apply: batch.apply,
-        timeout: batch.timeout,
-        maxTurns: batch.maxTurns,
-        maxBudgetUsd: batch.maxBudgetUsd,
-      },
-      batch.prompt,
-    );
-    const text = body.replace(/^---\n/, `---\n${planMarker(planPath)}\n`);
-    try {
-      parseBatchFile(path, text, root);
-    } catch (e) {
-      if (e instanceof BatchFileError) problems.push(...e.problems.map((p) => `${batch.origin} -> ${path}: ${p}`));
-      else throw e;
-      continue;
-    }
-    files.push({ batch, project, root, path, text });
-  }
-  if (problems.length) throw new PlanError(planPath, problems);
-  return files;
+  const order = { streams: options.streams, split: options.split };
+  return manifest ? parseManifestPlan(planPath, text, basename(planPath).replace(/\.[^.]*$/, ''), order) : parseMarkdownPlan(planPath, text);
 }
 
 /**

@@ -1,69 +1,28 @@
-import { z } from 'zod';
-import { AGENT_NAMES, APPLY_MODES } from '../../batch/spec';
+import { fencedBlocks, isDispatchBlock, untaggedManifest } from './fences';
+import { orderBatches, type OrderedBatch, type StreamOptions } from './manifest-order';
+import { AGENT_SETTING_KEYS, ignoredKeys, manifestSchema, type ManifestBatch } from './manifest-schema';
 import { isBatchName, PlanError, toBatchName, type Plan, type PlannedBatch } from './plan';
-
-/** The opening line of a cast-parallel Agent Dispatch Manifest block. */
-const OPEN = /^ {0,3}(`{3,}|~{3,})[ \t]*json[ \t]+dispatch[ \t]*$/;
 
 /** Does the text hold a ```json dispatch block (what cast-parallel looks for)? */
 export function hasDispatchManifest(text: string): boolean {
-  return text.split(/\r?\n/).some((line) => OPEN.test(line));
+  return fencedBlocks(text).some(isDispatchBlock);
 }
 
-const stringList = z.union([z.string().min(1), z.array(z.string().min(1))]).transform((v) => (Array.isArray(v) ? v : [v]));
-
 /**
- * One agent of a batch. `subagent_type` and `prompt` are the manifest's own keys; the others are
- * optional nx-worktree-ai additions (cast-parallel ignores keys it does not know): they say what
- * the manifest cannot (which project, which files) per agent.
- */
-const agentSchema = z
-  .object({
-    subagent_type: z.string().min(1),
-    prompt: z.string().refine((p) => p.trim().length > 0, 'a non-empty prompt'),
-    name: z.string().min(1).optional(),
-    project: z.string().min(1).optional(),
-    outputs: stringList.optional(),
-    context: stringList.optional(),
-    agent: z.enum(AGENT_NAMES).optional(),
-    model: z.string().min(1).optional(),
-    apply: z.enum(APPLY_MODES).optional(),
-    timeout: z.string().min(1).optional(),
-    maxTurns: z.number().int().positive().optional(),
-    maxBudgetUsd: z.number().positive().optional(),
-  })
-  .passthrough();
-
-const manifestSchema = z
-  .object({
-    plan_id: z.string().min(1).optional(),
-    batches: z
-      .array(
-        z
-          .object({
-            id: z.union([z.number(), z.string().min(1)]),
-            description: z.string().optional(),
-            parallel: z.boolean().default(false),
-            agents: z.array(agentSchema).min(1),
-          })
-          .passthrough(),
-      )
-      .min(1),
-  })
-  .passthrough();
-
-/**
- * A cast-parallel Agent Dispatch Manifest as batches. Each agent becomes one batch. The manifest's
- * order becomes dependsOn: every agent of batch N+1 depends on batch N (on all its agents when N
- * is parallel, on its last agent when N runs its agents one after another, since those already
- * depend on each other in order); agents of a parallel batch are independent.
+ * A cast-parallel / CAST Agent Dispatch Manifest as batches: one per agent. The manifest's order
+ * becomes dependsOn (manifest-order.ts): one chain by default, cast-parallel's independent streams
+ * with --streams/--split, and the batches a `depends_on` names instead of the one before.
  *
  * Names: the agent's `name` if it has one, else `<plan>-<batch id>-<subagent_type>` (with `-2`,
  * `-3`, ... when a batch has several agents of one type), where <plan> is plan_id or the plan
- * file's name. The same manifest always gives the same names, so running the generator again
- * updates the same files.
+ * file's name and a batch without an id has its position. The same manifest always gives the same
+ * names, so running the generator again updates the same files.
+ *
+ * What CAST tolerates is tolerated the way cast-exec does, with a warning line (plan.notes): a
+ * batch without agents, an agent without a type or prompt. Keys that have no effect here get a
+ * line each.
  */
-export function parseManifestPlan(file: string, text: string, fallbackPlanName: string): Plan {
+export function parseManifestPlan(file: string, text: string, fallbackPlanName: string, order: StreamOptions = {}): Plan {
   const json = extractBlock(file, text);
   let data: unknown;
   try {
@@ -79,47 +38,20 @@ export function parseManifestPlan(file: string, text: string, fallbackPlanName: 
     );
   }
   const manifest = parsed.data;
+  // cast-exec's and cast-parallel's own wording.
+  if (manifest.batches.length === 0) throw new PlanError(file, [`json dispatch block (line ${json.line}): No batches found in dispatch manifest.`]);
   const planName = toBatchName(manifest.plan_id ?? fallbackPlanName) || 'plan';
   const problems: string[] = [];
+  const notes = ignoredKeys('the manifest', 'manifest', manifest);
   const batches: PlannedBatch[] = [];
-  let previous: PlannedBatch[] = [];
-
-  manifest.batches.forEach((mb, bi) => {
-    const typeCount = new Map<string, number>();
-    for (const a of mb.agents) typeCount.set(a.subagent_type, (typeCount.get(a.subagent_type) ?? 0) + 1);
-    const typeIndex = new Map<string, number>();
-    const current: PlannedBatch[] = [];
-    mb.agents.forEach((agent, ai) => {
-      const where = `batches[${bi}] (id ${JSON.stringify(mb.id)}) agents[${ai}] (${agent.subagent_type})`;
-      const n = (typeIndex.get(agent.subagent_type) ?? 0) + 1;
-      typeIndex.set(agent.subagent_type, n);
-      const suffix = (typeCount.get(agent.subagent_type) ?? 0) > 1 ? `-${n}` : '';
-      const name = agent.name ?? toBatchName(`${planName}-${mb.id}-${agent.subagent_type}${suffix}`);
-      if (!isBatchName(name)) {
-        problems.push(`${where}: "${name}" is not a valid batch name (letters, digits, ".", "_" and "-"); give the agent a "name"`);
-        return;
-      }
-      // Within a sequential batch each agent waits for the one before it.
-      const waitsFor = mb.parallel || current.length === 0 ? previous : [current[current.length - 1]];
-      const description = mb.description ? `${mb.description} (${agent.subagent_type})` : agent.subagent_type;
-      const batch: PlannedBatch = {
-        name,
-        origin: where,
-        placeholders: { name, id: String(mb.id), type: agent.subagent_type },
-        description,
-        dependsOn: waitsFor.map((b) => b.name),
-        prompt: agent.prompt.endsWith('\n') ? agent.prompt : `${agent.prompt}\n`,
-      };
-      for (const key of ['project', 'outputs', 'context', 'agent', 'model', 'apply', 'timeout', 'maxTurns', 'maxBudgetUsd'] as const) {
-        if (agent[key] !== undefined) (batch as unknown as Record<string, unknown>)[key] = agent[key];
-      }
-      current.push(batch);
-      batches.push(batch);
-    });
-    // The next batch waits for all of a parallel batch, or for the last agent of a sequential one.
-    if (current.length) previous = mb.parallel ? current : [current[current.length - 1]];
+  const ordered = manifest.batches.map((mb, bi) => {
+    const entry = toOrderedBatch(mb, bi, planName, notes, problems);
+    batches.push(...entry.agents.map((a) => a.batch));
+    return entry;
   });
 
+  const { problems: orderProblems, info } = orderBatches(ordered, order);
+  problems.push(...orderProblems);
   const seen = new Map<string, string>();
   for (const b of batches) {
     const other = seen.get(b.name);
@@ -127,29 +59,80 @@ export function parseManifestPlan(file: string, text: string, fallbackPlanName: 
     else seen.set(b.name, b.origin);
   }
   if (problems.length) throw new PlanError(file, problems);
-  return { format: 'manifest', title: manifest.plan_id ?? null, batches };
+  return { format: 'manifest', title: manifest.plan_id ?? null, batches, notes, info };
+}
+
+/** One manifest batch: its agents as planned batches (without dependsOn yet), skipped ones noted. */
+function toOrderedBatch(mb: ManifestBatch, bi: number, planName: string, notes: string[], problems: string[]): OrderedBatch {
+  const id = String(mb.id ?? bi + 1);
+  const where = `batches[${bi}] (id ${mb.id === undefined ? `${id}: none given, its position` : JSON.stringify(mb.id)})`;
+  notes.push(...ignoredKeys(where, 'batch', mb));
+  // CAST §3.5: fan-out dispatches the agents at once, like parallel: true.
+  const parallel = mb.parallel || mb.type === 'fan-out';
+  if (mb.type === 'fan-out') {
+    notes.push(`${where}: type "fan-out": its agents run in parallel; the Fan-out Summary CAST's orchestrator prepends to the next batch's prompts is not made (the next batch sees their changes in the workspace)`);
+  } else if (mb.type !== undefined && mb.type !== 'sequential') {
+    notes.push(`${where}: type ${JSON.stringify(mb.type)} is not a CAST batch type (sequential, fan-out): not used`);
+  }
+  if (mb.agents.length === 0) notes.push(`${where}: no agents defined, skipping (as cast-exec does)`);
+
+  const usable = mb.agents
+    .map((agent, ai) => ({ agent, where: `${where} agents[${ai}]${agent.subagent_type ? ` (${agent.subagent_type})` : ''}` }))
+    .filter(({ agent, where: at }) => {
+      if (!agent.subagent_type?.trim()) notes.push(`${at}: no subagent_type, skipping (as cast-exec does)`);
+      else if (!agent.prompt?.trim()) notes.push(`${at}: empty prompt, skipping`);
+      else return true;
+      return false;
+    });
+  const typeCount = new Map<string, number>();
+  for (const { agent } of usable) typeCount.set(agent.subagent_type!, (typeCount.get(agent.subagent_type!) ?? 0) + 1);
+  const typeIndex = new Map<string, number>();
+
+  const agents: OrderedBatch['agents'] = [];
+  for (const { agent, where: at } of usable) {
+    const type = agent.subagent_type!.trim();
+    const n = (typeIndex.get(type) ?? 0) + 1;
+    typeIndex.set(type, n);
+    const suffix = (typeCount.get(type) ?? 0) > 1 ? `-${n}` : '';
+    const name = agent.name ?? toBatchName(`${planName}-${id}-${type}${suffix}`);
+    if (!isBatchName(name)) {
+      problems.push(`${at}: "${name}" is not a valid batch name (letters, digits, ".", "_" and "-"); give the agent a "name"`);
+      continue;
+    }
+    notes.push(...ignoredKeys(at, 'agent', agent));
+    const prompt = agent.prompt!;
+    const batch: PlannedBatch = {
+      name,
+      origin: at,
+      placeholders: { name, id, type },
+      description: mb.description ? `${mb.description} (${type})` : type,
+      dependsOn: [],
+      prompt: prompt.endsWith('\n') ? prompt : `${prompt}\n`,
+      subagentType: type,
+    };
+    if (agent.owns_files) batch.ownsFiles = agent.owns_files;
+    for (const key of AGENT_SETTING_KEYS) {
+      if (agent[key] !== undefined) (batch as unknown as Record<string, unknown>)[key] = agent[key];
+    }
+    agents.push({ batch, where: at, dependsOn: agent.depends_on });
+  }
+  return { where, id, parallel, dependsOn: mb.depends_on, agents };
 }
 
 /** The JSON text of the (single) ```json dispatch block, and the line it starts on. */
 function extractBlock(file: string, text: string): { text: string; line: number } {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const blocks: Array<{ text: string; line: number }> = [];
-  for (let i = 0; i < lines.length; i++) {
-    const open = OPEN.exec(lines[i]);
-    if (!open) continue;
-    const fence = open[1];
-    const body: string[] = [];
-    let j = i + 1;
-    for (; j < lines.length; j++) {
-      const t = lines[j].trim();
-      if (t.length >= fence.length && t[0] === fence[0] && /^(`+|~+)$/.test(t)) break;
-      body.push(lines[j]);
-    }
-    if (j === lines.length) throw new PlanError(file, [`the json dispatch block opened on line ${i + 1} is not closed`]);
-    blocks.push({ text: body.join('\n'), line: i + 1 });
-    i = j;
+  const all = fencedBlocks(text);
+  const blocks = all.filter(isDispatchBlock);
+  const open = blocks.find((b) => !b.closed);
+  if (open) throw new PlanError(file, [`the json dispatch block opened on line ${open.line} is not closed`]);
+  if (blocks.length === 0) {
+    const untagged = untaggedManifest(text);
+    throw new PlanError(file, [
+      untagged
+        ? `No json dispatch fenced block found: the \`\`\`json block on line ${untagged.line} holds a manifest; tag it \`\`\`json dispatch (the block cast-parallel and cast-exec read)`
+        : 'No json dispatch fenced block found (the cast-parallel Agent Dispatch Manifest is a ```json dispatch block)',
+    ]);
   }
-  if (blocks.length === 0) throw new PlanError(file, ['no ```json dispatch block (the cast-parallel Agent Dispatch Manifest)']);
   if (blocks.length > 1) throw new PlanError(file, [`${blocks.length} json dispatch blocks (lines ${blocks.map((b) => b.line).join(', ')}); a plan has one manifest`]);
   return blocks[0];
 }

@@ -107,7 +107,7 @@ export function parseMarkdownPlan(file: string, text: string): Plan {
     else seen.set(b.name, b.origin);
   }
   if (problems.length) throw new PlanError(file, problems);
-  return { format: 'markdown', title, batches };
+  return { format: 'markdown', title, batches, notes: [], info: [] };
 }
 
 const LIST_ITEM = /^ {0,3}[-*+][ \t]+/;

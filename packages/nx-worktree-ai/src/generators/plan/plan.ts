@@ -9,6 +9,10 @@ export interface Plan {
   /** The markdown plan's `# title`, or the manifest's plan_id. */
   title: string | null;
   batches: PlannedBatch[];
+  /** What the plan asked for that is skipped or not used, one line each (shown as warnings). */
+  notes: string[];
+  /** Lines that describe how the plan was read (e.g. its streams), shown as information. */
+  info: string[];
 }
 
 export interface PlannedBatch {
@@ -30,6 +34,10 @@ export interface PlannedBatch {
   timeout?: string;
   maxTurns?: number;
   maxBudgetUsd?: number;
+  /** A manifest agent's `owns_files`: paths from the workspace root (or absolute), mapped to outputs. */
+  ownsFiles?: string[];
+  /** A manifest agent's `subagent_type`: claude's `--agent` when the workspace defines it. */
+  subagentType?: string;
   prompt: string;
 }
 

@@ -37,6 +37,20 @@ export const planGeneratorSchema = z
       .default('ai')
       .refine((d) => !d.startsWith('/') && !d.split('/').includes('..'), 'a folder inside the project, without ".." or a leading "/"')
       .describe('Folder, relative to each project root, of the batch files: <project root>/<directory>/<name>.ai.md.'),
+    streams: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        'Manifests: run the batches as N independent chains of consecutive batches, as cast-parallel runs its streams. A stream does not wait for the one before it, so cut only where the later batches do not need the earlier ones. Default: one chain, the manifest\'s order.',
+      ),
+    split: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("Manifests: two independent chains, batches 1..K and K+1..end (cast-parallel's --split K). Batch K+1 does not wait for batch K."),
     deleteRemoved: z
       .boolean()
       .default(false)
