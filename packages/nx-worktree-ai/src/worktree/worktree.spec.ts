@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { setTimeout as delay } from 'node:timers/promises';
 import { git as testGit, gitRepo, removeDir, tempDir, writeFiles } from '@testing/temp';
 import { applyPlan, loadVersions, planIntegration, type PathChange } from './apply';
 import { keepUnintegratedBranch } from './branch';
@@ -129,6 +130,22 @@ describe('git layer on a real repository', () => {
     expect(readFileSync(join(wt.dir, 'notes.txt'), 'utf8')).toBe('untracked\n');
     expect(testGit(wt.dir, 'status', '--porcelain')).toBe('');
     expect(testGit(wt.dir, 'ls-files').split('\n').sort()).toEqual(['.gitignore', 'README.md', 'libs/auth/index.ts', 'notes.txt']);
+    await removeWorktree(repo, wt);
+  });
+
+  it("registers beside a sibling batch's registration that git is still writing (waits for it instead of failing)", async () => {
+    const snapshot = await snapshotWorkspace(repo);
+    await pointBranch(repo, 'ai/auth/beside', snapshot);
+    // What a concurrent `git worktree add` leaves for a moment: HEAD and gitdir written, commondir still empty.
+    const sibling = join(repoDir, '.git', 'worktrees', 'sibling-in-progress');
+    mkdirSync(sibling, { recursive: true });
+    writeFileSync(join(sibling, 'HEAD'), 'ref: refs/heads/ai/other/x\n');
+    writeFileSync(join(sibling, 'gitdir'), `${join(outside, 'sibling', '.git')}\n`);
+    writeFileSync(join(sibling, 'commondir'), '');
+    const finished = delay(150).then(() => writeFileSync(join(sibling, 'commondir'), '../..\n'));
+    const wt = await registerWorktree(repo, { baseDir: outside, name: 'beside', branch: 'ai/auth/beside' });
+    await finished;
+    expect(testGit(wt.dir, 'symbolic-ref', 'HEAD')).toBe('refs/heads/ai/auth/beside');
     await removeWorktree(repo, wt);
   });
 

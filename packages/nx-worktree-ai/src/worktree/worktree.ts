@@ -1,6 +1,7 @@
 import { constants, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { git, GitError } from './git';
 import type { RepoInfo } from './repo';
 import { checkoutCone } from './sparse';
@@ -98,16 +99,35 @@ export async function registerWorktree(repo: RepoInfo, spec: Omit<WorktreeSpec, 
   const dir = join(baseDir, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}-${randomBytes(3).toString('hex')}`);
   spec.beforeAdd?.(dir);
   const add = ['worktree', 'add', '--quiet', '--no-checkout', '--', dir, branch];
-  await git(repo.root, add).catch(async (error) => {
+  await addRegistration(repo, add).catch(async (error) => {
     if (!(error instanceof GitError) || !/already (checked out|used by worktree)/.test(error.stderr)) throw error;
     // A registration whose folder is gone (prune), or a stale worktree of ours on the branch.
     await git(repo.root, ['worktree', 'prune']);
     await releaseBranchFromStaleWorktree(repo, branch, baseDir);
-    await git(repo.root, add);
+    await addRegistration(repo, add);
   });
   // Found from the repository's side: no `rev-parse` in a folder whose `.git` file is about to be the agent's.
   const gitDir = worktreeGitDir(repo, dir) ?? resolve(dir, await git(dir, ['rev-parse', '--git-dir']));
   return { dir, branch, prepared: [], cone, gitDir };
+}
+
+/**
+ * A sibling batch's `git worktree add` half done: git reads every worktree's records to check the
+ * branch is not checked out twice, and stops at one whose `commondir` is still empty.
+ */
+const SIBLING_REGISTERING = /failed to read .*worktrees\/[^/\s]+\/(commondir|gitdir|HEAD)\b/;
+
+/** `git worktree add`, again after a moment while a sibling's registration is being written (it fails before making anything). */
+async function addRegistration(repo: RepoInfo, add: string[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await git(repo.root, add);
+      return;
+    } catch (error) {
+      if (attempt >= 10 || !(error instanceof GitError) || !SIBLING_REGISTERING.test(error.stderr)) throw error;
+      await delay(25 * attempt);
+    }
+  }
 }
 
 /**
