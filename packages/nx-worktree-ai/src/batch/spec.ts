@@ -13,6 +13,9 @@ export type ApplyMode = (typeof APPLY_MODES)[number];
 export const SANDBOX_MODES = ['auto', 'required', 'off'] as const;
 export type SandboxMode = (typeof SANDBOX_MODES)[number];
 
+/** At most this many agent runs per batch: each one costs a session. */
+export const MAX_ATTEMPTS = 10;
+
 /** "20m", "90s", "1h30m", "1500ms" or a number of milliseconds; never zero (a hard timeout always applies). */
 export const durationSchema = z.union([
   z.number().int().positive(),
@@ -66,6 +69,12 @@ export const batchFrontmatterSchema = z
     maxBudgetUsd: z.number().positive().optional(),
     /** true: a run whose agent changed no file still succeeds (status "empty"); by default it fails. */
     allowEmpty: z.boolean().optional(),
+    /** argv run in the worktree after the agent ({projectRoot} substituted, no shell); exit 0 = the work passed. */
+    verify: z.array(z.string().min(1)).min(1).optional(),
+    /** How long one verify run may take (default 10m). */
+    verifyTimeout: durationSchema.optional(),
+    /** Agent runs in all: the first, then fixes in the same session while verify fails (default 3 with verify, else 1). */
+    attempts: z.number().int().positive().max(MAX_ATTEMPTS).optional(),
     /** Arguments for the `command` agent: argv, with {prompt} / {promptFile} placeholders. */
     command: z.array(z.string()).min(1).optional(),
     /** One optional section per agent with settings of its own (agents/options.ts). */

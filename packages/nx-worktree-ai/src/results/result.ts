@@ -3,6 +3,16 @@ import { join } from 'node:path';
 import type { AgentName } from '../batch/spec';
 import type { TokenUsage } from '../agents/types';
 
+/** One agent run of a batch with verify and the check of its work (exitCode 0 = passed). */
+export interface AttemptRecord {
+  /** null when the agent failed and its work was not checked. */
+  verify: { exitCode: number | null; durationMs: number; outputTail: string } | null;
+  sessionId: string | null;
+  turns: number | null;
+  tokens: TokenUsage;
+  costUsd: number | null;
+}
+
 /** `.nx-worktree-ai/<project>/<batch>/result.json`, what every run leaves (README "result.json"). Unknown values are null. */
 export interface BatchResult {
   project: string;
@@ -26,6 +36,8 @@ export interface BatchResult {
   insertions: number | null;
   deletions: number | null;
   error: string | null;
+  /** Batches with verify: each agent run (the first, then the fixes) and its check. */
+  attempts?: AttemptRecord[];
 }
 
 export const NO_TOKENS: TokenUsage = { input: null, output: null, cacheRead: null, cacheWrite: null };

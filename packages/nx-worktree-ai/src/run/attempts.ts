@@ -11,6 +11,7 @@ import type { GenerateOptions } from '../resolve/options';
 import { runAgent, type AgentRunInput } from './agent';
 import type { PreparedRun } from './prepare';
 import type { BatchRun } from '../resolve/resolve';
+import { proveWork, type AttemptRecord } from './fix-loop';
 import { carryOverWork, type LastSession } from './resume';
 import { addAttempt, backoffDelay, emptyTotals, type AttemptTotals } from './retry';
 import type { RunContext, RunRecord, RunState } from './state';
@@ -19,6 +20,10 @@ import type { PlacedWorktree } from './worktree';
 export interface AgentOutcome {
   totals: AttemptTotals;
   failure: AgentFailure | null;
+  /** With verify: each agent run and the check after it. */
+  attempts?: AttemptRecord[];
+  /** With verify: why the work never passed it (the run fails), else null. */
+  verifyFailure?: string | null;
 }
 
 /** The agent's turn: a session slot when they are capped, then its attempts; the transcript goes on the record. */
@@ -42,7 +47,11 @@ export async function agentStage(state: RunState, placed: PlacedWorktree, prepar
     branch,
     onStart: (pid) => life.agentStarted(pid),
   };
-  const attempts = await runAttempts(run, options, ctx, input).finally(release);
+  // The fixes of a batch with verify continue the same session: they hold the same slot.
+  const verify = run.verify;
+  const attempts = await runAttempts(run, options, ctx, input)
+    .then((first) => (verify ? proveWork(state, verify, input, first) : first))
+    .finally(release);
   clock.mark('agent');
   life.agentStarted(null);
   return attempts;
