@@ -57,6 +57,10 @@ export function parseBatchFile(file: string, text: string, projectRoot: string):
   if (parsed.data.verifyTimeout !== undefined && !parsed.data.verify) {
     throw new BatchFileError(file, ['key "verifyTimeout": needs "verify" (the check it limits); add verify or remove verifyTimeout']);
   }
+  const samples = parsed.data.samples ?? parsed.data.samplesAgents?.length ?? 1;
+  if (samples > 1 && !parsed.data.verify) {
+    throw new BatchFileError(file, [`key "samples": ${samples} samples need "verify" (a check such as [npx, vitest, run]): without one there is nothing to choose a sample by`]);
+  }
   return { name, file, projectRoot, frontmatter: parsed.data, prompt };
 }
 

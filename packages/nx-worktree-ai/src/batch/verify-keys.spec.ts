@@ -1,5 +1,5 @@
 import { BatchFileError, parseBatchFile } from './parse';
-import { resolveVerify } from '../resolve/verify';
+import { resolveSamples, resolveVerify } from '../resolve/verify';
 
 const parse = (fm: string) => parseBatchFile('libs/a/ai/x.ai.md', `---\noutputs: [src/**]\n${fm}\n---\nDo it.\n`, 'libs/a');
 const problems = (fm: string) => {
@@ -25,5 +25,22 @@ describe('verify, verifyTimeout and attempts in a batch file', () => {
     expect(problems('verify: "npm test"')).toMatch(/key "verify": got "npm test"; expected a list/);
     expect(problems('verify: []')).toMatch(/key "verify".*at least 1/);
     expect(problems('verify: [npm, test]\nattempts: 11')).toMatch(/key "attempts"/);
+  });
+});
+
+describe('samples and samplesAgents in a batch file', () => {
+  it('gives each sample its agent: samplesAgents in turn, else the batch agent; samples defaults to their number', () => {
+    expect(resolveSamples(parse('description: once'), 'claude')).toEqual(['claude']);
+    expect(resolveSamples(parse('verify: [npm, test]\nsamples: 3'), 'codex')).toEqual(['codex', 'codex', 'codex']);
+    expect(resolveSamples(parse('verify: [npm, test]\nsamplesAgents: [claude, codex]'), 'claude')).toEqual(['claude', 'codex']);
+    expect(resolveSamples(parse('verify: [npm, test]\nsamples: 3\nsamplesAgents: [claude, codex]'), 'claude')).toEqual(['claude', 'codex', 'claude']);
+  });
+
+  it('refuses samples without verify (nothing to choose by), unknown agents and too many samples', () => {
+    expect(problems('samples: 2')).toMatch(/key "samples": 2 samples need "verify".*nothing to choose a sample by/);
+    expect(problems('samplesAgents: [claude, codex]')).toMatch(/key "samples": 2 samples need "verify"/);
+    expect(problems('verify: [npm, test]\nsamplesAgents: [claude, gpt]')).toMatch(/key "samplesAgents.1": got "gpt"; expected one of "claude"/);
+    expect(problems('verify: [npm, test]\nsamples: 9')).toMatch(/key "samples"/);
+    expect(parse('samples: 1').frontmatter.samples).toBe(1);
   });
 });

@@ -9,7 +9,7 @@ import type { AgentName, ApplyMode, BatchSpec, SandboxMode } from '../batch/spec
 import { artifactDir } from '../plugin/paths';
 import type { GenerateOptions } from './options';
 import { dependencyBatchOutputs } from './dependency-outputs';
-import { resolveVerify, type VerifySettings } from './verify';
+import { resolveSamples, resolveVerify, type VerifySettings } from './verify';
 
 export const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 
@@ -29,6 +29,8 @@ export interface BatchRun {
   sandbox: SandboxMode;
   /** The check the work must pass before it is integrated (`verify`), null without one. */
   verify: VerifySettings | null;
+  /** The agent of each sample (`samples`, `samplesAgents`): one entry when the batch runs once. */
+  samples: AgentName[];
   /** Workspace-relative globs the batch may write. */
   outputGlobs: string[];
   /** Workspace-relative globs whose content is part of the result-cache key. */
@@ -62,6 +64,7 @@ export function resolveBatchRun(options: GenerateOptions, context: ExecutorConte
     apply: options.apply ?? fm.apply,
     sandbox: options.sandbox ?? fm.sandbox ?? 'auto',
     verify: resolveVerify(spec),
+    samples: resolveSamples(spec, options.agent ?? fm.agent),
     outputGlobs,
     inputGlobs: [spec.file, ...fm.context.map((entry) => contextGlob(projectRoot, entry)), ...dependencyOutputs],
     artifactDir: artifactDir(project, spec.name),

@@ -1,5 +1,5 @@
 import { parseDuration } from '../batch/duration';
-import type { BatchSpec } from '../batch/spec';
+import type { AgentName, BatchSpec } from '../batch/spec';
 
 export const DEFAULT_VERIFY_TIMEOUT_MS = 10 * 60_000;
 /** Attempts when the batch has a verify command and sets none: the first run and two fixes. */
@@ -23,4 +23,14 @@ export function resolveVerify(spec: BatchSpec): VerifySettings | null {
     timeoutMs: parseDuration(fm.verifyTimeout ?? DEFAULT_VERIFY_TIMEOUT_MS),
     attempts: fm.attempts ?? DEFAULT_VERIFY_ATTEMPTS,
   };
+}
+
+/**
+ * The agent of each sample of the batch (one entry per sample): `samplesAgents` in turn, else the
+ * batch's agent. `samples` defaults to the length of `samplesAgents`, else 1.
+ */
+export function resolveSamples(spec: BatchSpec, agent: AgentName): AgentName[] {
+  const { samples, samplesAgents } = spec.frontmatter;
+  const count = samples ?? samplesAgents?.length ?? 1;
+  return Array.from({ length: count }, (_, i) => samplesAgents?.[i % samplesAgents.length] ?? agent);
 }

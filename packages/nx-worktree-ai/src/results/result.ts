@@ -38,6 +38,19 @@ export interface BatchResult {
   error: string | null;
   /** Batches with verify: each agent run (the first, then the fixes) and its check. */
   attempts?: AttemptRecord[];
+  /** Batches with samples: each sample, the chosen one `succeeded`, the others stopped or failed. */
+  samples?: SampleRecord[];
+}
+
+/** One sample of a batch with `samples`: its agent, how it ended, its attempts and the branch with its work. */
+export interface SampleRecord {
+  k: number;
+  agent: AgentName;
+  status: 'succeeded' | 'failed' | 'empty' | 'interrupted' | 'stopped';
+  attempts: AttemptRecord[];
+  /** The batch branch for the chosen sample, `<batch branch>--sample-<k>` for the others. */
+  branch: string;
+  error: string | null;
 }
 
 export const NO_TOKENS: TokenUsage = { input: null, output: null, cacheRead: null, cacheWrite: null };

@@ -46,6 +46,7 @@ export async function agentStage(state: RunState, placed: PlacedWorktree, prepar
     sandbox: placed.sandbox,
     branch,
     onStart: (pid) => life.agentStarted(pid),
+    stop: state.sample?.stop,
   };
   // The fixes of a batch with verify continue the same session: they hold the same slot.
   const verify = run.verify;

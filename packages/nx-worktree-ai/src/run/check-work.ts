@@ -15,7 +15,7 @@ import { runVerify, type VerifyRun } from './verify';
 export async function checkWork(state: RunState, settings: VerifySettings, worktree: Worktree): Promise<VerifyRun> {
   const { run, ctx, repo, redact, snapshot } = state;
   const before = (await collectChanges(repo, worktree, snapshot.commit)).tree;
-  const verify = await runVerify(settings, worktree.dir, redact, (line) => ctx.log(`[${run.label}] ${line}`));
+  const verify = await runVerify(settings, worktree.dir, redact, (line) => ctx.log(`[${run.label}] ${line}`), state.sample?.stop);
   const after = (await collectChanges(repo, worktree, snapshot.commit)).tree;
   if (after !== before) {
     const undone = await undoWrites(repo.root, worktree, before, after);

@@ -25,7 +25,8 @@ export async function proveWork(state: RunState, settings: VerifySettings, input
   let { totals, failure } = first;
   let current = first.totals;
   for (let n = 1; ; n++) {
-    if (failure || life.guard.received) {
+    const stopped = life.guard.received || input.stop?.aborted;
+    if (failure || stopped) {
       attempts.push(attemptRecord(current, null));
       return { totals, failure, attempts, verifyFailure: null };
     }
@@ -37,7 +38,7 @@ export async function proveWork(state: RunState, settings: VerifySettings, input
       ctx.log(line);
       return { totals, failure: null, attempts, verifyFailure: null };
     }
-    if (n >= settings.attempts || life.guard.received) {
+    if (n >= settings.attempts || life.guard.received || input.stop?.aborted) {
       ctx.log(line);
       return { totals, failure: null, attempts, verifyFailure: verifyFailureMessage(state, settings, verify, n) };
     }
