@@ -4,12 +4,14 @@
  * fails on the agent's first write.
  * - The session is resumed with the check's output and fixes the work; the fix is applied.
  * - A check that never passes fails the batch after `attempts` agent runs; nothing is applied or stored.
+ * - `samples: 2` (claude and codex at once): the sample that fails its check is kept on its sample
+ *   branch, the one that passes is applied.
  *
  * The tests share one workspace and run in order. Keep it: NX_WORKTREE_AI_E2E_KEEP=1.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CALC_PROJECT, calcBatch, fixRule, neverRule, RIGHT_SUM, WRONG_SUM, WRONG_SUM_OUTPUT } from '../testing/fixtures/verify-batches';
+import { CALC_PROJECT, calcBatch, fixRule, neverRule, raceRules, RIGHT_SUM, WRONG_SUM, WRONG_SUM_OUTPUT } from '../testing/fixtures/verify-batches';
 import { claudeTestEnv, startAnthropicServer, type AnthropicServer, type RequestLogEntry } from '../testing/scripted-model/anthropic';
 import { codexProviderConfig, codexTestEnv, startResponsesServer } from '../testing/scripted-model/responses';
 import { createWorkspace, git, readResult, readWorkspaceFile, runNx, stripAnsi, writeBatch, commitAll, type BatchResult, type Workspace } from '../testing/workspace';
@@ -19,7 +21,10 @@ jest.setTimeout(10 * 60_000);
 const KEEP = !!process.env.NX_WORKTREE_AI_E2E_KEEP;
 
 type Attempt = { verify: { exitCode: number | null; durationMs: number; outputTail: string } | null; sessionId: string | null; turns: number | null; costUsd: number | null };
-type VerifiedResult = BatchResult & { attempts?: Attempt[] };
+type Sample = { k: number; agent: string; status: string; attempts: Attempt[]; branch: string; error: string | null };
+type VerifiedResult = BatchResult & { attempts?: Attempt[]; samples?: Sample[] };
+
+const RACE = raceRules('race', 'race');
 
 let claude: AnthropicServer;
 let codex: AnthropicServer;
@@ -40,10 +45,13 @@ const main = (server: AnthropicServer, rule: string): RequestLogEntry[] => serve
 const storedResults = () => git(ws.root, 'for-each-ref', '--format=%(refname)', 'refs/nx-worktree-ai/cache/').split('\n').filter(Boolean);
 const codexBatch = (name: string, module: string, script: string) =>
   calcBatch(name, module, script, { agent: 'codex', model: 'gpt-5.5', codex: { config: codexProviderConfig(codex.url, { maxRetries: 1 }) } });
+/** claude and codex at once; codex's model is set in its own section (the batch's model is claude's). */
+const raceBatch = () =>
+  calcBatch('race', 'race', 'race', { samples: 2, samplesAgents: ['claude', 'codex'], attempts: 1, codex: { config: { ...codexProviderConfig(codex.url, { maxRetries: 1 }), model: 'gpt-5.5' } } });
 
 beforeAll(async () => {
-  claude = await startAnthropicServer({ rules: [fixRule('fix-claude', 'sum'), neverRule('never', 'total')] });
-  codex = await startResponsesServer({ rules: [fixRule('fix-codex', 'add')] });
+  claude = await startAnthropicServer({ rules: [fixRule('fix-claude', 'sum'), neverRule('never', 'total'), RACE.claude] });
+  codex = await startResponsesServer({ rules: [fixRule('fix-codex', 'add'), RACE.codex] });
   ws = createWorkspace({
     projects: { calc: CALC_PROJECT },
     batches: [calcBatch('sum', 'sum', 'fix-claude'), calcBatch('total', 'total', 'never', { attempts: 2 }), codexBatch('add', 'add', 'fix-codex')],
@@ -122,5 +130,37 @@ describe('verify: work that proves itself', () => {
     const res = await nx(['run', 'calc:ai-generate--add', '--output-style=static']);
     if (res.code !== 0) throw new Error(`nx exited with ${res.code}:\n${res.text}`);
     expectFixedInSecondAttempt(codex, 'fix-codex', 'add', 'add', res.text);
+  });
+
+  test('samples: 2, claude and codex at once: the sample that fails verify stays on its branch, the one that passes is applied', async () => {
+    writeBatch(ws, raceBatch());
+    commitAll(ws, 'race batch');
+    const res = await nx(['run', 'calc:ai-generate--race', '--output-style=static']);
+    if (res.code !== 0) throw new Error(`nx exited with ${res.code}:\n${res.text}`);
+    const result = readResult(ws, 'calc', 'race') as VerifiedResult;
+    expect(result).toMatchObject({ status: 'succeeded', agent: 'codex', branch: 'ai/calc/race', filesChanged: ['libs/calc/src/race.js'] });
+    expect(result.samples?.map((s) => [s.k, s.agent, s.status, s.branch])).toEqual([
+      [1, 'claude', 'failed', 'ai/calc/race--sample-1'],
+      [2, 'codex', 'succeeded', 'ai/calc/race'],
+    ]);
+    expect(result.samples?.[0].attempts.map((a) => a.verify?.exitCode)).toEqual([1]);
+    expect(result.samples?.[0].error).toContain('verify `node libs/calc/check.js race` still failed after 1 attempt(s)');
+    expect(result.attempts?.map((a) => a.verify?.exitCode)).toEqual([0]);
+    expect(readWorkspaceFile(ws, 'libs/calc/src/race.js')).toBe(RIGHT_SUM);
+    expect(git(ws.root, 'show', 'ai/calc/race--sample-1:libs/calc/src/race.js')).toBe(WRONG_SUM.trimEnd());
+    expect(git(ws.root, 'show', 'ai/calc/race:libs/calc/src/race.js')).toBe(RIGHT_SUM.trimEnd());
+    // Both at once, each in a worktree of its own: the claude session began and ended while codex's ran.
+    const fromClaude = main(claude, 'race-claude');
+    const fromCodex = main(codex, 'race-codex');
+    expect(new Set(fromClaude.map((r) => r.session)).size).toBe(1);
+    expect(new Set(fromCodex.map((r) => r.session)).size).toBe(1);
+    const span = (requests: RequestLogEntry[]) => [Math.min(...requests.map((r) => r.at)), Math.max(...requests.map((r) => r.at))];
+    const [claudeFirst, claudeLast] = span(fromClaude);
+    const [codexFirst, codexLast] = span(fromCodex);
+    expect(claudeFirst).toBeLessThan(codexLast);
+    expect(codexFirst).toBeLessThan(claudeLast);
+    expect(fromClaude[0].cwd).not.toBe(fromCodex[0].cwd);
+    expect(res.text).toContain('[calc:race] 2 samples at once (claude, codex); the first whose work passes verify is applied');
+    expect(res.text).toContain('[calc:race] sample 2 passed: it is applied; the others are stopped');
   });
 });

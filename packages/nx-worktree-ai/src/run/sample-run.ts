@@ -20,6 +20,8 @@ export interface SampleOutcome {
   commit: string | null;
   /** What it threw, or null. */
   error: unknown;
+  /** It was still running when another sample was chosen. */
+  stopped: boolean;
 }
 
 /**
@@ -38,7 +40,7 @@ export function sampleState(state: RunState, k: number, agent: AgentName, stop: 
  * a failure is returned, not thrown, so the other samples go on.
  */
 export async function runSample(state: RunState, k: number): Promise<SampleOutcome> {
-  const outcome: SampleOutcome = { k, state, placed: null, record: null, work: null, commit: null, error: null };
+  const outcome: SampleOutcome = { k, state, placed: null, record: null, work: null, commit: null, error: null, stopped: false };
   try {
     outcome.placed = await placeWorktree(state, findAgent(state));
     outcome.record = startRecord(state, outcome.placed.version);
@@ -49,12 +51,13 @@ export async function runSample(state: RunState, k: number): Promise<SampleOutco
   } catch (error) {
     outcome.error = error;
   }
+  outcome.stopped = state.sample?.stop.aborted === true;
   return outcome;
 }
 
 /** result.json's entry for a sample; `chosen` is the batch branch when it is the one applied. */
 export function sampleRecord(s: SampleOutcome, chosen: string | null): SampleRecord {
-  const stopped = s.state.sample?.stop.aborted === true;
+  const { stopped } = s;
   const failed = s.error !== null || !s.work?.outcome.ok;
   const status = chosen && !failed ? 'succeeded' : stopped ? 'stopped' : s.error !== null ? 'failed' : (s.work?.outcome.status ?? 'failed');
   const error = s.error !== null ? (s.error instanceof Error ? s.error.message : String(s.error)) : (s.work?.outcome.message ?? null);

@@ -27,7 +27,7 @@ export async function runSamples(state: RunState): Promise<BatchResult> {
   const outcomes = await Promise.all(
     run.samples.map(async (agent, i) => {
       const outcome = await runSample(sampleState(state, i + 1, agent, stops[i].signal), i + 1);
-      if (!chosen && outcome.work?.outcome.ok && outcome.commit && !stops[i].signal.aborted) {
+      if (!chosen && outcome.work?.outcome.ok && outcome.commit && !outcome.stopped) {
         chosen = outcome;
         stops.forEach((stop, j) => j !== i && stop.abort());
         if (run.samples.length > 1) ctx.log(`[${run.label}] sample ${i + 1} passed: it is applied; the others are stopped`);
