@@ -145,8 +145,11 @@ describe('nx-worktree-ai:generate --dry-run', () => {
     await exec({ dryRun: true });
     expect(printed('verify')).toBe('none: the work is applied once it passes the guards above');
     lines.length = 0;
-    writeFiles(root, { 'libs/auth/ai/auth-module.ai.md': BATCH.replace('maxTurns: 4\n', "maxTurns: 4\nverify: [npx, vitest, run, '{projectRoot}/src']\nverifyTimeout: 2m\n") });
+    writeFiles(root, { 'libs/auth/ai/auth-module.ai.md': BATCH.replace('maxTurns: 4\n', "maxTurns: 4\nverify: [npx, vitest, run, '{projectRoot}/src']\nverifyTimeout: 2m\nsamplesAgents: [command, command]\n") });
     await exec({ dryRun: true });
+    expect(printed('samples')).toBe(
+      '2 at once (command, command), each in its own worktree on ai/auth/auth-module--sample-1, ai/auth/auth-module--sample-2; the first that passes verify is applied, the others are stopped',
+    );
     expect(printed('verify')).toBe(
       'npx vitest run libs/auth/src in the worktree root after the agent (no shell, timeout 2m); up to 3 agent runs: while it fails, the session is resumed with its output to fix the work; work that fails it is never applied',
     );

@@ -45,6 +45,8 @@ export interface DryRunPlan {
   timeoutMs: number;
   /** The check the work must pass before it is applied, and the agent runs it may take. */
   verify: BatchRun['verify'];
+  /** The agent of each sample (one entry: no samples). */
+  samples: BatchRun['samples'];
   cacheKey: string;
   resultCache: { enabled: boolean; hit: boolean; record: string | null; original: Partial<BatchResult> | null };
 }
@@ -104,6 +106,7 @@ export async function planDryRun(run: BatchRun, options: GenerateOptions, root: 
     apply: run.apply,
     timeoutMs: run.timeoutMs,
     verify: run.verify,
+    samples: run.samples,
     cacheKey,
     resultCache: { enabled: options.resultCache, hit: Boolean(hit), record: hit?.record ?? null, original },
   };
@@ -175,6 +178,10 @@ export function formatDryRun(plan: DryRunPlan): string[] {
   row('apply', plan.apply);
   row('timeout', formatDuration(plan.timeoutMs));
   row('verify', verifyRow(plan.verify));
+  if (plan.samples.length > 1) {
+    const branches = plan.samples.map((_, i) => `${plan.branch}--sample-${i + 1}`).join(', ');
+    row('samples', `${plan.samples.length} at once (${plan.samples.join(', ')}), each in its own worktree on ${branches}; the first that passes verify is applied, the others are stopped`);
+  }
   lines.push(`${p}   prompt:`);
   for (const line of plan.prompt.replace(/\n$/, '').split('\n')) lines.push(`${p}   | ${line}`);
   return lines;

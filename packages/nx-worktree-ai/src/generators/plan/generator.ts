@@ -184,6 +184,11 @@ function resolveFiles(tree: Tree, plan: Plan, planPath: string, options: Normali
         timeout: batch.timeout,
         maxTurns: batch.maxTurns,
         maxBudgetUsd: batch.maxBudgetUsd,
+        verify: batch.verify,
+        verifyTimeout: batch.verifyTimeout,
+        attempts: batch.attempts,
+        samples: batch.samples,
+        samplesAgents: batch.samplesAgents,
       },
       batch.prompt,
     );

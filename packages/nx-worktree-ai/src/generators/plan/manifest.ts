@@ -31,6 +31,11 @@ const agentSchema = z
     timeout: z.string().min(1).optional(),
     maxTurns: z.number().int().positive().optional(),
     maxBudgetUsd: z.number().positive().optional(),
+    verify: z.array(z.string().min(1)).min(1).optional(),
+    verifyTimeout: z.string().min(1).optional(),
+    attempts: z.number().int().positive().optional(),
+    samples: z.number().int().positive().optional(),
+    samplesAgents: z.array(z.enum(AGENT_NAMES)).min(1).optional(),
   })
   .passthrough();
 
@@ -110,7 +115,7 @@ export function parseManifestPlan(file: string, text: string, fallbackPlanName: 
         dependsOn: waitsFor.map((b) => b.name),
         prompt: agent.prompt.endsWith('\n') ? agent.prompt : `${agent.prompt}\n`,
       };
-      for (const key of ['project', 'outputs', 'context', 'agent', 'model', 'apply', 'timeout', 'maxTurns', 'maxBudgetUsd'] as const) {
+      for (const key of ['project', 'outputs', 'context', 'agent', 'model', 'apply', 'timeout', 'maxTurns', 'maxBudgetUsd', 'verify', 'verifyTimeout', 'attempts', 'samples', 'samplesAgents'] as const) {
         if (agent[key] !== undefined) (batch as unknown as Record<string, unknown>)[key] = agent[key];
       }
       current.push(batch);

@@ -30,6 +30,12 @@ export interface PlannedBatch {
   timeout?: string;
   maxTurns?: number;
   maxBudgetUsd?: number;
+  /** The check the work must pass (argv), its timeout, agent runs in all, samples and their agents. */
+  verify?: string[];
+  verifyTimeout?: string;
+  attempts?: number;
+  samples?: number;
+  samplesAgents?: string[];
   prompt: string;
 }
 
