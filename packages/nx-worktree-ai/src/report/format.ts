@@ -1,6 +1,7 @@
 import { formatDuration, formatUsd } from '../agents/format';
 import type { CacheState, ReportRow, Totals } from './collect';
 import { tokensIn } from './collect';
+import { proofNote } from './proof';
 
 /** 950 -> "950", 12345 -> "12.3k", 2500000 -> "2.5M". */
 export function compactCount(n: number | null | undefined): string {
@@ -14,10 +15,10 @@ export function cacheLabel(cache: CacheState): string {
   return cache === 'result-cache' ? 'hit (result cache)' : cache === 'nx-cache' ? 'hit (nx cache)' : 'no';
 }
 
-/** The status as shown: an empty result says whether the batch allowed it (allowEmpty) or failed. */
-export function statusLabel(r: Pick<ReportRow['result'], 'status' | 'error'>): string {
+/** The status as shown: an empty result says whether the batch allowed it (allowEmpty) or failed; verify and samples add their counts (proof.ts). */
+export function statusLabel(r: Pick<ReportRow['result'], 'status' | 'error' | 'attempts' | 'samples'>): string {
   if (r.status === 'empty') return r.error ? 'empty (failed)' : 'empty (allowed)';
-  return r.status;
+  return `${r.status}${proofNote(r)}`;
 }
 
 /** "3 ok, 1 replayed, 1 failed, 1 empty": the counts that are not zero (succeeded always). */
