@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ExecutorContext } from '@nx/devkit';
+import { CALC_BATCH, calcContext, calcRepoFiles, calcResult } from '../../../../../testing/fixtures/calc-repo';
 import { git, gitRepo, removeDir, tempDir } from '../../../../../testing/temp';
 import generateExecutor from './executor';
 import { pruneWorkspace } from '../../recovery/prune';
 import { readRepoInfo } from '../../worktree/repo';
-import type { BatchResult } from '../../results/result';
 
 /**
  * samples with the `command` agent, which finds out which sample it is from its worktree's branch:
@@ -21,27 +20,14 @@ const AGENT = [
   "fs.writeFileSync('libs/calc/src/sum.js', `module.exports = (a, b) => a ${right ? '+' : '-'} b;\\n`);",
   'if (!right) setTimeout(() => {}, 60_000);',
 ].join('\n');
-const CHECK = "const got = require('./src/sum.js')(2, 3); if (got !== 5) { console.log(`FAIL sum is ${got}`); process.exitCode = 1; }\n";
 const BATCH = (extra: string) => `---\nagent: command\ncommand: [node, agent.js]\noutputs: [src/**]\nverify: [node, '{projectRoot}/check.js']\n${extra}---\nWrite sum.\n`;
 
-function context(root: string): ExecutorContext {
-  return {
-    root,
-    cwd: root,
-    isVerbose: false,
-    projectName: 'calc',
-    targetName: 'ai-generate--sum',
-    projectsConfigurations: { version: 2, projects: { calc: { root: 'libs/calc', targets: { 'ai-generate--sum': { executor: 'nx-worktree-ai:generate', options: { batch: 'libs/calc/ai/sum.ai.md' } } } } } },
-    nxJsonConfiguration: {},
-    projectGraph: { nodes: {}, dependencies: {} },
-  } as ExecutorContext;
-}
 
 describe('nx-worktree-ai:generate with samples', () => {
   let root: string;
   let worktreeDir: string;
   const setUp = (extra: string) => {
-    root = gitRepo({ 'libs/calc/project.json': '{ "name": "calc" }\n', 'libs/calc/check.js': CHECK, 'agent.js': AGENT, 'libs/calc/ai/sum.ai.md': BATCH(extra), '.gitignore': '.nx-worktree-ai/\n' });
+    root = gitRepo(calcRepoFiles(AGENT, BATCH(extra)));
   };
   beforeEach(() => {
     worktreeDir = tempDir('nxwa-wt-');
@@ -54,9 +40,9 @@ describe('nx-worktree-ai:generate with samples', () => {
   it('applies the first sample that passes, stops the other and keeps its work on its sample branch', async () => {
     setUp('samples: 2\nattempts: 1\n');
     const started = Date.now();
-    await expect(generateExecutor({ batch: 'libs/calc/ai/sum.ai.md', worktreeDir }, context(root))).resolves.toEqual({ success: true });
+    await expect(generateExecutor({ batch: CALC_BATCH, worktreeDir }, calcContext(root))).resolves.toEqual({ success: true });
     expect(Date.now() - started).toBeLessThan(30_000);
-    const result = JSON.parse(readFileSync(join(root, '.nx-worktree-ai/calc/sum/result.json'), 'utf8')) as BatchResult;
+    const result = calcResult(root);
     expect(result).toMatchObject({ status: 'succeeded', branch: 'ai/calc/sum' });
     expect(result.samples?.map((s) => [s.k, s.status, s.branch])).toEqual([
       [1, 'stopped', 'ai/calc/sum--sample-1'],

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ExecutorContext } from '@nx/devkit';
+import { CALC_BATCH, calcContext, calcRepoFiles, calcResult } from '../../../../../testing/fixtures/calc-repo';
 import { git, gitRepo, removeDir, tempDir } from '../../../../../testing/temp';
 import generateExecutor from './executor';
-import type { BatchResult } from '../../results/result';
 
 /**
  * verify with an agent that has no session to resume (`agent: command`): the fix is a fresh run
@@ -18,32 +17,13 @@ const AGENT = [
   "fs.mkdirSync('libs/calc/src', { recursive: true });",
   "fs.writeFileSync('libs/calc/src/sum.js', `module.exports = (a, b) => a ${fixing ? '+' : '-'} b;\\n`);",
 ].join('\n');
-const CHECK = "const got = require('./src/sum.js')(2, 3); if (got !== 5) { console.log(`FAIL sum is ${got}`); process.exitCode = 1; }\n";
 
-function context(root: string): ExecutorContext {
-  return {
-    root,
-    cwd: root,
-    isVerbose: false,
-    projectName: 'calc',
-    targetName: 'ai-generate--sum',
-    projectsConfigurations: { version: 2, projects: { calc: { root: 'libs/calc', targets: { 'ai-generate--sum': { executor: 'nx-worktree-ai:generate', options: { batch: 'libs/calc/ai/sum.ai.md' } } } } } },
-    nxJsonConfiguration: {},
-    projectGraph: { nodes: {}, dependencies: {} },
-  } as ExecutorContext;
-}
 
 describe('nx-worktree-ai:generate with verify and an agent without sessions', () => {
   let root: string;
   let worktreeDir: string;
   beforeEach(() => {
-    root = gitRepo({
-      'libs/calc/project.json': '{ "name": "calc" }\n',
-      'libs/calc/check.js': CHECK,
-      'agent.js': AGENT,
-      'libs/calc/ai/sum.ai.md': "---\nagent: command\ncommand: [node, agent.js, '{promptFile}']\noutputs: [src/**]\nverify: [node, '{projectRoot}/check.js']\n---\nWrite sum.\n",
-      '.gitignore': '.nx-worktree-ai/\n',
-    });
+    root = gitRepo(calcRepoFiles(AGENT, "---\nagent: command\ncommand: [node, agent.js, '{promptFile}']\noutputs: [src/**]\nverify: [node, '{projectRoot}/check.js']\n---\nWrite sum.\n"));
     worktreeDir = tempDir('nxwa-wt-');
   });
   afterEach(() => {
@@ -52,8 +32,8 @@ describe('nx-worktree-ai:generate with verify and an agent without sessions', ()
   });
 
   it('runs the agent again with the prompt and the failure, its earlier work in place, and applies the fixed work', async () => {
-    await expect(generateExecutor({ batch: 'libs/calc/ai/sum.ai.md', worktreeDir }, context(root))).resolves.toEqual({ success: true });
-    const result = JSON.parse(readFileSync(join(root, '.nx-worktree-ai/calc/sum/result.json'), 'utf8')) as BatchResult;
+    await expect(generateExecutor({ batch: CALC_BATCH, worktreeDir }, calcContext(root))).resolves.toEqual({ success: true });
+    const result = calcResult(root);
     expect(result.status).toBe('succeeded');
     expect(result.attempts?.map((a) => [a.verify?.exitCode, a.sessionId])).toEqual([
       [1, null],
