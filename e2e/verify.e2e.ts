@@ -9,7 +9,7 @@
  *
  * The tests share one workspace and run in order. Keep it: NX_WORKTREE_AI_E2E_KEEP=1.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CALC_PROJECT, calcBatch, fixRule, neverRule, raceRules, RIGHT_SUM, WRONG_SUM, WRONG_SUM_OUTPUT } from '../testing/fixtures/verify-batches';
 import { claudeTestEnv, startAnthropicServer, type AnthropicServer, type RequestLogEntry } from '../testing/scripted-model/anthropic';
@@ -20,7 +20,7 @@ jest.setTimeout(10 * 60_000);
 
 const KEEP = !!process.env.NX_WORKTREE_AI_E2E_KEEP;
 
-type Attempt = { verify: { exitCode: number | null; durationMs: number; outputTail: string } | null; sessionId: string | null; turns: number | null; costUsd: number | null };
+type Attempt = { verify: { exitCode: number | null; durationMs: number; outputTail: string } | null; sessionId: string | null; turns: number | null; tokens: BatchResult['tokens']; costUsd: number | null };
 type Sample = { k: number; agent: string; status: string; attempts: Attempt[]; branch: string; error: string | null };
 type VerifiedResult = BatchResult & { attempts?: Attempt[]; samples?: Sample[] };
 
@@ -130,6 +130,18 @@ describe('verify: work that proves itself', () => {
     const res = await nx(['run', 'calc:ai-generate--add', '--output-style=static']);
     if (res.code !== 0) throw new Error(`nx exited with ${res.code}:\n${res.text}`);
     expectFixedInSecondAttempt(codex, 'fix-codex', 'add', 'add', res.text);
+    // codex reports the thread's total at each run's end: the attempts split it, they do not count it twice.
+    const usage = readFileSync(join(ws.root, '.nx-worktree-ai/calc/add/transcript.jsonl'), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"turn.completed"'))
+      .map((line) => JSON.parse(line).usage as { input_tokens: number; output_tokens: number });
+    expect(usage).toHaveLength(2);
+    expect(usage[1].input_tokens).toBeGreaterThan(usage[0].input_tokens);
+    const result = readResult(ws, 'calc', 'add') as VerifiedResult;
+    const inputOf = (t: BatchResult['tokens']) => (t?.input ?? 0) + (t?.cacheRead ?? 0);
+    expect(inputOf(result.tokens)).toBe(usage[1].input_tokens);
+    expect(result.tokens?.output).toBe(usage[1].output_tokens);
+    expect(result.attempts?.map((a) => inputOf(a.tokens))).toEqual([usage[0].input_tokens, usage[1].input_tokens - usage[0].input_tokens]);
   });
 
   test('samples: 2, claude and codex at once: the sample that fails verify stays on its branch, the one that passes is applied', async () => {

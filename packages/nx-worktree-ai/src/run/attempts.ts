@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isRetryable } from '../agents/failures';
 import { retryLine } from '../agents/progress';
-import type { AgentFailure } from '../agents/types';
+import type { AgentFailure, AgentResult } from '../agents/types';
 import { parseDuration } from '../batch/duration';
 import { acquireSlot, type ReleaseSlot } from '../utils/slots';
 import type { RepoInfo } from '../worktree/repo';
@@ -24,6 +24,8 @@ export interface AgentOutcome {
   attempts?: AttemptRecord[];
   /** With verify: why the work never passed it (the run fails), else null. */
   verifyFailure?: string | null;
+  /** The result event of the last agent run (what its session reported), null when it gave none. */
+  lastResult?: AgentResult | null;
 }
 
 /** The agent's turn: a session slot when they are capped, then its attempts; the transcript goes on the record. */
@@ -79,9 +81,9 @@ async function runAttempts(run: BatchRun, options: GenerateOptions, ctx: RunCont
     totals = addAttempt(totals, agentResult, countedTurns);
     if (!isRetryable(failure) || attempt >= attempts) {
       if (failure && isRetryable(failure) && attempts > 1) {
-        return { totals, failure: { ...failure, message: `${failure.message} (gave up after ${attempts} attempts; the executor options retries and retryDelay set how long it tries)` } };
+        return { totals, lastResult: agentResult, failure: { ...failure, message: `${failure.message} (gave up after ${attempts} attempts; the executor options retries and retryDelay set how long it tries)` } };
       }
-      return { totals, failure };
+      return { totals, failure, lastResult: agentResult };
     }
     const wait = backoffDelay(attempt, baseDelayMs);
     ctx.log(retryLine(run.label, attempt + 1, attempts, wait, failure!));

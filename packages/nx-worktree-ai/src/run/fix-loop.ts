@@ -1,11 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { oneLine } from '../agents/format';
+import { getAdapter } from '../agents/registry';
 import type { AttemptRecord } from '../results/result';
 import type { VerifySettings } from '../resolve/verify';
 import { runAgent, type AgentRunInput } from './agent';
 import type { AgentOutcome } from './attempts';
 import { fixPrompt } from './fix-prompt';
-import { addAttempt, emptyTotals, type AttemptTotals } from './retry';
+import { addAttempt, emptyTotals, tokensSince, type AttemptTotals } from './retry';
 import type { RunState } from './state';
 import { checkWork } from './check-work';
 import { verifyLine, verifyPassed, type VerifyRun } from './verify';
@@ -24,6 +25,8 @@ export async function proveWork(state: RunState, settings: VerifySettings, input
   const attempts: AttemptRecord[] = [];
   let { totals, failure } = first;
   let current = first.totals;
+  const cumulative = getAdapter(run.agent).sessionUsage === 'cumulative';
+  let reported = first.lastResult?.tokens ?? null;
   for (let n = 1; ; n++) {
     const stopped = life.guard.received || input.stop?.aborted;
     if (failure || stopped) {
@@ -48,8 +51,11 @@ export async function proveWork(state: RunState, settings: VerifySettings, input
     writeFileSync(input.promptFile, prompt);
     const last = session ? { sessionId: session, agent: run.agent, status: 'failed' as const, commit: null, filesChanged: [] } : null;
     const fix = await runAgent(run, options, ctx, { ...input, prompt, last }, n + 1);
-    current = addAttempt(emptyTotals(), fix.agentResult, fix.countedTurns);
-    totals = addAttempt(totals, fix.agentResult, fix.countedTurns);
+    // What this run used: a CLI that reports the session's total has its earlier runs taken off.
+    const own = cumulative && session && reported && fix.agentResult ? { ...fix.agentResult, tokens: tokensSince(reported, fix.agentResult.tokens) } : fix.agentResult;
+    reported = session ? (fix.agentResult?.tokens ?? reported) : null;
+    current = addAttempt(emptyTotals(), own, fix.countedTurns);
+    totals = addAttempt(totals, own, fix.countedTurns);
     failure = fix.failure;
   }
 }

@@ -21,6 +21,9 @@ import type { RunState } from './state';
  */
 export async function runSamples(state: RunState): Promise<BatchResult> {
   const { run, ctx } = state;
+  const { repo, lock, options } = state;
+  // Refuses when another live run holds this batch (its samples' branches would be taken from under it).
+  await withLock(lock, () => releaseBranch(repo, state.branch, options.worktreeDir ?? defaultWorktreeBase(ctx.root), ctx.log));
   const stops = run.samples.map(() => new AbortController());
   ctx.log(`[${run.label}] ${run.samples.length} samples at once (${run.samples.join(', ')}); the first whose work passes verify is applied`);
   let chosen: SampleOutcome | null = null;
