@@ -91,6 +91,7 @@ function expectFixedInSecondAttempt(server: AnthropicServer, rule: string, batch
   expect(text).toContain(`[calc:${batch}] verify \`node libs/calc/check.js ${module}\` failed with exit code 1`);
   expect(text).toContain(`resuming session ${result.sessionId} to fix it (attempt 2 of 3)`);
   expect(text).toContain(`[calc:${batch}] verify \`node libs/calc/check.js ${module}\` passed`);
+  expect(text).toContain(`[calc:${batch}] succeeded · 2 attempts · `);
   // What the check wrote is undone after each run: neither the agent's work nor a scope violation.
   expect(text).toContain(`[calc:${batch}] verify changed libs/calc/check-report.txt: undone`);
   expect(existsSync(join(ws.root, 'libs/calc/check-report.txt'))).toBe(false);
@@ -174,5 +175,6 @@ describe('verify: work that proves itself', () => {
     expect(fromClaude[0].cwd).not.toBe(fromCodex[0].cwd);
     expect(res.text).toContain('[calc:race] 2 samples at once (claude, codex); the first whose work passes verify is applied');
     expect(res.text).toContain('[calc:race] sample 2 passed: it is applied; the others are stopped');
+    expect(res.text).toContain('[calc:race] succeeded · sample 2 of 2 (codex) · 1 attempt · ');
   });
 });

@@ -49,6 +49,7 @@ export async function proveWork(state: RunState, settings: VerifySettings, input
     ctx.log(`${line}; ${session ? `resuming session ${session}` : 'running the agent again'} to fix it (attempt ${n + 1} of ${settings.attempts})`);
     const prompt = fixPrompt(run, settings, verify, session ? null : state.prompt);
     writeFileSync(input.promptFile, prompt);
+    input.transcript.push(JSON.stringify({ type: 'nx-worktree-ai', event: 'fix', attempt: n + 1, resumes: session, prompt }));
     const last = session ? { sessionId: session, agent: run.agent, status: 'failed' as const, commit: null, filesChanged: [] } : null;
     const fix = await runAgent(run, options, ctx, { ...input, prompt, last }, n + 1);
     // What this run used: a CLI that reports the session's total has its earlier runs taken off.

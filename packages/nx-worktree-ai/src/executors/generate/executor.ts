@@ -8,6 +8,7 @@ import { resolveBatchRun, type BatchRun } from '../../resolve/resolve';
 import { formatDryRun, planDryRun } from './dry-run';
 import { BatchFailure, runBatch } from '../../run';
 import { generateOptionsSchema, type GenerateOptions, type GenerateOptionsInput } from '../../resolve/options';
+import { proofNote } from '../../report/proof';
 
 /**
  * `nx-worktree-ai:generate`: runs one batch in its own git worktree with a headless agent CLI and
@@ -80,11 +81,12 @@ function aggregateOf(context: ExecutorContext): string {
   return cut > 0 ? target.slice(0, cut) : 'ai-generate';
 }
 
+/** The last line of a successful run: with verify, how many agent runs it took; with samples, which one was applied. */
 function summaryLine(label: string, r: import('../../results/result').BatchResult): string {
   const seconds = (r.durationMs / 1000).toFixed(1);
   if (r.status === 'replayed') return `[${label}] replayed from the result cache (no model request) · ${r.filesChanged.length} file(s) · ${seconds}s`;
   const what = r.status === 'empty' ? 'succeeded with no file changed (status "empty", allowed by allowEmpty: true; not stored in the result cache)' : r.status;
-  const parts = [`[${label}] ${what}`, `${r.turns ?? '?'} turns`, `${r.filesChanged.length} file(s) (+${r.insertions ?? 0} -${r.deletions ?? 0})`];
+  const parts = [`[${label}] ${what}${proofNote(r)}`, `${r.turns ?? '?'} turns`, `${r.filesChanged.length} file(s) (+${r.insertions ?? 0} -${r.deletions ?? 0})`];
   if (r.costUsd !== null) parts.push(`$${r.costUsd.toFixed(4)}`);
   parts.push(`${seconds}s`, `branch ${r.branch}`);
   return parts.join(' · ');

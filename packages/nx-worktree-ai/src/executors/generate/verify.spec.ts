@@ -43,6 +43,11 @@ describe('nx-worktree-ai:generate with verify and an agent without sessions', ()
     const transcript = readFileSync(join(root, '.nx-worktree-ai/calc/sum/transcript.jsonl'), 'utf8');
     expect(transcript).toContain('RUN fixing=false original=true output=false earlier=false');
     expect(transcript).toContain('RUN fixing=true original=true output=true earlier=true');
+    // The fix prompt is kept in the transcript, as the agent got it.
+    const fix = transcript.split('\n').filter((line) => line.includes('"event":"fix"')).map((line) => JSON.parse(line))[0];
+    expect(fix).toMatchObject({ type: 'nx-worktree-ai', attempt: 2, resumes: null });
+    expect(fix.prompt).toContain('Write sum.');
+    expect(fix.prompt).toContain('FAIL sum is -1');
     expect(readFileSync(join(root, 'libs/calc/src/sum.js'), 'utf8')).toBe('module.exports = (a, b) => a + b;\n');
     expect(git(root, 'show', 'ai/calc/sum:libs/calc/src/sum.js')).toBe('module.exports = (a, b) => a + b;');
   });
