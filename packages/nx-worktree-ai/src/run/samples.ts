@@ -4,7 +4,8 @@ import { releaseBranch } from '../recovery/release';
 import { keepUnintegratedBranch } from '../worktree/branch';
 import { git } from '../worktree/git';
 import { withLock } from '../worktree/lock';
-import { defaultWorktreeBase } from '../worktree/repo';
+import { recordPluginWrites, refWrite } from '../worktree/plugin-writes';
+import { defaultWorktreeBase, type RepoInfo } from '../worktree/repo';
 import { pointBranch, removeWorktree } from '../worktree/worktree';
 import { deliverResult } from './deliver';
 import { cleanUp, failureOf } from './finish';
@@ -20,8 +21,7 @@ import type { RunState } from './state';
  * stopped, their work kept on their sample branches until `nx g nx-worktree-ai:prune`.
  */
 export async function runSamples(state: RunState): Promise<BatchResult> {
-  const { run, ctx } = state;
-  const { repo, lock, options } = state;
+  const { run, ctx, repo, lock, options } = state;
   // Refuses when another live run holds this batch (its samples' branches would be taken from under it).
   await withLock(lock, () => releaseBranch(repo, state.branch, options.worktreeDir ?? defaultWorktreeBase(ctx.root), ctx.log));
   const stops = run.samples.map(() => new AbortController());
@@ -81,13 +81,20 @@ async function deliverChosen(state: RunState, chosen: SampleOutcome, outcomes: S
   try {
     const result = await deliverResult(delivered, chosen.placed!, record, chosen.work!, chosen.commit!);
     // Its work is on the batch branch now: the sample branch would only repeat it.
-    await withLock(lock, () => git(repo.root, ['branch', '-D', sampleBranch])).catch(() => undefined);
+    await withLock(lock, () => deleteBranch(repo, sampleBranch, chosen.commit!)).catch(() => undefined);
     return result;
   } catch (error) {
     throw await failureOf(delivered, record, error);
   } finally {
     await cleanUp(delivered, chosen.placed!.worktree, record);
   }
+}
+
+/** Deletes `branch` if it still points at `tip`, recorded as the plugin's own write (what the integrity check of other runs tells apart). */
+async function deleteBranch(repo: RepoInfo, branch: string, tip: string): Promise<void> {
+  const ref = `refs/heads/${branch}`;
+  recordPluginWrites(repo, [refWrite(ref, null)]);
+  await git(repo.root, ['update-ref', '-d', ref, tip]);
 }
 
 /** No sample passed: the batch fails naming each sample's end and branch; nothing is applied. */
