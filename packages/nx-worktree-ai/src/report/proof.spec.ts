@@ -1,8 +1,8 @@
 import type { AttemptRecord, BatchResult } from '../results/result';
-import { statusLabel } from './format';
+import { proofNote } from './proof';
 
 const attempt = (exitCode: number): AttemptRecord => ({ verify: { exitCode, durationMs: 10, outputTail: '' }, sessionId: 's', turns: 1, tokens: { input: 1, output: 1, cacheRead: 0, cacheWrite: 0 }, costUsd: 0.01 });
-const label = (extra: Partial<BatchResult>) => statusLabel({ status: 'succeeded', error: null, ...extra });
+const label = (extra: Partial<BatchResult>) => `${extra.status ?? 'succeeded'}${proofNote({ status: 'succeeded', ...extra })}`;
 
 describe('report: attempts and samples per batch', () => {
   it('shows how many agent runs the check took and which sample was applied', () => {
