@@ -1,5 +1,5 @@
 import type { AgentResult } from '../agents/types';
-import { addAttempt, backoffDelay, emptyTotals, MAX_RETRY_DELAY_MS, tokensSince } from './retry';
+import { addAttempt, backoffDelay, emptyTotals, MAX_RETRY_DELAY_MS } from './retry';
 
 describe('backoffDelay: exponential backoff with full jitter', () => {
   it('doubles the ceiling per failed attempt, from the base', () => {
@@ -57,12 +57,5 @@ describe('addAttempt: usage over attempts', () => {
     const totals = addAttempt(emptyTotals(), result({ sessionId: 's' }), 2);
     expect(totals).toMatchObject({ turns: 2, costUsd: null, tokens: { input: null, output: null } });
     expect(addAttempt(emptyTotals(), null, 0).turns).toBeNull();
-  });
-});
-
-describe('tokensSince: one run of a session whose CLI reports the session total', () => {
-  it('takes the earlier total off, field by field; unknown stays unknown', () => {
-    expect(tokensSince({ input: 100, output: 20, cacheRead: 300, cacheWrite: null }, { input: 150, output: 45, cacheRead: 700, cacheWrite: null })).toEqual({ input: 50, output: 25, cacheRead: 400, cacheWrite: null });
-    expect(tokensSince({ input: null, output: 20, cacheRead: 0, cacheWrite: 0 }, { input: 10, output: 10, cacheRead: null, cacheWrite: 0 })).toEqual({ input: 10, output: 0, cacheRead: null, cacheWrite: 0 });
   });
 });
