@@ -81,7 +81,6 @@ function aggregateOf(context: ExecutorContext): string {
   return cut > 0 ? target.slice(0, cut) : 'ai-generate';
 }
 
-/** The last line of a successful run: with verify, how many agent runs it took; with samples, which one was applied. */
 function summaryLine(label: string, r: import('../../results/result').BatchResult): string {
   const seconds = (r.durationMs / 1000).toFixed(1);
   if (r.status === 'replayed') return `[${label}] replayed from the result cache (no model request) · ${r.filesChanged.length} file(s) · ${seconds}s`;
