@@ -99,6 +99,9 @@ export interface RequestLogEntry {
   reply: string;
   /** Agent working directory found in the request (main requests only). */
   cwd: string | null;
+  /** The text of the request's latest user message with text in it (main requests of the
+   *  Anthropic and Responses servers): the prompt of a `--resume`d run, on its first request. */
+  lastPrompt?: string | null;
 }
 
 export interface AnthropicServer {
@@ -350,7 +353,7 @@ export async function startAnthropicServer(opts: AnthropicServerOptions): Promis
       maxConcurrentSessions = Math.max(maxConcurrentSessions, activeSessions);
     }
     const cwd = findCwd(body);
-    const entry: RequestLogEntry = { ...base, cwd, session: sessionId, rule: session.rule?.name ?? null, step: null, kind: 'main', model, status: 200, reply: '' };
+    const entry: RequestLogEntry = { ...base, cwd, session: sessionId, rule: session.rule?.name ?? null, step: null, kind: 'main', model, status: 200, reply: '', lastPrompt: lastPromptText(body) };
     inFlight++;
     maxConcurrent = Math.max(maxConcurrent, inFlight);
     log(
@@ -536,6 +539,16 @@ export function promptText(body: { messages?: Array<{ role?: string; content?: u
   const all = texts(first.content);
   const own = all.filter((t) => !t.trimStart().startsWith('<system-reminder>'));
   return (own.length ? own : all).join('\n');
+}
+
+/** The text of the latest user message that has text of its own (not only tool results or <system-reminder> blocks). */
+export function lastPromptText(body: { messages?: Array<{ role?: string; content?: unknown }> }): string | null {
+  for (const message of [...(body.messages ?? [])].reverse()) {
+    if (message.role !== 'user') continue;
+    const own = texts(message.content).filter((t) => !t.trimStart().startsWith('<system-reminder>'));
+    if (own.length) return own.join('\n');
+  }
+  return null;
 }
 
 /** The agent's cwd, from the "Primary working directory: ..." line of the environment section

@@ -193,7 +193,7 @@ export async function startResponsesServer(opts: ResponsesServerOptions): Promis
     }
     tracker.sessionActive(sessionId);
     const cwd = findCwd(body.input);
-    const entry: RequestLogEntry = { ...base, cwd, session: sessionId, rule: session.rule?.name ?? null, step: null, kind: 'main', model, status: 200, reply: '' };
+    const entry: RequestLogEntry = { ...base, cwd, session: sessionId, rule: session.rule?.name ?? null, step: null, kind: 'main', model, status: 200, reply: '', lastPrompt: lastPromptText(body.input) };
     tracker.startMain(entry, res);
     if (delayMs > 0) await sleep(delayMs);
     if (res.destroyed) return;
@@ -274,6 +274,16 @@ export function promptText(input: InputItem[] | undefined): string {
     .flatMap((item) => texts(item.content))
     .filter((text) => !CONTEXT_BLOCK.test(text))
     .join('\n');
+}
+
+/** The text of the latest user message without context blocks: the prompt of an `exec resume`, on its first request. */
+export function lastPromptText(input: InputItem[] | undefined): string | null {
+  const user = (input ?? []).filter((item) => item.role === 'user' && (item.type === undefined || item.type === 'message'));
+  for (const item of user.reverse()) {
+    const own = texts(item.content).filter((text) => !CONTEXT_BLOCK.test(text));
+    if (own.length) return own.join('\n');
+  }
+  return null;
 }
 
 /** The agent's cwd, from `<cwd>...</cwd>` of the latest environment context (a resumed thread may add one). */

@@ -70,4 +70,6 @@ export const codexAdapter = defineAdapter({
   buildInvocation: buildCodexInvocation,
   createParser: createCodexParser,
   classify: classifyCodex,
+  // `turn.completed.usage` is the thread's total: a resumed thread counts its earlier runs again.
+  sessionUsage: 'cumulative',
 });

@@ -117,4 +117,6 @@ export interface AgentAdapter {
   createParser(cwd?: string): LineParser;
   /** null = success. */
   classify(outcome: AgentOutcome): AgentFailure | null;
+  /** cumulative: a resumed session reports its tokens counted from the session's start (codex); default per-run. */
+  sessionUsage?: 'per-run' | 'cumulative';
 }

@@ -51,6 +51,16 @@ export function parseBatchFile(file: string, text: string, projectRoot: string):
   if (parsed.data.agent === 'command' && !parsed.data.command) {
     throw new BatchFileError(file, ['key "command": required when agent is "command" (an argv array, e.g. [node, script.js, "{promptFile}"])']);
   }
+  if ((parsed.data.attempts ?? 1) > 1 && !parsed.data.verify) {
+    throw new BatchFileError(file, [`key "attempts": ${parsed.data.attempts} needs "verify" (a check such as [npx, vitest, run]); without one no run can fail, so nothing would be retried`]);
+  }
+  if (parsed.data.verifyTimeout !== undefined && !parsed.data.verify) {
+    throw new BatchFileError(file, ['key "verifyTimeout": needs "verify" (the check it limits); add verify or remove verifyTimeout']);
+  }
+  const samples = parsed.data.samples ?? parsed.data.samplesAgents?.length ?? 1;
+  if (samples > 1 && !parsed.data.verify) {
+    throw new BatchFileError(file, [`key "samples": ${samples} samples need "verify" (a check such as [npx, vitest, run]): without one there is nothing to choose a sample by`]);
+  }
   return { name, file, projectRoot, frontmatter: parsed.data, prompt };
 }
 

@@ -15,6 +15,11 @@ export type ApplyMode = (typeof APPLY_MODES)[number];
 export const SANDBOX_MODES = ['auto', 'required', 'off'] as const;
 export type SandboxMode = (typeof SANDBOX_MODES)[number];
 
+/** At most this many agent runs per batch: each one costs a session. */
+export const MAX_ATTEMPTS = 10;
+/** At most this many samples of a batch at once: each one is a worktree and a session. */
+export const MAX_SAMPLES = 8;
+
 /** "20m", "90s", "1h30m", "1500ms" or a number of milliseconds; never zero (a hard timeout always applies). */
 export const durationSchema = z.union([
   z.number().int().positive(),
@@ -59,6 +64,16 @@ export const batchFrontmatterSchema = z
     maxBudgetUsd: z.number().positive().optional(),
     /** true: a run whose agent changed no file still succeeds (status "empty"); by default it fails. */
     allowEmpty: z.boolean().optional(),
+    /** argv run in the worktree after the agent ({projectRoot} substituted, no shell); exit 0 = the work passed. */
+    verify: z.array(z.string().min(1)).min(1).optional(),
+    /** How long one verify run may take (default 10m). */
+    verifyTimeout: durationSchema.optional(),
+    /** Agent runs in all: the first, then fixes in the same session while verify fails (default 3 with verify, else 1). */
+    attempts: z.number().int().positive().max(MAX_ATTEMPTS).optional(),
+    /** With verify: independent runs at once, each in its own worktree; the first whose work passes is applied. */
+    samples: z.number().int().positive().max(MAX_SAMPLES).optional(),
+    /** The agent of each sample, in turn (`[claude, codex]`); the batch's agent by default. */
+    samplesAgents: z.array(z.enum(AGENT_NAMES)).min(1).max(MAX_SAMPLES).optional(),
     /** Arguments for the `command` agent: argv, with {prompt} / {promptFile} placeholders. */
     command: z.array(z.string()).min(1).optional(),
     /** One optional section per agent with settings of its own (agents/options.ts). */

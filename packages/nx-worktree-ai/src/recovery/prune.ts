@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { isIntegrated, KEY_TRAILER } from '../worktree/branch';
+import { isIntegrated, isUnchosenSample, KEY_TRAILER } from '../worktree/branch';
 import { git } from '../worktree/git';
 import { recordPluginWrites, refWrite } from '../worktree/plugin-writes';
 import type { RepoInfo } from '../worktree/repo';
@@ -27,7 +27,8 @@ const WORKTREE_NAME = /-[0-9a-f]{6}$/;
 /**
  * Everything `recoverStaleRuns` does, plus: worktrees a finished run kept (after committing what
  * they hold), and batch branches (`ai/...`, `ai-kept/...`) whose work is integrated (reachable from
- * HEAD, held by the result cache, or a bare snapshot). A branch with work found nowhere else is
+ * HEAD, held by the result cache, or a bare snapshot) and the branches of samples that were not
+ * chosen (`ai/<project>/<batch>--sample-<k>`). A branch with work found nowhere else is
  * deleted only with `force`.
  */
 export async function pruneWorkspace(repo: RepoInfo, options: PruneOptions = {}): Promise<RecoveryReport> {
@@ -89,7 +90,9 @@ export async function pruneWorkspace(repo: RepoInfo, options: PruneOptions = {})
     }
     // A branch that receives salvaged work is not integrated (in a dry run it still looks like a bare snapshot).
     const integrated = !salvagedInto.has(branch) && (await isIntegrated(repo, tip));
-    if (!integrated && !options.force) {
+    // A sample that was not chosen: the batch's result is elsewhere, its work only kept for a look.
+    const unchosen = !integrated && !salvagedInto.has(branch) && (await isUnchosenSample(repo, branch, tip.oid));
+    if (!integrated && !unchosen && !options.force) {
       report.branchesKept.push({ branch, reason: `holds work found nowhere else: merge it (git merge ${branch}) or delete it with --force` });
       continue;
     }
@@ -98,7 +101,7 @@ export async function pruneWorkspace(repo: RepoInfo, options: PruneOptions = {})
       await git(repo.root, ['update-ref', '-d', ref, tip.oid]);
     }
     report.branchesDeleted.push(branch);
-    log(`nx-worktree-ai: ${dry ? 'would delete' : 'deleted'} branch ${branch} (${integrated ? 'integrated' : 'not integrated, --force'})`);
+    log(`nx-worktree-ai: ${dry ? 'would delete' : 'deleted'} branch ${branch} (${integrated ? 'integrated' : unchosen ? 'a sample that was not chosen' : 'not integrated, --force'})`);
   }
   // Edits a replay overwrote are the user's own work: never deleted without --force.
   for (const saved of await listSavedEdits(repo)) {

@@ -2,6 +2,7 @@ import { formatDuration, formatUsd } from '../agents/format';
 import type { ReportRow } from './collect';
 import type { ReportRun } from './runs';
 import { spent, tokensIn, totals, type Totals } from './totals';
+import { proofNote } from './proof';
 
 /** 950 -> "950", 12345 -> "12.3k", 2500000 -> "2.5M". */
 export function compactCount(n: number | null | undefined): string {
@@ -17,10 +18,10 @@ export function cacheLabel(row: Pick<ReportRow, 'cache' | 'from'>): string {
   return 'no';
 }
 
-/** The status as shown: an empty result says whether the batch allowed it (allowEmpty) or failed. */
+/** The status as shown: an empty result says whether the batch allowed it (allowEmpty) or failed; verify and samples add their counts (proof.ts). */
 export function statusLabel(row: Pick<ReportRow, 'status' | 'result'>): string {
   if (row.status === 'empty') return row.result.error ? 'empty (failed)' : 'empty (allowed)';
-  return row.status;
+  return `${row.status}${proofNote(row.result)}`;
 }
 
 /** "3 ok, 1 replayed, 1 failed, 1 empty": the counts that are not zero (succeeded always). */

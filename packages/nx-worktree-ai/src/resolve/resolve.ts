@@ -9,6 +9,7 @@ import type { AgentName, ApplyMode, BatchSpec, SandboxMode } from '../batch/spec
 import { artifactDir } from '../plugin/paths';
 import type { GenerateOptions } from './options';
 import { dependencyBatchOutputs } from './dependency-outputs';
+import { resolveSamples, resolveVerify, type VerifySettings } from './verify';
 
 export const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 
@@ -26,6 +27,10 @@ export interface BatchRun {
   apply: ApplyMode;
   /** Whether the agent runs confined by the OS (sandbox/). */
   sandbox: SandboxMode;
+  /** The check the work must pass before it is integrated (`verify`), null without one. */
+  verify: VerifySettings | null;
+  /** The agent of each sample (`samples`, `samplesAgents`): one entry when the batch runs once. */
+  samples: AgentName[];
   /** Workspace-relative globs the batch may write. */
   outputGlobs: string[];
   /** Workspace-relative globs whose content is part of the result-cache key. */
@@ -58,6 +63,8 @@ export function resolveBatchRun(options: GenerateOptions, context: ExecutorConte
     timeoutMs: parseDuration(options.timeout ?? fm.timeout ?? DEFAULT_TIMEOUT_MS),
     apply: options.apply ?? fm.apply,
     sandbox: options.sandbox ?? fm.sandbox ?? 'auto',
+    verify: resolveVerify(spec),
+    samples: resolveSamples(spec, options.agent ?? fm.agent),
     outputGlobs,
     inputGlobs: [spec.file, ...fm.context.map((entry) => contextGlob(projectRoot, entry)), ...dependencyOutputs],
     artifactDir: artifactDir(project, spec.name),

@@ -3,6 +3,16 @@ import { join } from 'node:path';
 import type { AgentName } from '../batch/spec';
 import type { TokenUsage } from '../agents/types';
 
+/** One agent run of a batch with verify and the check of its work (exitCode 0 = passed). */
+export interface AttemptRecord {
+  /** null when the agent failed and its work was not checked. */
+  verify: { exitCode: number | null; durationMs: number; outputTail: string } | null;
+  sessionId: string | null;
+  turns: number | null;
+  tokens: TokenUsage;
+  costUsd: number | null;
+}
+
 /** `.nx-worktree-ai/<project>/<batch>/result.json`, what every run leaves (README "result.json"). Unknown values are null. */
 export interface BatchResult {
   project: string;
@@ -28,6 +38,21 @@ export interface BatchResult {
   error: string | null;
   /** The `nx` command that wrote it (run/run-id.ts): every batch of one command shares it; null outside one. */
   runId: string | null;
+  /** Batches with verify: each agent run (the first, then the fixes) and its check. */
+  attempts?: AttemptRecord[];
+  /** Batches with samples: each sample, the chosen one `succeeded`, the others stopped or failed. */
+  samples?: SampleRecord[];
+}
+
+/** One sample of a batch with `samples`: its agent, how it ended, its attempts and the branch with its work. */
+export interface SampleRecord {
+  k: number;
+  agent: AgentName;
+  status: 'succeeded' | 'failed' | 'empty' | 'interrupted' | 'stopped';
+  attempts: AttemptRecord[];
+  /** The batch branch for the chosen sample, `<batch branch>--sample-<k>` for the others. */
+  branch: string;
+  error: string | null;
 }
 
 export const NO_TOKENS: TokenUsage = { input: null, output: null, cacheRead: null, cacheWrite: null };

@@ -30,6 +30,8 @@ export interface AgentRunInput {
   sandbox: SandboxChoice;
   branch: string;
   onStart?(pid: number): void;
+  /** Stops the agent (a sample another sample beat). */
+  stop?: AbortSignal;
 }
 
 /** One attempt: the agent CLI started in the worktree (confined when the batch has a sandbox), its stream parsed as it comes. */
@@ -69,7 +71,7 @@ export async function runAgent(
     transcript: (line: string) => input.transcript.push((ctx.redact ?? noRedaction)(line)),
     onStart: input.onStart,
     onLine: (line: string) => handle(parse(line)),
-    signal: early.signal,
+    signal: input.stop ? AbortSignal.any([early.signal, input.stop]) : early.signal,
     redact: ctx.redact,
   });
   input.stderr.push(outcome.stderrTail);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isRetryable } from '../agents/failures';
 import { retryLine } from '../agents/progress';
-import type { AgentFailure } from '../agents/types';
+import type { AgentFailure, AgentResult } from '../agents/types';
 import { parseDuration } from '../batch/duration';
 import { acquireSlot, type ReleaseSlot } from '../utils/slots';
 import type { RepoInfo } from '../worktree/repo';
@@ -11,6 +11,7 @@ import type { GenerateOptions } from '../resolve/options';
 import { runAgent, type AgentRunInput } from './agent';
 import type { PreparedRun } from './prepare';
 import type { BatchRun } from '../resolve/resolve';
+import { proveWork, type AttemptRecord } from './fix-loop';
 import { carryOverWork, type LastSession } from './resume';
 import { addAttempt, backoffDelay, emptyTotals, type AttemptTotals } from './retry';
 import type { RunContext, RunRecord, RunState } from './state';
@@ -19,6 +20,12 @@ import type { PlacedWorktree } from './worktree';
 export interface AgentOutcome {
   totals: AttemptTotals;
   failure: AgentFailure | null;
+  /** With verify: each agent run and the check after it. */
+  attempts?: AttemptRecord[];
+  /** With verify: why the work never passed it (the run fails), else null. */
+  verifyFailure?: string | null;
+  /** The result event of the last agent run (what its session reported), null when it gave none. */
+  lastResult?: AgentResult | null;
 }
 
 /** The agent's turn: a session slot when they are capped, then its attempts; the transcript goes on the record. */
@@ -41,8 +48,13 @@ export async function agentStage(state: RunState, placed: PlacedWorktree, prepar
     sandbox: placed.sandbox,
     branch,
     onStart: (pid) => life.agentStarted(pid),
+    stop: state.sample?.stop,
   };
-  const attempts = await runAttempts(run, options, ctx, input).finally(release);
+  // The fixes of a batch with verify continue the same session: they hold the same slot.
+  const verify = run.verify;
+  const attempts = await runAttempts(run, options, ctx, input)
+    .then((first) => (verify ? proveWork(state, verify, input, first) : first))
+    .finally(release);
   clock.mark('agent');
   life.agentStarted(null);
   return attempts;
@@ -69,9 +81,9 @@ async function runAttempts(run: BatchRun, options: GenerateOptions, ctx: RunCont
     totals = addAttempt(totals, agentResult, countedTurns);
     if (!isRetryable(failure) || attempt >= attempts) {
       if (failure && isRetryable(failure) && attempts > 1) {
-        return { totals, failure: { ...failure, message: `${failure.message} (gave up after ${attempts} attempts; the executor options retries and retryDelay set how long it tries)` } };
+        return { totals, lastResult: agentResult, failure: { ...failure, message: `${failure.message} (gave up after ${attempts} attempts; the executor options retries and retryDelay set how long it tries)` } };
       }
-      return { totals, failure };
+      return { totals, failure, lastResult: agentResult };
     }
     const wait = backoffDelay(attempt, baseDelayMs);
     ctx.log(retryLine(run.label, attempt + 1, attempts, wait, failure!));

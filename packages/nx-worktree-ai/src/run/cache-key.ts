@@ -32,6 +32,10 @@ export function resultCacheKey(run: BatchRun, prompt: string, agentArgs: string[
     outputs: run.outputGlobs,
     prompt,
     inputs,
+    // Only work that passed the check is stored: another check must ask the agent again. Its
+    // timeout and attempts are left out: they decide whether a result is found, not what it is.
+    // Batches without verify keep the key they had.
+    ...(run.verify ? { verify: run.verify.argv } : {}),
   };
   return createHash('sha256').update(JSON.stringify(material)).digest('hex').slice(0, 40);
 }

@@ -31,12 +31,14 @@ export async function collectWork(state: RunState, placed: PlacedWorktree, prepa
   ]);
   const { totals } = agent;
   Object.assign(record.base, { sessionId: totals.sessionId, turns: totals.turns, tokens: totals.tokens, costUsd: totals.costUsd });
+  if (agent.attempts) record.base.attempts = agent.attempts;
   const resultFiles = applyEntries(snapshot.files, change.entries);
   const outcome = await judgeWork(state, placed, record, {
     observed,
     change,
     resultFiles,
     failure: agent.failure,
+    verifyFailure: agent.verifyFailure ?? null,
     permissionDenials: totals.permissionDenials,
     resumedFiles: last?.filesChanged.length ?? 0,
   });

@@ -1,4 +1,4 @@
-import { KEY_TRAILER } from '../worktree/branch';
+import { KEY_TRAILER, SAMPLE_TRAILER } from '../worktree/branch';
 import { commitOnBranch, diffPatch } from '../worktree/changes';
 import { withLock } from '../worktree/lock';
 import type { CollectedWork } from './collect';
@@ -11,7 +11,7 @@ import type { PlacedWorktree } from './worktree';
  * The work committed on the batch branch, whatever the outcome, with its status in a trailer (a
  * failure found later commits it again with that status); the patch is made alongside.
  */
-export async function commitWork({ run, repo, lock, branch, cacheKey, redact, snapshot }: RunState, placed: PlacedWorktree, record: RunRecord, work: CollectedWork): Promise<string> {
+export async function commitWork({ run, repo, lock, branch, cacheKey, redact, snapshot, sample }: RunState, placed: PlacedWorktree, record: RunRecord, work: CollectedWork): Promise<string> {
   const { change, outcome } = work;
   const { base } = record;
   // The patch compares the same trees as the commit will: made alongside it.
@@ -27,6 +27,7 @@ export async function commitWork({ run, repo, lock, branch, cacheKey, redact, sn
         'Nx-Worktree-Ai-Session': base.sessionId && redact(base.sessionId),
         'Nx-Worktree-Ai-Cost-Usd': base.costUsd,
         'Nx-Worktree-Ai-Status': status,
+        [SAMPLE_TRAILER]: sample ? `${sample.k}/${sample.of}` : null,
       }),
     );
   const commit = await commitAs(outcome.status);

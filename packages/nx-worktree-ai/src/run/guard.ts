@@ -18,6 +18,8 @@ export interface WorkFindings {
   change: CollectedChange;
   resultFiles: TreeFiles;
   failure: AgentFailure | null;
+  /** verify: why the work never passed the check, or null. */
+  verifyFailure: string | null;
   permissionDenials: string[];
   /** resume: files the continued session changed in its earlier run. */
   resumedFiles: number;
@@ -44,6 +46,7 @@ export async function judgeWork({ run, options, ctx, repo, branch, life }: RunSt
     // A confined run's findings are the agent's own (only what it could write is compared).
     outside: reached.length ? reachedOutsideMessage(reached, branch, transcriptPath, observed.length > 0 && !warnOnly && !confinement) : null,
     scope: scopeViolation(run, change, branch),
+    verify: work.verifyFailure,
     filesChanged: change.files.length,
     resumedFiles: work.resumedFiles,
     permissionDenials: work.permissionDenials,

@@ -23,6 +23,7 @@ import type { BatchRun } from '../resolve/resolve';
 import { lastSessionOrFail } from './resume';
 import type { RunContext, RunState } from './state';
 import { placeWorktree } from './worktree';
+import { runSamples } from './samples';
 
 export { BatchFailure, type RunContext };
 
@@ -63,6 +64,10 @@ async function runStages(state: RunState): Promise<BatchResult> {
   const last = options.resume ? lastSessionOrFail(ctx.root, run) : null;
   const hit = options.resultCache && !last ? await lookupReplayable(repo, state.cacheKey) : null;
   if (hit) return replay(run, ctx, repo, { hit, snapshot: state.snapshot.commit, snapshotFiles: state.snapshot.files, branch: state.branch, cacheKey: state.cacheKey, startedAt: state.startedAt, life: state.life });
+  if (run.samples.length > 1) {
+    if (last) throw new BatchFailure(`resume continues one session, and ${run.spec.file} runs ${run.samples.length} samples: run it without --resume`, null);
+    return runSamples(state);
+  }
 
   const agent = findAgent(state);
   const placed = await placeWorktree(state, agent);

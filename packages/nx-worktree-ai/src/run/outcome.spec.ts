@@ -12,6 +12,7 @@ const facts = (extra: Partial<OutcomeFacts> = {}): OutcomeFacts => ({
   signal: null,
   outside: null,
   scope: null,
+  verify: null,
   filesChanged: 2,
   resumedFiles: 0,
   permissionDenials: [],

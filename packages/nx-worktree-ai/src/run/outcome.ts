@@ -15,6 +15,8 @@ export interface OutcomeFacts {
   outside: string | null;
   /** The scope guard's finding, or null. */
   scope: string | null;
+  /** The batch's verify command never passed, worded; or null. */
+  verify: string | null;
   /** Paths the agent changed. */
   filesChanged: number;
   /** resume: files the continued session changed in its earlier run (already integrated when they are not among this run's). */
@@ -38,11 +40,11 @@ export interface Outcome {
  * The one place the run's status is decided, before its commit, so the branch commit's status
  * trailer and result.json say the same. In order: something reached outside the worktree (failed:
  * that needs a look whatever else happened), a signal (interrupted: run it again), the agent's
- * failure or the scope guard (failed), no file changed (empty: a failure unless `allowEmpty: true`).
+ * failure, the scope guard or a verify command that never passed (failed), no file changed (empty: a failure unless `allowEmpty: true`).
  */
 export function decideOutcome(run: BatchRun, facts: OutcomeFacts): Outcome {
   const interrupted = facts.signal ? interruptedMessage(facts.signal, 'while the agent ran', facts.branch) : null;
-  const cause = interrupted ?? facts.failure?.message ?? facts.scope;
+  const cause = interrupted ?? facts.failure?.message ?? facts.scope ?? facts.verify;
   if (facts.outside) return { status: 'failed', ok: false, message: [facts.outside, cause].filter(Boolean).join(' Also: ') };
   if (interrupted) return { status: 'interrupted', ok: false, message: interrupted };
   if (cause) return { status: 'failed', ok: false, message: cause };

@@ -27,6 +27,12 @@ export function emptyTotals(): AttemptTotals {
   return { sessionId: null, turns: null, tokens: { input: null, output: null, cacheRead: null, cacheWrite: null }, costUsd: null, permissionDenials: [] };
 }
 
+/** The tokens a session used since it reported `before`, for CLIs that report a session's total (codex). */
+export function tokensSince(before: TokenUsage, now: TokenUsage): TokenUsage {
+  const since = (a: number | null, b: number | null) => (b === null ? null : Math.max(0, b - (a ?? 0)));
+  return { input: since(before.input, now.input), output: since(before.output, now.output), cacheRead: since(before.cacheRead, now.cacheRead), cacheWrite: since(before.cacheWrite, now.cacheWrite) };
+}
+
 function add(sum: number | null, value: number | null): number | null {
   return value === null ? sum : (sum ?? 0) + value;
 }

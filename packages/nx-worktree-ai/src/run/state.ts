@@ -33,6 +33,8 @@ export interface RunState {
   life: RunLifecycle;
   snapshot: Snapshot;
   cacheKey: string;
+  /** A sample of a batch with `samples`: which one, of how many, and the signal that stops it. */
+  sample?: { k: number; of: number; stop: AbortSignal };
 }
 
 /** result.json before the run ends. */

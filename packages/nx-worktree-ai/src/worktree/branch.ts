@@ -7,6 +7,21 @@ import { recordPluginWrites, refWrite } from './plugin-writes';
 import { recordHoldsCommit, recordStoredFrom } from './result-cache';
 
 export const KEY_TRAILER = 'Nx-Worktree-Ai-Cache-Key';
+/** `k/N` on the commits of sample k of a batch with `samples`. */
+export const SAMPLE_TRAILER = 'Nx-Worktree-Ai-Sample';
+
+/**
+ * A sample's own branch (`ai/<project>/<batch>--sample-<k>`, its tip made by that sample): one
+ * that was not chosen, since the chosen sample's branch is deleted once its work is on the batch
+ * branch. The trailer tells it from a batch that happens to be named `x--sample-2`.
+ */
+export async function isUnchosenSample(repo: RepoInfo, branch: string, tip: string): Promise<boolean> {
+  const k = /--sample-(\d+)$/.exec(branch)?.[1];
+  if (k === undefined) return false;
+  // A git process of its own: for-each-ref applies one trailer key to all its trailer fields.
+  const sample = await git(repo.root, ['log', '-1', `--format=%(trailers:key=${SAMPLE_TRAILER},valueonly)`, tip]);
+  return sample.trim().split('/')[0] === k;
+}
 
 /**
  * Before a run resets `ai/<project>/<batch>`, make sure the commit it points at stays reachable:

@@ -41,6 +41,11 @@ export function batchBranchName(project: string, batch: string): string {
   return branch;
 }
 
+/** `ai/<project>/<batch>--sample-<k>`: where sample k of a batch with `samples` runs. */
+export function sampleBranchName(branch: string, k: number): string {
+  return `${branch}--sample-${k}`;
+}
+
 export function assertOutsideWorkspace(root: string, dir: string): void {
   const rel = relative(root, dir);
   if (!rel.startsWith('..') && !isAbsolute(rel)) {

@@ -138,6 +138,20 @@ describe('nx-worktree-ai:generate --dry-run', () => {
     expect(printed('no change')).toBe('allowEmpty: true: a run whose agent changes no file succeeds (status "empty", never stored in the result cache)');
   });
 
+  it('prints the verify command with {projectRoot} substituted, its timeout and the attempts; "none" without verify', async () => {
+    await exec({ dryRun: true });
+    expect(printed('verify')).toBe('none: the work is applied once it passes the guards above');
+    logged.lines.length = 0;
+    writeFiles(root, { 'libs/auth/ai/auth-module.ai.md': BATCH.replace('maxTurns: 4\n', "maxTurns: 4\nverify: [npx, vitest, run, '{projectRoot}/src']\nverifyTimeout: 2m\nsamplesAgents: [command, command]\n") });
+    await exec({ dryRun: true });
+    expect(printed('samples')).toBe(
+      '2 at once (command, command), each in its own worktree on ai/auth/auth-module--sample-1, ai/auth/auth-module--sample-2; the first that passes verify is applied, the others are stopped',
+    );
+    expect(printed('verify')).toBe(
+      'npx vitest run libs/auth/src in the worktree root after the agent (no shell, timeout 2m); up to 3 agent runs: while it fails, the session is resumed with its output to fix the work; work that fails it is never applied',
+    );
+  });
+
   it('says when a run would fail because the agent CLI is missing, and fails', async () => {
     writeFiles(root, { 'libs/auth/ai/auth-module.ai.md': BATCH.replace('[node, -e', '[no-such-agent-cli, -e') });
     await expect(exec({ dryRun: true })).resolves.toEqual({ success: false });

@@ -47,6 +47,10 @@ export interface DryRunPlan {
   inputs: string[];
   apply: string;
   timeoutMs: number;
+  /** The check the work must pass before it is applied, and the agent runs it may take. */
+  verify: BatchRun['verify'];
+  /** The agent of each sample (one entry: no samples). */
+  samples: BatchRun['samples'];
   cacheKey: string;
   resultCache: { enabled: boolean; hit: boolean; record: string | null; original: Partial<BatchResult> | null };
 }
@@ -107,6 +111,8 @@ export async function planDryRun(run: BatchRun, options: GenerateOptions, root: 
     inputs: run.inputGlobs,
     apply: run.apply,
     timeoutMs: run.timeoutMs,
+    verify: run.verify,
+    samples: run.samples,
     cacheKey,
     resultCache: { enabled: options.resultCache, hit: Boolean(hit), record: hit?.record ?? null, original },
   };
@@ -130,6 +136,12 @@ function dryRunSandbox(run: BatchRun, command: { bin: string; args: string[] }, 
 export function shellQuote(arg: string): string {
   if (arg !== '' && /^[A-Za-z0-9_\/.,:=@%+^-]+$/.test(arg)) return arg;
   return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+function verifyRow(verify: DryRunPlan['verify']): string {
+  if (!verify) return 'none: the work is applied once it passes the guards above';
+  const fixes = verify.attempts > 1 ? `up to ${verify.attempts} agent runs: while it fails, the session is resumed with its output to fix the work` : '1 agent run: a failure fails the batch';
+  return `${verify.argv.map(shellQuote).join(' ')} in the worktree root after the agent (no shell, timeout ${formatDuration(verify.timeoutMs)}); ${fixes}; work that fails it is never applied`;
 }
 
 /** The dry run as the lines the executor prints. */
@@ -175,6 +187,11 @@ export function formatDryRun(plan: DryRunPlan): string[] {
   row('inputs', plan.inputs.join(', '));
   row('apply', plan.apply);
   row('timeout', formatDuration(plan.timeoutMs));
+  row('verify', verifyRow(plan.verify));
+  if (plan.samples.length > 1) {
+    const branches = plan.samples.map((_, i) => `${plan.branch}--sample-${i + 1}`).join(', ');
+    row('samples', `${plan.samples.length} at once (${plan.samples.join(', ')}), each in its own worktree on ${branches}; the first that passes verify is applied, the others are stopped`);
+  }
   lines.push(`${p}   prompt:`);
   for (const line of plan.prompt.replace(/\n$/, '').split('\n')) lines.push(`${p}   | ${line}`);
   return lines;

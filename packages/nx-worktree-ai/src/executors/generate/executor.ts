@@ -11,6 +11,7 @@ import { BatchFailure, runBatch } from '../../run';
 import type { BatchResult } from '../../results/result';
 import { batchProgress } from './progress';
 import { generateOptionsSchema, type GenerateOptions, type GenerateOptionsInput } from '../../resolve/options';
+import { proofNote } from '../../report/proof';
 
 /**
  * `nx-worktree-ai:generate`: runs one batch in its own git worktree with a headless agent CLI and
@@ -93,7 +94,7 @@ function summaryLine(label: string, r: BatchResult): string {
   const seconds = (r.durationMs / 1000).toFixed(1);
   if (r.status === 'replayed') return `[${label}] replayed from the result cache (no model request) · ${r.filesChanged.length} file(s) · ${seconds}s`;
   const what = r.status === 'empty' ? 'succeeded with no file changed (status "empty", allowed by allowEmpty: true; not stored in the result cache)' : r.status;
-  const parts = [`[${label}] ${what}`, `${r.turns ?? '?'} turns`, `${r.filesChanged.length} file(s) (+${r.insertions ?? 0} -${r.deletions ?? 0})`];
+  const parts = [`[${label}] ${what}${proofNote(r)}`, `${r.turns ?? '?'} turns`, `${r.filesChanged.length} file(s) (+${r.insertions ?? 0} -${r.deletions ?? 0})`];
   if (r.costUsd !== null) parts.push(`$${r.costUsd.toFixed(4)}`);
   parts.push(`${seconds}s`, `branch ${r.branch}`);
   return parts.join(' · ');

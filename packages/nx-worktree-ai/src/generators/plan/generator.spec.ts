@@ -162,6 +162,25 @@ describe('plan generator', () => {
       expect(polish.prompt).toBe('Polish the widget.\n- a prompt list item: not a setting (the section has no settings list)\n');
     });
 
+    it('settings: verify as a command line, verifyTimeout, attempts, samples and samplesAgents', async () => {
+      t.tree.write(
+        'plan.md',
+        ['## cart', '- project: dashboard', '- outputs: src/cart.ts', '- verify: `npx vitest run --root {projectRoot} src/cart.spec.ts`', '- verify timeout: 5m', '- attempts: 2', '- samples: 2', '- samples agents: claude, codex', '', 'Build the cart.'].join('\n'),
+      );
+      await planGenerator(t.tree, { file: 'plan.md' });
+      const cart = parseBatchFile('apps/dashboard/ai/cart.ai.md', t.tree.read('apps/dashboard/ai/cart.ai.md', 'utf-8')!, 'apps/dashboard');
+      expect(cart.frontmatter).toMatchObject({
+        verify: ['npx', 'vitest', 'run', '--root', '{projectRoot}', 'src/cart.spec.ts'],
+        verifyTimeout: '5m',
+        attempts: 2,
+        samples: 2,
+        samplesAgents: ['claude', 'codex'],
+      });
+      // A setting the batch file refuses is reported with the section, before anything is written.
+      t.tree.write('plan.md', ['## cart', '- project: dashboard', '- outputs: src/cart.ts', '- samples: 3', '', 'Build the cart.'].join('\n'));
+      await expect(planGenerator(t.tree, { file: 'plan.md' })).rejects.toThrow(/key "samples": 3 samples need "verify"/);
+    });
+
     it('says what is wrong, with the section and line', async () => {
       t.tree.write(
         'plan.md',
@@ -256,6 +275,14 @@ describe('plan generator', () => {
       const tests = parseBatchFile('apps/api/ai/ship-it-b-test-writer.ai.md', t.tree.read('apps/api/ai/ship-it-b-test-writer.ai.md', 'utf-8')!, 'apps/api');
       expect(tests.frontmatter).toMatchObject({ dependsOn: ['dashboard:ship-it-a-code-writer-2'], maxTurns: 12 });
       expect(t.tree.exists('apps/api/ai/api-routes.ai.md')).toBe(true);
+    });
+
+    it('per-agent verify, attempts and samples reach the batch file', async () => {
+      const manifest = { batches: [{ id: 'a', agents: [{ subagent_type: 'code-writer', name: 'routes', prompt: 'Write the routes.', project: 'api', outputs: ['src/routes/**'], verify: ['npx', 'jest', '{projectRoot}'], attempts: 2, samplesAgents: ['claude', 'codex'] }] }] };
+      t.tree.write('plan.md', `~~~json dispatch\n${JSON.stringify(manifest)}\n~~~\n`);
+      await planGenerator(t.tree, { file: 'plan.md' });
+      const routes = parseBatchFile('apps/api/ai/routes.ai.md', t.tree.read('apps/api/ai/routes.ai.md', 'utf-8')!, 'apps/api');
+      expect(routes.frontmatter).toMatchObject({ verify: ['npx', 'jest', '{projectRoot}'], attempts: 2, samplesAgents: ['claude', 'codex'] });
     });
 
     it('reports a broken manifest with the block line and the JSON path', async () => {

@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { planTreeEachTest } from '@testing/fixtures/plan-tree';
 import { parseBatchFile } from '../../batch/parse';
 import { planGenerator } from './generator';
@@ -40,14 +44,13 @@ describe('plan generator: CAST manifests', () => {
       'plan.md',
       manifest({
         version: 2,
-        batches: [{ id: 1, type: 'round-robin', verify_files: ['out.txt'], agents: [{ subagent_type: 'main', prompt: 'Do it.', commit_repos: ['../other'], temperature: 0 }] }],
+        batches: [{ id: 1, type: 'round-robin', agents: [{ subagent_type: 'main', prompt: 'Do it.', commit_repos: ['../other'], temperature: 0 }] }],
       }),
     );
     await planGenerator(t.tree, { file: 'plan.md', project: 'auth', outputs: 'src/**' });
     const own = t.warnings.map((w) => w.replace('nx-worktree-ai:plan: plan.md: ', ''));
     expect(own).toEqual([
       'the manifest: key "version" is not used: 2',
-      'batches[0] (id 1): key "verify_files" is not used (cast-exec checks after the batch that these files exist and are not empty; nx-worktree-ai does not check them): ["out.txt"]',
       'batches[0] (id 1): type "round-robin" is not a CAST batch type (sequential, fan-out): not used',
       'batches[0] (id 1) agents[0] (main): key "commit_repos" is not used (each batch here is applied to the workspace it came from; commits to other repositories are not made): ["../other"]',
       'batches[0] (id 1) agents[0] (main): key "temperature" is not used: 0',
@@ -87,6 +90,31 @@ describe('plan generator: CAST manifests', () => {
     const message = await planGenerator(t.tree, { file: 'plan.md', project: 'auth' }).then(() => '', (e: Error) => e.message);
     expect(message).toContain('owns_files "~/notes.md" is outside the workspace');
     expect(message).toContain('owns_files "../x.ts" is outside the workspace');
+  });
+
+  it('verify_files: the agent owning a file checks it (else the last of a sequential batch) with a node one-liner; it fails naming a missing or empty file', async () => {
+    const writer = { subagent_type: 'code-writer', name: 'writer', prompt: 'Write.', owns_files: ['libs/auth/src/a.ts'] };
+    const tester = { subagent_type: 'test-writer', name: 'tester', prompt: 'Test.', owns_files: ['libs/auth/src/a.spec.ts'] };
+    t.tree.write('plan.md', manifest({ plan_id: 'p', batches: [{ id: 1, agents: [writer, tester], verify_files: ['libs/auth/src/a.ts', './libs/auth/src/a.spec.ts', 'libs/auth/README.md'] }] }));
+    await planGenerator(t.tree, { file: 'plan.md' });
+    const writerVerify = frontmatter('libs/auth/ai/writer.ai.md').verify as string[];
+    const testerVerify = frontmatter('libs/auth/ai/tester.ai.md').verify as string[];
+    expect(writerVerify.slice(-2)).toEqual(['--', 'libs/auth/src/a.ts']);
+    expect(testerVerify.slice(-3)).toEqual(['--', 'libs/auth/src/a.spec.ts', 'libs/auth/README.md']);
+    // The command itself, run as verify runs it (no shell), in a folder holding one good and one empty file.
+    const dir = mkdtempSync(join(tmpdir(), 'nxwa-verify-files-'));
+    try {
+      mkdirSync(join(dir, 'libs/auth/src'), { recursive: true });
+      writeFileSync(join(dir, 'libs/auth/src/a.spec.ts'), 'test\n');
+      writeFileSync(join(dir, 'libs/auth/README.md'), '');
+      const [bin, ...args] = testerVerify;
+      const run = spawnSync(bin === 'node' ? process.execPath : bin, args, { cwd: dir, encoding: 'utf8' });
+      expect({ status: run.status, stderr: run.stderr.trim() }).toEqual({ status: 1, stderr: 'verify_files: missing or empty: libs/auth/README.md' });
+      writeFileSync(join(dir, 'libs/auth/README.md'), 'readme\n');
+      expect(spawnSync(process.execPath, args, { cwd: dir }).status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('subagent_type runs claude --agent <type> when .claude/agents/<type>.md defines it; otherwise one line says why not', async () => {

@@ -29,6 +29,11 @@ export const agentSchema = z
     timeout: z.string().min(1).optional(),
     maxTurns: z.number().int().positive().optional(),
     maxBudgetUsd: z.number().positive().optional(),
+    verify: z.array(z.string().min(1)).min(1).optional(),
+    verifyTimeout: z.string().min(1).optional(),
+    attempts: z.number().int().positive().optional(),
+    samples: z.number().int().positive().optional(),
+    samplesAgents: z.array(z.enum(AGENT_NAMES)).min(1).optional(),
   })
   .passthrough();
 
@@ -39,6 +44,7 @@ export const manifestBatchSchema = z
     parallel: z.boolean().default(false),
     type: z.string().optional(),
     depends_on: batchIds.optional(),
+    verify_files: stringList.optional(),
     agents: z.array(agentSchema).default([]),
   })
   .passthrough();
@@ -54,17 +60,16 @@ export type ManifestAgent = z.output<typeof agentSchema>;
 export type ManifestBatch = z.output<typeof manifestBatchSchema>;
 
 /** Keys a manifest agent may have that become settings of its batch file. */
-export const AGENT_SETTING_KEYS = ['project', 'outputs', 'context', 'agent', 'model', 'apply', 'timeout', 'maxTurns', 'maxBudgetUsd'] as const;
+export const AGENT_SETTING_KEYS = ['project', 'outputs', 'context', 'agent', 'model', 'apply', 'timeout', 'maxTurns', 'maxBudgetUsd', 'verify', 'verifyTimeout', 'attempts', 'samples', 'samplesAgents'] as const;
 
 const KNOWN_KEYS = {
   manifest: new Set(['plan_id', 'batches']),
-  batch: new Set(['id', 'description', 'parallel', 'type', 'depends_on', 'agents']),
+  batch: new Set(['id', 'description', 'parallel', 'type', 'depends_on', 'verify_files', 'agents']),
   agent: new Set(['subagent_type', 'prompt', 'owns_files', 'depends_on', 'name', ...AGENT_SETTING_KEYS]),
 };
 
 /** Why a CAST key has no effect here, for the warning line that reports it. */
 const WHY_IGNORED: Record<string, string> = {
-  verify_files: 'cast-exec checks after the batch that these files exist and are not empty; nx-worktree-ai does not check them',
   commit_repos: 'each batch here is applied to the workspace it came from; commits to other repositories are not made',
 };
 

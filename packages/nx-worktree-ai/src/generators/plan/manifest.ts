@@ -2,6 +2,7 @@ import { fencedBlocks, isDispatchBlock, untaggedManifest } from './fences';
 import { orderBatches, type OrderedBatch, type StreamOptions } from './manifest-order';
 import { AGENT_SETTING_KEYS, ignoredKeys, manifestSchema, type ManifestBatch } from './manifest-schema';
 import { isBatchName, PlanError, toBatchName, type Plan, type PlannedBatch } from './plan';
+import { assignVerifyFiles } from './verify-files';
 
 /** Does the text hold a ```json dispatch block (what cast-parallel looks for)? */
 export function hasDispatchManifest(text: string): boolean {
@@ -116,6 +117,7 @@ function toOrderedBatch(mb: ManifestBatch, bi: number, planName: string, notes: 
     }
     agents.push({ batch, where: at, dependsOn: agent.depends_on });
   }
+  if (mb.verify_files) assignVerifyFiles(mb.verify_files, agents.map((a) => a.batch), parallel, where, notes);
   return { where, id, parallel, dependsOn: mb.depends_on, agents };
 }
 

@@ -113,7 +113,7 @@ export function parseMarkdownPlan(file: string, text: string): Plan {
 const LIST_ITEM = /^ {0,3}[-*+][ \t]+/;
 const SETTING = /^ {0,3}[-*+][ \t]+`?([A-Za-z][A-Za-z _-]*?)`?[ \t]*:[ \t]*(.*)$/;
 
-type SettingKey = 'project' | 'description' | 'outputs' | 'context' | 'dependsOn' | 'agent' | 'model' | 'apply' | 'timeout' | 'maxTurns' | 'maxBudgetUsd';
+type SettingKey = 'project' | 'description' | 'outputs' | 'context' | 'dependsOn' | 'agent' | 'model' | 'apply' | 'timeout' | 'maxTurns' | 'maxBudgetUsd' | 'verify' | 'verifyTimeout' | 'attempts' | 'samples' | 'samplesAgents';
 
 const KEYS: Record<string, SettingKey> = {
   project: 'project',
@@ -130,10 +130,15 @@ const KEYS: Record<string, SettingKey> = {
   maxturns: 'maxTurns',
   maxbudgetusd: 'maxBudgetUsd',
   maxbudget: 'maxBudgetUsd',
+  verify: 'verify',
+  verifytimeout: 'verifyTimeout',
+  attempts: 'attempts',
+  samples: 'samples',
+  samplesagents: 'samplesAgents',
 };
 
 /** The settings a section may have, as documented. */
-export const SETTING_NAMES: SettingKey[] = ['project', 'outputs', 'dependsOn', 'context', 'description', 'agent', 'model', 'apply', 'timeout', 'maxTurns', 'maxBudgetUsd'];
+export const SETTING_NAMES: SettingKey[] = ['project', 'outputs', 'dependsOn', 'context', 'description', 'agent', 'model', 'apply', 'timeout', 'maxTurns', 'maxBudgetUsd', 'verify', 'verifyTimeout', 'attempts', 'samples', 'samplesAgents'];
 
 function settingKey(raw: string): SettingKey | null {
   return KEYS[raw.toLowerCase().replace(/[\s_-]+/g, '')] ?? null;
@@ -158,12 +163,21 @@ function applySetting(batch: PlannedBatch, key: SettingKey, raw: string): string
     case 'dependsOn':
       batch[key] = [...(batch[key] ?? []), ...listValue(raw)];
       return null;
-    case 'maxTurns': {
+    case 'maxTurns':
+    case 'attempts':
+    case 'samples': {
       const n = Number(value);
-      if (!Number.isInteger(n) || n <= 0) return `maxTurns: got "${value}"; expected a whole number > 0`;
-      batch.maxTurns = n;
+      if (!Number.isInteger(n) || n <= 0) return `${key}: got "${value}"; expected a whole number > 0`;
+      batch[key] = n;
       return null;
     }
+    case 'samplesAgents':
+      batch.samplesAgents = listValue(raw);
+      return null;
+    case 'verify':
+      // A command as you would type it (`npx vitest run {projectRoot}`), split at spaces: no shell, no quoting.
+      batch.verify = value.split(/\s+/).filter(Boolean);
+      return batch.verify.length ? null : 'verify: no value';
     case 'maxBudgetUsd': {
       const n = Number(value.replace(/^\$/, ''));
       if (!Number.isFinite(n) || n <= 0) return `maxBudgetUsd: got "${value}"; expected an amount in US dollars > 0, e.g. 3 or $2.50`;

@@ -36,8 +36,16 @@ export interface PlannedBatch {
   maxBudgetUsd?: number;
   /** A manifest agent's `owns_files`: paths from the workspace root (or absolute), mapped to outputs. */
   ownsFiles?: string[];
+  /** Files of the manifest batch's `verify_files` this agent checks (verify-files.ts). */
+  verifyFiles?: string[];
   /** A manifest agent's `subagent_type`: claude's `--agent` when the workspace defines it. */
   subagentType?: string;
+  /** The check the work must pass (argv), its timeout, agent runs in all, samples and their agents. */
+  verify?: string[];
+  verifyTimeout?: string;
+  attempts?: number;
+  samples?: number;
+  samplesAgents?: string[];
   prompt: string;
 }
 

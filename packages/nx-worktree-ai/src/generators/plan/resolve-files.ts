@@ -6,9 +6,10 @@ import { splitList } from '../../utils/lists';
 import { renderBatchFile } from '../batch/generator';
 import { agentDefinitions } from './agent-definition';
 import { planMarker } from './marker';
-import { ownedFilesAsOutputs, projectHolding } from './owned-files';
+import { ownedFilesAsOutputs, projectHolding, workspacePath } from './owned-files';
 import { PlanError, type Plan, type PlannedBatch } from './plan';
 import type { NormalizedPlanOptions } from './schema';
+import { verifyFilesCommand } from './verify-files';
 
 const WHAT = 'nx-worktree-ai:plan';
 
@@ -66,7 +67,8 @@ export function resolveFiles(tree: Tree, plan: Plan, planPath: string, options: 
       problems.push(`${batch.origin}: no outputs: add "- outputs: <globs>" (a manifest agent: "owns_files" or an "outputs" key), or pass --outputs (e.g. 'src/{name}/**')`);
       continue;
     }
-    resolved.push({ batch, project, root, outputs });
+    const verify = verifyOf(batch, tree.root);
+    resolved.push({ batch: verify ? { ...batch, verify } : batch, project, root, outputs });
   }
   if (problems.length) throw new PlanError(planPath, problems);
 
@@ -92,6 +94,11 @@ export function resolveFiles(tree: Tree, plan: Plan, planPath: string, options: 
         timeout: batch.timeout,
         maxTurns: batch.maxTurns,
         maxBudgetUsd: batch.maxBudgetUsd,
+        verify: batch.verify,
+        verifyTimeout: batch.verifyTimeout,
+        attempts: batch.attempts,
+        samples: batch.samples,
+        samplesAgents: batch.samplesAgents,
         claude: definitions.use.has(batch.name) ? { agent: definitions.use.get(batch.name)! } : undefined,
       },
       batch.prompt,
@@ -121,3 +128,16 @@ function withPlan(context: string[] | undefined, planPath: string): string[] | u
   return [...(context ?? []).filter((c) => c !== entry), entry];
 }
 
+
+/** The check of the agent's `verify_files` (paths from the workspace root), unless it has a `verify` of its own. */
+function verifyOf(batch: PlannedBatch, workspaceRoot: string): string[] | undefined {
+  if (!batch.verifyFiles?.length) return undefined;
+  if (batch.verify) {
+    logger.warn(`${WHAT}: ${batch.origin}: has a verify of its own; verify_files ${batch.verifyFiles.join(', ')} not added to it`);
+    return undefined;
+  }
+  const files = batch.verifyFiles.map((file) => ({ file, path: workspacePath(file, workspaceRoot) }));
+  for (const { file } of files.filter((f) => f.path === null)) logger.warn(`${WHAT}: ${batch.origin}: verify_files "${file}" is outside the workspace, where the agent's worktree cannot check it: not used`);
+  const inside = files.flatMap((f) => (f.path === null ? [] : [f.path]));
+  return inside.length ? verifyFilesCommand(inside) : undefined;
+}
