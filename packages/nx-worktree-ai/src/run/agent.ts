@@ -3,6 +3,7 @@ import { mergeEnv, runAgentProcess } from '../agents/process';
 import { createProgress } from '../agents/progress';
 import { getAdapter } from '../agents/registry';
 import type { AgentEvent, AgentFailure, AgentResult } from '../agents/types';
+import type { AgentName } from '../agents/names';
 import { confineCommand, confinementFor, type Confinement, type SandboxChoice } from '../sandbox';
 import { noRedaction } from '../utils/redact';
 import type { RepoInfo } from '../worktree/repo';
@@ -60,7 +61,7 @@ export async function runAgent(
       if (text) ctx.log(text);
     }
   };
-  const command = confined(run, input, { bin: input.bin, args: invocation.args }, invocation.env);
+  const command = confinedCommand(run.agent, input, { bin: input.bin, args: invocation.args }, invocation.env);
   const outcome = await runAgentProcess({
     bin: command.bin,
     args: command.args,
@@ -81,9 +82,12 @@ export async function runAgent(
   return { agentResult, failure, countedTurns: progress.turns() };
 }
 
-/** The agent's command line: inside the sandbox when the batch has one, as it is otherwise. */
-function confined(run: BatchRun, input: AgentRunInput, command: { bin: string; args: string[] }, env: Record<string, string>): { bin: string; args: string[]; env: Record<string, string> } {
+/**
+ * A command line of the batch's worktree (the agent's, or its verify command run as `command`):
+ * inside the sandbox when the batch has one, as it is otherwise.
+ */
+export function confinedCommand(agent: AgentName, input: Pick<AgentRunInput, 'sandbox' | 'worktree' | 'repo' | 'branch' | 'snapshot'>, command: { bin: string; args: string[] }, env: Record<string, string>): { bin: string; args: string[]; env: Record<string, string> } {
   if (!input.sandbox.bwrap || !input.worktree.gitDir) return { ...command, env };
-  const confinement: Confinement = confinementFor({ agent: run.agent, env, worktreeDir: input.worktree.dir, gitDir: input.worktree.gitDir, commonDir: input.repo.commonDir, branch: input.branch, branchTip: input.snapshot });
-  return confineCommand(run.agent, input.sandbox.bwrap, confinement, input.worktree.dir, command, env);
+  const confinement: Confinement = confinementFor({ agent, env, worktreeDir: input.worktree.dir, gitDir: input.worktree.gitDir, commonDir: input.repo.commonDir, branch: input.branch, branchTip: input.snapshot });
+  return confineCommand(agent, input.sandbox.bwrap, confinement, input.worktree.dir, command, env);
 }

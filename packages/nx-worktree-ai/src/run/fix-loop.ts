@@ -33,7 +33,7 @@ export async function proveWork(state: RunState, settings: VerifySettings, input
       attempts.push(attemptRecord(current, null));
       return { totals, failure, attempts, verifyFailure: null };
     }
-    const verify = await checkWork(state, settings, input.worktree);
+    const verify = await checkWork(state, settings, input);
     attempts.push(attemptRecord(current, verify));
     input.transcript.push(JSON.stringify({ type: 'nx-worktree-ai', event: 'verify', attempt: n, exitCode: verify.exitCode, durationMs: verify.durationMs }));
     const line = `[${run.label}] ${verifyLine(settings, verify)}`;

@@ -21,17 +21,25 @@ export function verifyPassed(verify: VerifyRun): boolean {
 }
 
 /**
- * Runs the verify argv in the worktree root, no shell, in its own process group (stopped whole on
- * its timeout or a signal), stdin closed. Its output is redacted line by line before anything keeps it.
+ * Runs the verify argv in the worktree root (inside the batch's sandbox through `confine`), no
+ * shell, in its own process group (stopped whole on its timeout or a signal), stdin closed. Its output is redacted line by line before anything keeps it.
  */
-export async function runVerify(settings: VerifySettings, cwd: string, redact: Redactor, log: (line: string) => void, signal?: AbortSignal): Promise<VerifyRun> {
+export async function runVerify(
+  settings: VerifySettings,
+  cwd: string,
+  redact: Redactor,
+  log: (line: string) => void,
+  signal?: AbortSignal,
+  confine: (command: { bin: string; args: string[] }) => { bin: string; args: string[]; env: Record<string, string> } = (command) => ({ ...command, env: {} }),
+): Promise<VerifyRun> {
   const [bin, ...args] = settings.argv;
   const started = Date.now();
   const stdout = new TailBuffer(VERIFY_TAIL_CHARS);
   // Programs of the workspace (vitest, jest) are found in the worktree's node_modules/.bin first.
   const found = resolveAgentBin(bin, cwd) ?? bin;
   try {
-    const outcome = await runAgentProcess({ bin: found, args, env: {}, stdin: null, cwd, timeoutMs: settings.timeoutMs, onLine: (line) => stdout.push(`${line}\n`), redact, signal });
+    const command = confine({ bin: found, args });
+    const outcome = await runAgentProcess({ ...command, stdin: null, cwd, timeoutMs: settings.timeoutMs, onLine: (line) => stdout.push(`${line}\n`), redact, signal });
     const stopped = outcome.timedOut ? `(verify timed out after ${formatDuration(settings.timeoutMs)}; verifyTimeout sets the limit)` : outcome.exitCode === null ? `(verify was stopped by ${outcome.signal ?? 'a signal'})` : '';
     return { exitCode: outcome.exitCode, durationMs: Date.now() - started, outputTail: tailOf([stdout.toString(), outcome.stderrTail, stopped]) };
   } catch (error) {

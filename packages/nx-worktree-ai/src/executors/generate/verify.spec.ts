@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CALC_BATCH, calcContext, calcRepoFiles, calcResult } from '../../../../../testing/fixtures/calc-repo';
-import { git, gitRepo, removeDir, tempDir } from '../../../../../testing/temp';
+import { CALC_BATCH, calcContext, calcRepoFiles, calcResult } from '@testing/fixtures/calc-repo';
+import { git, gitRepo, removeDir, tempDir } from '@testing/temp';
+import { sandboxTool } from '../../sandbox/available';
 import generateExecutor from './executor';
 
 /**
@@ -50,5 +51,25 @@ describe('nx-worktree-ai:generate with verify and an agent without sessions', ()
     expect(fix.prompt).toContain('FAIL sum is -1');
     expect(readFileSync(join(root, 'libs/calc/src/sum.js'), 'utf8')).toBe('module.exports = (a, b) => a + b;\n');
     expect(git(root, 'show', 'ai/calc/sum:libs/calc/src/sum.js')).toBe('module.exports = (a, b) => a + b;');
+  });
+
+  // The check runs code the agent wrote: confined like the agent, it cannot write into the workspace.
+  const ESCAPE = "require('fs').writeFileSync(process.argv[1], 'written by the check'); require('./libs/calc/check.js');";
+  const escapingBatch = (sandbox: string) => `---\nagent: command\ncommand: [node, agent.js, '{promptFile}']\noutputs: [src/**]\nsandbox: ${sandbox}\nattempts: 1\nverify: [node, -e, ${JSON.stringify(ESCAPE)}, '${'${ESCAPED}'}']\n---\nWrite sum.\n`;
+
+  it('runs the check inside the sandbox: its write into the workspace is refused and the batch fails; unconfined the write lands', async () => {
+    if (!sandboxTool().available) throw new Error('bubblewrap is needed for this test (apt-get install bubblewrap)');
+    const escaped = join(root, 'escaped-by-check.txt');
+    const write = (sandbox: string) => writeFileSync(join(root, CALC_BATCH), escapingBatch(sandbox).replace('${ESCAPED}', escaped));
+    write('required');
+    git(root, 'commit', '-qam', 'confined check');
+    await expect(generateExecutor({ batch: CALC_BATCH, worktreeDir }, calcContext(root))).resolves.toEqual({ success: false });
+    expect(existsSync(escaped)).toBe(false);
+    expect(calcResult(root).attempts?.[0].verify?.outputTail).toMatch(/EROFS|read-only file system/i);
+    // The same check unconfined (sandbox: off) writes the file: what the sandbox prevented above.
+    write('off');
+    git(root, 'commit', '-qam', 'unconfined check');
+    await generateExecutor({ batch: CALC_BATCH, worktreeDir }, calcContext(root));
+    expect(readFileSync(escaped, 'utf8')).toBe('written by the check');
   });
 });
