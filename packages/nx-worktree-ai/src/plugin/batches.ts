@@ -26,7 +26,7 @@ export interface InferredBatch {
 export interface BatchAnalysis {
   /** Every batch file that belongs to a project, valid or not, sorted by file. */
   batches: InferredBatch[];
-  /** Problems by file (one line each); a file listed here gets no targets. */
+  /** Problems by file (one line each); the target of a file listed here fails when run, printing them. */
   problems: Map<string, string[]>;
 }
 
@@ -55,14 +55,6 @@ export function analyzeBatches(files: readonly string[], workspaceRoot: string, 
       continue;
     }
     const project = locator.nameOf(root);
-    const nameProblem = projectNameProblem(project);
-    if (nameProblem) {
-      report(
-        file,
-        `project name ${JSON.stringify(project)} (of ${root}) ${nameProblem}; it becomes part of git branch names and folder names, so rename the project (letters, digits, "@", ".", "_", "-", and "/" after an npm scope)`,
-      );
-      continue;
-    }
     const batch: InferredBatch = {
       file,
       name: batchNameFromFile(file),
@@ -72,6 +64,14 @@ export function analyzeBatches(files: readonly string[], workspaceRoot: string, 
       dependsOn: [],
     };
     batches.push(batch);
+    const nameProblem = projectNameProblem(project);
+    if (nameProblem) {
+      report(
+        file,
+        `project name ${JSON.stringify(project)} (of ${root}) ${nameProblem}; it becomes part of git branch names and folder names, so rename the project (letters, digits, "@", ".", "_", "-", and "/" after an npm scope)`,
+      );
+      continue;
+    }
     try {
       const text = workspace.read(file);
       if (text === null) throw new Error('the file does not exist');

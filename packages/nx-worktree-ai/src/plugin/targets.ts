@@ -1,6 +1,5 @@
-import type { TargetConfiguration } from '@nx/devkit';
-import { existsSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { detectPackageManager, getPackageManagerCommand, type TargetConfiguration } from '@nx/devkit';
+import { posix } from 'node:path';
 import type { InferredBatch } from './batches';
 import { globsMayOverlap, joinRootGlob, normalizeGlob } from '../batch/globs';
 import type { NormalizedAiPluginOptions } from './options';
@@ -83,6 +82,25 @@ export function batchTarget(batch: InferredBatch, options: NormalizedAiPluginOpt
 }
 
 /**
+ * The target of a batch file with problems (unreadable, invalid keys, a cycle, overlapping outputs):
+ * inferred anyway so that the project graph and every other target keep working, and failing when
+ * run with the problems. No dependsOn: a cycle would otherwise make the whole task graph refuse.
+ */
+export function invalidBatchTarget(batch: InferredBatch, problems: string[]): TargetConfiguration {
+  return {
+    executor: EXECUTOR,
+    options: { batch: batch.file, invalid: problems },
+    cache: false,
+    inputs: [`{projectRoot}/${batch.pathInProject}`],
+    outputs: [`{workspaceRoot}/${artifactDir(batch.project, batch.name)}`],
+    metadata: {
+      description: `Invalid batch file ${batch.file} (fails when run until fixed): ${problems[0]}${problems.length > 1 ? ` (+${problems.length - 1} more)` : ''}`,
+      technologies: [TECHNOLOGY],
+    },
+  };
+}
+
+/**
  * `<targetName>`: runs every batch of the project (dependsOn on each batch target), then brings
  * their changes into the workspace (nx-worktree-ai:apply). Never cached: it is the local step after
  * Nx restored a batch's artifact folder, and it must look at the workspace as it is.
@@ -138,13 +156,7 @@ export function describeBatch(batch: InferredBatch): string {
   return line.length > 120 ? `${line.slice(0, 119)}…` : line;
 }
 
-/** How to run a binary of the workspace with its package manager (for metadata.help). */
-export function packageManagerExec(workspaceRoot: string, nxJson: { cli?: { packageManager?: string } } | undefined): string {
-  const exec: Record<string, string> = { npm: 'npx', yarn: 'yarn', pnpm: 'pnpm exec', bun: 'bunx' };
-  const configured = nxJson?.cli?.packageManager;
-  if (configured && exec[configured]) return exec[configured];
-  if (existsSync(join(workspaceRoot, 'bun.lockb')) || existsSync(join(workspaceRoot, 'bun.lock'))) return exec.bun;
-  if (existsSync(join(workspaceRoot, 'yarn.lock'))) return exec.yarn;
-  if (existsSync(join(workspaceRoot, 'pnpm-lock.yaml'))) return exec.pnpm;
-  return exec.npm;
+/** How to run a binary of the workspace with its package manager (for metadata.help), as Nx itself decides. */
+export function packageManagerExec(workspaceRoot: string): string {
+  return getPackageManagerCommand(detectPackageManager(workspaceRoot), workspaceRoot).exec;
 }
