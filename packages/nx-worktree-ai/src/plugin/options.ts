@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
-export const DEFAULT_TARGET_NAME = 'ai-generate';
-export const DEFAULT_REPORT_TARGET_NAME = 'ai-report';
+import { DEFAULT_REPORT_TARGET_NAME, DEFAULT_TARGET_NAME } from './paths';
+
+export { DEFAULT_REPORT_TARGET_NAME, DEFAULT_TARGET_NAME };
 
 /** Options of the nx-worktree-ai plugin entry in nx.json `plugins`. */
 export const aiPluginOptionsSchema = z

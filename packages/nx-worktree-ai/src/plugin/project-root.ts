@@ -26,6 +26,29 @@ export function diskFiles(workspaceRoot: string): WorkspaceFiles {
   };
 }
 
+/** The same reads, each done once (the inference key and the analysis both look at every file). */
+export function memoFiles(files: WorkspaceFiles): WorkspaceFiles {
+  const texts = new Map<string, string | null>();
+  const exists = new Map<string, boolean>();
+  return {
+    exists: (path) => {
+      let value = exists.get(path);
+      if (value === undefined) exists.set(path, (value = texts.has(path) ? texts.get(path) !== null : files.exists(path)));
+      return value;
+    },
+    read: (path) => {
+      let value = texts.get(path);
+      if (value === undefined) texts.set(path, (value = files.read(path)));
+      return value;
+    },
+  };
+}
+
+/** A path Nx passed (posix or not, maybe with a leading ./) as the plugin keys it: posix from the workspace root. */
+export function toPosix(file: string): string {
+  return file.replace(/\\/g, '/').replace(/^\.\//, '');
+}
+
 /** The files that make a folder an Nx project root (Nx refuses a root without one: "no name provided"). */
 export const PROJECT_FILES = ['project.json', 'package.json'] as const;
 

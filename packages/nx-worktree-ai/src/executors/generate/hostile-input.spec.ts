@@ -117,7 +117,7 @@ describe('hostile names and paths are refused before anything runs', () => {
       });
       const files = ['libs/x/ai/b.ai.md', 'libs/y/ai/c.ai.md'];
       // Inference never throws for a batch file: each gets a target that refuses to run, printing why.
-      const result = await createNodes[1](files, {}, { workspaceRoot: ws, nxJsonConfiguration: {}, configFiles: files });
+      const result = await createNodes[1](files, {}, { workspaceRoot: ws, nxJsonConfiguration: {} });
       const byFile = Object.fromEntries(
         result.map(([f, r]) => {
           const targets = Object.values(r.projects!)[0].targets!;
