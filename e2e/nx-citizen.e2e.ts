@@ -58,7 +58,7 @@ describe('an invalid batch file', () => {
   it('leaves `nx show projects` and the targets of other projects working', async () => {
     const projects = await nx(ws, ['show', 'projects', '--json']);
     expect(projects.code).toBe(0);
-    expect(JSON.parse(projects.stdout).sort()).toEqual(['app', 'lib', 'sample-workspace']);
+    expect(JSON.parse(projects.stdout).sort()).toEqual(['app', 'lib']);
     const build = await nx(ws, ['run', 'app:build', '--output-style=static']);
     expect(build.code).toBe(0);
     expect(nxTaskLines(build.output).get('app:build')).toBe('run');

@@ -51,7 +51,7 @@ export function analyzeBatches(files: readonly string[], workspaceRoot: string, 
     if (root === null) {
       report(
         file,
-        `not inside a project: no project.json or package.json in "${posix.dirname(file)}" or a folder above it (up to the workspace root); put the batch file under a project's folder`,
+        `not inside a project: no project.json, nor a package.json that Nx makes a project (one in the package manager's workspaces), in "${posix.dirname(file)}" or a folder above it (up to the workspace root); put the batch file under a project's folder`,
       );
       continue;
     }

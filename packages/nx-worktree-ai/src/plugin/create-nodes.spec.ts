@@ -39,7 +39,8 @@ function batch(frontmatter: string, prompt = 'Do the work.\n'): string {
 }
 
 const WORKSPACE = {
-  'package.json': JSON.stringify({ name: 'ws', private: true, workspaces: ['libs/*'] }),
+  // the `nx` key makes the root package.json a project for Nx (and so for the plugin)
+  'package.json': JSON.stringify({ name: 'ws', private: true, workspaces: ['libs/*'], nx: {} }),
   'nx.json': '{}',
   'package-lock.json': '{}',
   'libs/auth/project.json': JSON.stringify({ name: 'auth' }),
@@ -147,7 +148,7 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
     expect(theme['ai-generate'].dependsOn).toEqual([fwd('ai-generate--theme')]);
   });
 
-  it('infers the report target on the root project, once, when the root has a package.json or project.json', async () => {
+  it('infers the report target on the root project, once, when Nx has a root project', async () => {
     const files = { ...WORKSPACE, 'libs/auth/ai/b.ai.md': batch('outputs: [src/b/**]'), 'libs/auth/ai/a.ai.md': batch('outputs: [src/a/**]') };
     const result = await infer(files);
     const withRoot = result.filter(([, r]) => (r as CreateNodesResult).projects?.['.']);
@@ -174,6 +175,11 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
     const { 'package.json': _root, ...noRootProject } = files;
     const none = await infer(noRootProject);
     expect(none.some(([, r]) => (r as CreateNodesResult).projects?.['.'])).toBe(false);
+    // a root package.json Nx does not make a project (no `nx` key): no report target unless asked for by name
+    const plainRoot = { ...files, 'package.json': JSON.stringify({ name: 'ws', workspaces: ['libs/*'] }) };
+    expect((await infer(plainRoot)).some(([, r]) => (r as CreateNodesResult).projects?.['.'])).toBe(false);
+    const asked = await infer(plainRoot, { reportTargetName: 'ai-report' });
+    expect(Object.keys((asked.find(([, r]) => (r as CreateNodesResult).projects?.['.'])![1] as CreateNodesResult).projects!['.'].targets!)).toEqual(['ai-report']);
   });
 
   it('a batch of the root project gets its targets and the report target in one entry', async () => {
@@ -230,9 +236,33 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
     expect(root.metadata!.help!.command).toBe('npx nx run ws:ai-generate--root-batch --help');
   });
 
+  it('puts targets only on projects Nx has: package.json files in the package manager workspaces, not any package.json', async () => {
+    const result = await infer({
+      'nx.json': '{}',
+      'package.json': JSON.stringify({ name: 'ws', workspaces: ['packages/*', '!packages/skipped'] }),
+      'pnpm-workspace.yaml': 'packages:\n  - tools/pnpm-*\n',
+      'packages/a/package.json': JSON.stringify({ name: '@ws/a' }),
+      'packages/a/ai/x.ai.md': batch('outputs: [o/**]'),
+      // outside the workspaces: not a project, so its batch belongs to the project above (none here)
+      'packages/a/fixtures/app/package.json': JSON.stringify({ name: 'fixture-app' }),
+      'packages/a/fixtures/app/y.ai.md': batch('outputs: [gen/**]'),
+      'packages/skipped/package.json': JSON.stringify({ name: 'skipped' }),
+      'packages/skipped/z.ai.md': batch('outputs: [o/**]'),
+      'tools/pnpm-one/package.json': JSON.stringify({ name: 'pnpm-one' }),
+      'tools/pnpm-one/w.ai.md': batch('outputs: [o/**]'),
+    });
+    expect(Object.fromEntries(result.map(([f, r]) => [f, Object.keys((r as CreateNodesResult).projects!)]))).toEqual({
+      'packages/a/ai/x.ai.md': ['packages/a'],
+      'packages/a/fixtures/app/y.ai.md': ['packages/a'],
+      'tools/pnpm-one/w.ai.md': ['tools/pnpm-one'],
+    });
+    expect(targetsOf(result, 'packages/a/fixtures/app/y.ai.md', 'packages/a')['ai-generate--y'].outputs).toEqual(['{workspaceRoot}/.nx-worktree-ai/@ws/a/y']);
+  });
+
   it('names the project like Nx: project.json name, then package.json nx.name / name', async () => {
     const result = await infer({
       'nx.json': '{}',
+      'package.json': JSON.stringify({ name: 'ws', workspaces: ['b'] }),
       'a/project.json': '{ // comments are allowed\n "name": "from-project-json" }',
       'a/package.json': JSON.stringify({ name: 'from-package-json' }),
       'a/x.ai.md': batch('outputs: [o/**]'),
@@ -316,7 +346,7 @@ describe('createNodes errors', () => {
     try {
       const result = await infer({ 'nx.json': '{}', 'docs/x.ai.md': batch('outputs: [o/**]') });
       expect(result).toEqual([]);
-      expect(warn).toHaveBeenCalledWith(expect.stringContaining('docs/x.ai.md gets no target: not inside a project: no project.json or package.json in "docs"'));
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('docs/x.ai.md gets no target: not inside a project: no project.json, nor a package.json that Nx makes a project'));
     } finally {
       warn.mockRestore();
     }

@@ -33,7 +33,9 @@ export const createNodes: CreateNodes<AiPluginOptions> = [
       material.push(file, disk.read(file) ?? '\0missing', projectRoot ?? '\0none', projectRoot === null ? '' : locator.nameOf(projectRoot));
     }
     const packageManager = detectPackageManager(root);
-    const rootIsProject = PROJECT_FILES.some((f) => disk.exists(f));
+    // The report target goes on the root project: where Nx has one, or where asked for by name and the root can be one.
+    const askedForReport = typeof rawOptions?.reportTargetName === 'string' && PROJECT_FILES.some((f) => disk.exists(f));
+    const rootIsProject = locator.isProjectRoot('.') || askedForReport;
     const key = inferenceKey({ version: VERSION, options: rawOptions, packageManager, rootIsProject, files: material });
     const file = cacheFile(root, rawOptions);
     const cached = readCached(file, key);

@@ -1,6 +1,7 @@
 import { parseJson } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { packageJsonProjectMatcher } from './package-json-projects';
 
 /**
  * How the plugin reads the workspace: the disk when Nx infers targets, a generator's Tree when the
@@ -59,22 +60,32 @@ export const PROJECT_FILES = ['project.json', 'package.json'] as const;
 export class ProjectLocator {
   private readonly roots = new Map<string, string | null>();
   private readonly names = new Map<string, string>();
+  private isPackageProject?: (packageJsonPath: string) => boolean;
 
   private readonly files: WorkspaceFiles;
   constructor(workspaceRoot: string, files?: WorkspaceFiles) {
     this.files = files ?? diskFiles(workspaceRoot);
   }
 
-  /** The nearest folder at or above `file`'s folder (never above the workspace root) with a project.json or package.json. */
+  /** The nearest folder at or above `file`'s folder (never above the workspace root) that is a project of Nx. */
   rootOf(file: string): string | null {
     return this.rootOfDir(posix.dirname(file));
+  }
+
+  /** A project.json, or a package.json that Nx makes a project (package-json-projects.ts). */
+  isProjectRoot(dir: string): boolean {
+    if (this.files.exists(posix.join(dir, 'project.json'))) return true;
+    const packageJson = posix.join(dir, 'package.json');
+    if (!this.files.exists(packageJson)) return false;
+    this.isPackageProject ??= packageJsonProjectMatcher(this.files);
+    return this.isPackageProject(packageJson);
   }
 
   private rootOfDir(dir: string): string | null {
     const cached = this.roots.get(dir);
     if (cached !== undefined) return cached;
     let root: string | null;
-    if (PROJECT_FILES.some((f) => this.files.exists(posix.join(dir, f)))) root = dir;
+    if (this.isProjectRoot(dir)) root = dir;
     else root = dir === '.' ? null : this.rootOfDir(posix.dirname(dir));
     this.roots.set(dir, root);
     return root;
