@@ -21,4 +21,9 @@ describe('the plugin entry', () => {
     await initGenerator(tree, {});
     expect(JSON.stringify(readNxJson(tree)?.plugins)).toContain('nx-worktree-ai');
   });
+
+  it('hides init, which `nx add` runs, from the generators Nx offers (completion of nx g): first-party plugins do', () => {
+    const { generators } = require('../generators.json') as { generators: Record<string, { hidden?: boolean }> };
+    expect(Object.entries(generators).filter(([, g]) => g.hidden).map(([name]) => name)).toEqual(['init']);
+  });
 });

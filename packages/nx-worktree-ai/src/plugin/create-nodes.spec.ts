@@ -292,6 +292,27 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
     ]);
   });
 
+  it('hashes the versions of the plugin and of the agent CLI where Nx knows them (declared and in the lock file)', async () => {
+    const devDependencies = { 'nx-worktree-ai': '0.1.0', '@anthropic-ai/claude-code': '^2.1.330', '@openai/codex': '^0.169.0' };
+    const lock = { packages: { 'node_modules/nx-worktree-ai': {}, 'node_modules/@anthropic-ai/claude-code': {}, 'node_modules/@google/gemini-cli': {} } };
+    const files = {
+      ...WORKSPACE,
+      'package.json': JSON.stringify({ name: 'ws', workspaces: ['libs/*'], devDependencies }),
+      'package-lock.json': JSON.stringify(lock),
+      'libs/auth/ai/c.ai.md': batch('agent: claude\noutputs: [c/**]'),
+      'libs/auth/ai/x.ai.md': batch('agent: codex\noutputs: [x/**]'), // declared, not in the lock file
+      'libs/auth/ai/g.ai.md': batch('agent: gemini\noutputs: [g/**]'), // in the lock file, not declared
+    };
+    const result = await infer(files);
+    const external = (name: string) => targetsOf(result, `libs/auth/ai/${name}.ai.md`, 'libs/auth')[`ai-generate--${name}`].inputs!.filter((i) => typeof i === 'object' && 'externalDependencies' in i);
+    expect(external('c')).toEqual([{ externalDependencies: ['nx-worktree-ai', '@anthropic-ai/claude-code'] }]);
+    expect(external('x')).toEqual([{ externalDependencies: ['nx-worktree-ai'] }]);
+    expect(external('g')).toEqual([{ externalDependencies: ['nx-worktree-ai'] }]);
+    // no lock file: Nx knows no package, and would fail a task naming one
+    const { 'package-lock.json': _, ...noLock } = files;
+    expect(targetsOf(await infer(noLock), 'libs/auth/ai/c.ai.md', 'libs/auth')['ai-generate--c'].inputs).toEqual(['{projectRoot}/ai/c.ai.md', { dependentTasksOutputFiles: '**/changes.patch', transitive: true }, '!{projectRoot}/c/**']);
+  });
+
   it('uses the package manager of the workspace in metadata.help', async () => {
     const { 'package-lock.json': _, ...rest } = WORKSPACE;
     const result = await infer({ ...rest, 'pnpm-lock.yaml': '', 'libs/auth/ai/a.ai.md': batch('outputs: [o/**]') });

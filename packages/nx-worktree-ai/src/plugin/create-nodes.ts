@@ -1,5 +1,6 @@
 import { detectPackageManager, getPackageManagerCommand, type CreateNodes } from '@nx/devkit';
 import type { AiPluginOptions } from './options';
+import { externalPackagesKey } from './external-deps';
 import { cacheFile, inferenceKey, readCached, writeCached } from './inference-cache';
 import { diskFiles, memoFiles, PROJECT_FILES, ProjectLocator, toPosix } from './project-root';
 import type * as Infer from './infer';
@@ -36,6 +37,7 @@ export const createNodes: CreateNodes<AiPluginOptions> = [
     // The report target goes on the root project: where Nx has one, or where asked for by name and the root can be one.
     const askedForReport = typeof rawOptions?.reportTargetName === 'string' && PROJECT_FILES.some((f) => disk.exists(f));
     const rootIsProject = locator.isProjectRoot('.') || askedForReport;
+    material.push(externalPackagesKey(root, disk, packageManager));
     const key = inferenceKey({ version: VERSION, options: rawOptions, packageManager, rootIsProject, files: material });
     const file = cacheFile(root, rawOptions);
     const cached = readCached(file, key);
@@ -46,6 +48,7 @@ export const createNodes: CreateNodes<AiPluginOptions> = [
       root,
       files: disk,
       rootIsProject,
+      packageManager,
       pmExec: () => getPackageManagerCommand(packageManager, root).exec,
     });
     writeCached(file, key, entries);

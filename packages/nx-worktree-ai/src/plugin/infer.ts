@@ -1,9 +1,12 @@
 import { logger, type CreateNodesResult, type TargetConfiguration } from '@nx/devkit';
 import { analyzeBatches, type BatchAnalysis, type InferredBatch } from './batches';
-import { normalizePluginOptions, type AiPluginOptions, type NormalizedAiPluginOptions } from './options';
+import { normalizePluginOptions, type AiPluginOptions } from './options';
+import { AVAILABLE_AGENTS, getAdapter } from '../agents/registry';
+import type { AgentName } from '../agents/names';
+import { externalPackages, PLUGIN_PACKAGE } from './external-deps';
 import { batchTargetName } from './paths';
 import { toPosix, type WorkspaceFiles } from './project-root';
-import { aggregateTarget, batchTarget, invalidBatchTarget, reportTarget } from './targets';
+import { aggregateTarget, batchTarget, invalidBatchTarget, reportTarget, type TargetOptions } from './targets';
 import type { InferredEntries } from './inference-cache';
 
 /**
@@ -13,19 +16,24 @@ import type { InferredEntries } from './inference-cache';
 export function inferAll(
   files: readonly string[],
   rawOptions: AiPluginOptions | undefined,
-  workspace: { root: string; files: WorkspaceFiles; rootIsProject: boolean; pmExec: () => string },
+  workspace: { root: string; files: WorkspaceFiles; rootIsProject: boolean; packageManager: string; pmExec: () => string },
 ): InferredEntries {
   const options = normalizePluginOptions(rawOptions);
   const analysis = analyzeBatches(files, workspace.root, workspace.files);
   warnOutsideProjects(analysis);
-  const results = buildResults(analysis, options, workspace.rootIsProject, workspace.pmExec());
+  const known = externalPackages(workspace.root, workspace.files, workspace.packageManager, [PLUGIN_PACKAGE, ...AGENT_PACKAGES]);
+  const externals = (agent: AgentName) => [PLUGIN_PACKAGE, getAdapter(agent).npmPackage ?? ''].filter((name) => known.has(name));
+  const results = buildResults(analysis, { ...options, externals }, workspace.rootIsProject, workspace.pmExec());
   return files.flatMap((file): InferredEntries => {
     const result = results.get(toPosix(file));
     return result ? [[file, result]] : [];
   });
 }
 
-function buildResults(analysis: BatchAnalysis, options: NormalizedAiPluginOptions, rootIsProject: boolean, pmExec: string): Map<string, CreateNodesResult> {
+/** The npm packages of the agent CLIs (the plugin's own comes first). */
+const AGENT_PACKAGES = AVAILABLE_AGENTS.map((name) => getAdapter(name).npmPackage).filter((p): p is string => !!p);
+
+function buildResults(analysis: BatchAnalysis, options: TargetOptions, rootIsProject: boolean, pmExec: string): Map<string, CreateNodesResult> {
   const byRoot = new Map<string, InferredBatch[]>();
   for (const b of analysis.batches) byRoot.set(b.root, [...(byRoot.get(b.root) ?? []), b]);
 

@@ -3,13 +3,17 @@ import { posix } from 'node:path';
 import type { InferredBatch } from './batches';
 import { globsMayOverlap, joinRootGlob, normalizeGlob } from '../batch/globs';
 import type { NormalizedAiPluginOptions } from './options';
+import type { AgentName } from '../agents/names';
 import { artifactDir, batchTargetName } from './paths';
 
 export const EXECUTOR = 'nx-worktree-ai:generate';
 export const APPLY_EXECUTOR = 'nx-worktree-ai:apply';
 export const TECHNOLOGY = 'nx-worktree-ai';
 
-type Input = string | { dependentTasksOutputFiles: string; transitive?: boolean };
+type Input = string | { dependentTasksOutputFiles: string; transitive?: boolean } | { externalDependencies: string[] };
+
+/** The plugin options, and the npm packages (the plugin's, the agent CLI's) Nx can hash for a batch's agent. */
+export type TargetOptions = NormalizedAiPluginOptions & { externals?: (agent: AgentName) => string[] };
 
 /**
  * Every `dependsOn` entry forwards the command-line options (`params: 'forward'`): Nx gives a task
@@ -25,11 +29,12 @@ type Input = string | { dependentTasksOutputFiles: string; transitive?: boolean 
  *   negations of its own outputs so they are never part of its hash. Dependency outputs must not
  *   be plain file globs: Nx hashes those from the file list it took before the run, when the
  *   dependency had not written them yet; dependentTasksOutputFiles is hashed after it has run;
+ *   the versions of the plugin and of the agent CLI (`externalDependencies`) where Nx knows them;
  * - outputs: ONLY its artifact folder (changes.patch, result.json, transcript, prompt). A cache
  *   restore then never touches a source file: the aggregate target (nx-worktree-ai:apply) brings
  *   the change into the workspace with the ownership rule, so an edit of generated code is kept.
  */
-export function batchTarget(batch: InferredBatch, options: NormalizedAiPluginOptions, pmExec: string): TargetConfiguration {
+export function batchTarget(batch: InferredBatch, options: TargetOptions, pmExec: string): TargetConfiguration {
   const spec = batch.spec!;
   const { outputs, context } = spec.frontmatter;
   const positive: string[] = [];
@@ -53,6 +58,9 @@ export function batchTarget(batch: InferredBatch, options: NormalizedAiPluginOpt
 
   const inputs: Input[] = [...positive];
   if (batch.dependsOn.length || options.dependsOnProjectBatches) inputs.push({ dependentTasksOutputFiles: '**/changes.patch', transitive: true });
+  // Upgrading the plugin or the agent CLI is a new run for Nx, not a replay of its cache.
+  const externals = options.externals?.(spec.frontmatter.agent) ?? [];
+  if (externals.length) inputs.push({ externalDependencies: externals });
   inputs.push(...negations);
 
   const dependsOn: TargetConfiguration['dependsOn'] = batch.dependsOn.map((dep) =>
