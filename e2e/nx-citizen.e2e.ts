@@ -1,11 +1,12 @@
 /**
  * The plugin as an Nx citizen, end to end (packed tarball, hand-built Nx workspace, no agent needed):
  * one invalid batch file never breaks the project graph or other targets, and only its own target
- * fails, naming the file and the key.
+ * fails, naming the file and the key; after `init`, editing a prompt costs the other targets of the
+ * workspace nothing (their caches still hit).
  *
  * Keep the workspaces: NX_WORKTREE_AI_E2E_KEEP=1.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createWorkspace, nxTaskLines, runNx, stripAnsi, type Workspace } from '../testing/workspace';
 
@@ -79,5 +80,51 @@ describe('an invalid batch file', () => {
     writeFileSync(join(ws.root, 'libs/lib/ai/broken.ai.md'), '---\nagent: claude\noutputs: [src/broken/**]\n---\nDo it.\n');
     const fixed = await nx(ws, ['show', 'project', 'lib', '--json']);
     expect(JSON.parse(fixed.stdout).targets['ai-generate--broken'].options).toEqual({ batch: 'libs/lib/ai/broken.ai.md' });
+  });
+});
+
+describe('after init, a prompt edit', () => {
+  let ws: Workspace;
+  beforeAll(() => {
+    // createWorkspace runs the real `nx g nx-worktree-ai:init`; app depends on lib
+    ws = createWorkspace({
+      prefix: 'nxwa-e2e-citizen-inputs-',
+      projects: {
+        lib: { root: 'libs/lib', files: { 'src/index.ts': 'export {};\n' }, projectJson: { targets: BUILD } },
+        app: { root: 'apps/app', files: { 'src/main.ts': 'export {};\n' }, projectJson: { targets: BUILD, implicitDependencies: ['lib'] } },
+      },
+      files: {
+        // the shape of nx.json that create-nx-workspace's presets write: build hashes production and ^production
+        'nx.json': JSON.stringify({
+          $schema: './node_modules/nx/schemas/nx-schema.json',
+          analytics: false,
+          namedInputs: { default: ['{projectRoot}/**/*', 'sharedGlobals'], production: ['default', '!{projectRoot}/**/*.spec.ts'], sharedGlobals: [] },
+          targetDefaults: { build: { inputs: ['production', '^production'], cache: true } },
+        }),
+        'libs/lib/ai/docs.ai.md': '---\nagent: claude\noutputs: [docs/**]\n---\nWrite the docs.\n',
+      },
+      log,
+    });
+    workspaces.push(ws);
+  });
+
+  it('leaves build of its project and of a dependent project cache hits; its own batch target sees it', async () => {
+    const nxJson = JSON.parse(readFileSync(join(ws.root, 'nx.json'), 'utf8'));
+    expect(nxJson.namedInputs.default).toEqual(['{projectRoot}/**/*', 'sharedGlobals', '!{projectRoot}/**/*.ai.md']);
+    expect(nxJson.namedInputs.production).toEqual(['default', '!{projectRoot}/**/*.spec.ts', '!{projectRoot}/**/*.ai.md']);
+    const first = await nx(ws, ['run-many', '-t', 'build', '--output-style=static']);
+    expect(first.code).toBe(0);
+    expect(Object.fromEntries(nxTaskLines(first.output))).toEqual({ 'lib:build': 'run', 'app:build': 'run' });
+    const batchInputs = async () => JSON.parse((await nx(ws, ['show', 'project', 'lib', '--json'])).stdout).targets['ai-generate--docs'].inputs;
+    expect(await batchInputs()).toContain('{projectRoot}/ai/docs.ai.md');
+
+    writeFileSync(join(ws.root, 'libs/lib/ai/docs.ai.md'), '---\nagent: claude\noutputs: [docs/**]\n---\nWrite better docs.\n');
+    const second = await nx(ws, ['run-many', '-t', 'build', '--output-style=static']);
+    expect(second.code).toBe(0);
+    expect(Object.fromEntries(nxTaskLines(second.output))).toEqual({ 'lib:build': 'cache', 'app:build': 'cache' });
+    // a source file still counts, for the project and its dependent
+    writeFileSync(join(ws.root, 'libs/lib/src/index.ts'), 'export const x = 1;\n');
+    const third = await nx(ws, ['run-many', '-t', 'build', '--output-style=static']);
+    expect(Object.fromEntries(nxTaskLines(third.output))).toEqual({ 'lib:build': 'run', 'app:build': 'run' });
   });
 });

@@ -135,7 +135,8 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
       outputs: ['{workspaceRoot}/.nx-worktree-ai/auth/auth-api'],
       dependsOn: [{ dependencies: true, target: 'ai-generate', params: 'forward' }],
       metadata: {
-        description: 'Write the API client', // first line of the prompt, heading marks removed
+        // never from the prompt: Nx hashes every target of a project into its tasks (a prompt edit would rebuild it)
+        description: 'AI batch auth-api (ai/auth-api.ai.md)',
         technologies: ['nx-worktree-ai'],
         help: { command: 'npx nx run auth:ai-generate--auth-api --help', example: { options: { model: 'opus', keepWorktree: true } } },
       },

@@ -11,7 +11,7 @@ afterAll(() => dirs.forEach(removeDir));
 const FILES = {
   'nx.json': '{}',
   'libs/auth/project.json': JSON.stringify({ name: 'auth' }),
-  'libs/auth/ai/a.ai.md': '---\noutputs: [src/a/**]\n---\nDo a.\n',
+  'libs/auth/ai/a.ai.md': '---\ndescription: Do a.\noutputs: [src/a/**]\n---\nDo a.\n',
 };
 
 function workspace(): string {
@@ -55,7 +55,7 @@ describe('the inference cache', () => {
     const root = workspace();
     await infer(root);
     mark(root);
-    writeFileSync(join(root, 'libs/auth/ai/a.ai.md'), '---\noutputs: [src/a/**]\n---\nDo a, better.\n');
+    writeFileSync(join(root, 'libs/auth/ai/a.ai.md'), '---\ndescription: Do a, better.\noutputs: [src/a/**]\n---\nDo a.\n');
     expect(description(await infer(root))).toBe('Do a, better.');
   });
 

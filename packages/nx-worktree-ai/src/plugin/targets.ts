@@ -151,17 +151,13 @@ export function contextInput(entry: string): string {
   return negated ? `!${input}` : input;
 }
 
-/** The frontmatter description, else the first line of the prompt (without markdown heading marks). */
+/**
+ * The frontmatter description, else a fixed text. Never taken from the prompt: Nx hashes every
+ * target of a project into each of its tasks, so a description following the prompt would make a
+ * prompt edit rebuild and retest the whole project.
+ */
 export function describeBatch(batch: InferredBatch): string {
-  const spec = batch.spec!;
-  const explicit = spec.frontmatter.description?.trim();
-  if (explicit) return explicit;
-  const line = spec.prompt
-    .split(/\r?\n/)
-    .map((l) => l.replace(/^\s*#+\s*/, '').trim())
-    .find((l) => l.length > 0);
-  if (!line) return `AI batch ${batch.name}`;
-  return line.length > 120 ? `${line.slice(0, 119)}…` : line;
+  return batch.spec!.frontmatter.description?.trim() || `AI batch ${batch.name} (${batch.pathInProject})`;
 }
 
 /** How to run a binary of the workspace with its package manager (for metadata.help), as Nx itself decides. */
