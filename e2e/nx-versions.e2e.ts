@@ -8,7 +8,7 @@
  * Override the versions: NX_WORKTREE_AI_E2E_NX_MATRIX="22.7.12:22.7.12,24.0.6:" (nx:devkit, devkit
  * empty = let npm pick the peer). Keep the workspaces: NX_WORKTREE_AI_E2E_KEEP=1.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { installedWorkspace, npm, type InstalledWorkspace } from '../testing/installed-workspace';
 import { claudeTestEnv, startAnthropicServer, type AnthropicServer } from '../testing/scripted-model/anthropic';
@@ -80,5 +80,7 @@ describe.each(MATRIX)('with nx $nx', ({ nx, devkit }) => {
     expect({ code: run.code, output: run.code ? stripAnsi(run.output).slice(-3000) : '' }).toEqual({ code: 0, output: '' });
     expect(readFileSync(join(ws.root, 'libs/lib/src/hello.ts'), 'utf8')).toBe('export const hello = 1;\n');
     expect(existsSync(join(ws.root, '.nx-worktree-ai/lib/hello/result.json'))).toBe(true);
+    // the worktree is gone, and with it its base folder under TMPDIR
+    expect(readdirSync(ws.tmpDir).filter((name) => name.startsWith('nx-worktree-ai'))).toEqual([]);
   });
 });
