@@ -105,6 +105,11 @@ describe('hostile names and paths are refused before anything runs', () => {
     await expectRefused(runWith('a', {}, 'libs/a/ai/a..b.ai.md'), /batch name "a\.\.b".*contains "\.\."/);
   });
 
+  it('a target the plugin inferred as invalid (here: outputs overlapping another batch) refuses to run, printing the problems', async () => {
+    const problem = 'key "outputs": may write the same files as batch a:other (libs/a/ai/other.ai.md): "src/**" and "src/x/**"; add dependsOn: [other] to one of them';
+    await expectRefused(runWith('a', { invalid: [problem] }), new RegExp(`refused before anything ran: libs/a/ai/ok\\.ai\\.md: invalid batch file\\n  - ${problem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  });
+
   it('plugin inference marks a hostile project name and hostile paths invalid, naming the file', async () => {
     const ws = tempDir('nxwa-hostile-plugin-');
     try {
