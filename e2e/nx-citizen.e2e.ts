@@ -122,6 +122,9 @@ describe('after init, a prompt edit', () => {
     const second = await nx(ws, ['run-many', '-t', 'build', '--output-style=static']);
     expect(second.code).toBe(0);
     expect(Object.fromEntries(nxTaskLines(second.output))).toEqual({ 'lib:build': 'cache', 'app:build': 'cache' });
+    // what CI runs: affected still lists both projects (a file of lib changed), and both are cache hits
+    const affected = await nx(ws, ['affected', '-t', 'build', '--base=HEAD', '--output-style=static']);
+    expect(Object.fromEntries(nxTaskLines(affected.output))).toEqual({ 'lib:build': 'cache', 'app:build': 'cache' });
     // a source file still counts, for the project and its dependent
     writeFileSync(join(ws.root, 'libs/lib/src/index.ts'), 'export const x = 1;\n');
     const third = await nx(ws, ['run-many', '-t', 'build', '--output-style=static']);
