@@ -1,11 +1,11 @@
 /**
- * The peer range, tested: the packed plugin installed with npm next to the lowest and the highest
- * Nx it supports (`nx` and `@nx/devkit` are both peers, ">=22.0.0 <25.0.0"). In each: `npm ls`
+ * The peer range, tested: the packed plugin installed with npm next to the lowest, a middle and the
+ * highest Nx it supports (`nx` and `@nx/devkit` are both peers, ">=22.0.0 <25.0.0"). In each: `npm ls`
  * is clean, `nx g nx-worktree-ai:init` runs and one batch runs with the real claude CLI against the
  * scripted model. The workspaces have their own install and lock file (testing/installed-workspace.ts),
  * so Nx hashes the plugin's version for the batch target (externalDependencies).
  *
- * Override the versions: NX_WORKTREE_AI_E2E_NX_MATRIX="22.7.12:22.7.12,24.0.6:" (nx:devkit, devkit
+ * Override the versions: NX_WORKTREE_AI_E2E_NX_MATRIX="22.7.12:22.7.12,23.2.1:,24.0.6:" (nx:devkit, devkit
  * empty = let npm pick the peer). Keep the workspaces: NX_WORKTREE_AI_E2E_KEEP=1.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ jest.setTimeout(15 * 60_000);
 
 const KEEP = !!process.env.NX_WORKTREE_AI_E2E_KEEP;
 // nx 22 needs its own @nx/devkit (devkit 24 wants nx >= 23); from nx 23 on npm's choice of the peer fits.
-const MATRIX = (process.env.NX_WORKTREE_AI_E2E_NX_MATRIX ?? '22.7.12:22.7.12,24.0.6:').split(',').map((entry) => {
+const MATRIX = (process.env.NX_WORKTREE_AI_E2E_NX_MATRIX ?? '22.7.12:22.7.12,23.2.1:,24.0.6:').split(',').map((entry) => {
   const [nx, devkit] = entry.split(':');
   return { nx, devkit: devkit || undefined };
 });
