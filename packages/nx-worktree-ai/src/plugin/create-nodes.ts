@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { detectPackageManager, getPackageManagerCommand, type CreateNodes } from '@nx/devkit';
 import type { AiPluginOptions } from './options';
 import { externalPackagesKey } from './external-deps';
@@ -7,7 +8,11 @@ import type * as Infer from './infer';
 
 export const BATCH_FILE_GLOB = '**/*.ai.md';
 
-const VERSION: string = (require('../../package.json') as { version: string }).version;
+// The package version, and when this build was written, so that a local rebuild of the same version
+// (npm link, a workspace path) does not replay what the older build inferred. (npm gives the files
+// of an installed tarball a fixed time: after installing a rebuilt tarball of the same version, run
+// `nx reset`.)
+const VERSION = `${(require('../../package.json') as { version: string }).version} ${statSync(__filename).mtimeMs}`;
 
 /**
  * Infers, for every `<name>.ai.md` under a project, the target `<targetName>--<name>` and, per
