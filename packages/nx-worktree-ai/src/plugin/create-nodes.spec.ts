@@ -295,7 +295,8 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
 
   it('hashes the versions of the plugin and of the agent CLI where Nx knows them (declared and in the lock file)', async () => {
     const devDependencies = { 'nx-worktree-ai': '0.1.0', '@anthropic-ai/claude-code': '^2.1.330', '@openai/codex': '^0.169.0' };
-    const lock = { packages: { 'node_modules/nx-worktree-ai': {}, 'node_modules/@anthropic-ai/claude-code': {}, 'node_modules/@google/gemini-cli': {} } };
+    // codex only as another package's dependency: not installed, so Nx has no node for it
+    const lock = { packages: { 'node_modules/nx-worktree-ai': { dependencies: { '@openai/codex': '*' } }, 'node_modules/@anthropic-ai/claude-code': {}, 'node_modules/@google/gemini-cli': {} } };
     const files = {
       ...WORKSPACE,
       'package.json': JSON.stringify({ name: 'ws', workspaces: ['libs/*'], devDependencies }),

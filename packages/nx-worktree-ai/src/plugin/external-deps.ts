@@ -45,6 +45,13 @@ export function externalPackages(root: string, files: WorkspaceFiles, packageMan
     return found;
   }
   const text = files.read(lock) ?? '';
-  for (const name of names) if (name in declared && text.includes(name)) found.add(name);
+  for (const name of names) if (name in declared && text.includes(lockEntry(packageManager, name))) found.add(name);
   return found;
+}
+
+/** How the lock file names an installed package (not merely one that another package depends on). */
+function lockEntry(packageManager: string, name: string): string {
+  if (packageManager === 'npm') return `"node_modules/${name}"`;
+  if (packageManager === 'bun') return `"${name}"`;
+  return `${name}@`; // yarn ("name@range":) and pnpm (name@version:)
 }
