@@ -121,8 +121,8 @@ describe('nx-worktree-ai from the packed tarball', () => {
   test('the plugin loads and infers one target per batch plus the aggregate', () => {
     const projects = runNxSync(ws, ['show', 'projects', '--json']);
     expectSuccess(projects);
-    // The root (a package.json) becomes a project too: it carries the inferred ai-report target.
-    expect(JSON.parse(projects.stdout).sort()).toEqual(['api', 'auth', 'dashboard', 'sample-workspace']);
+    // The root package.json is no project for Nx (no workspaces entry, no `nx` key), so not for the plugin either.
+    expect(JSON.parse(projects.stdout).sort()).toEqual(['api', 'auth', 'dashboard']);
 
     const show = runNxSync(ws, ['show', 'project', 'auth', '--json']);
     expectSuccess(show);

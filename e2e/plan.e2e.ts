@@ -161,6 +161,9 @@ describe('from a plan to a report', () => {
     expect(res.stdout).toContain('report: ../.nx-worktree-ai/report.html');
     expect(existsSync(join(ws.root, '.nx-worktree-ai', 'report.html'))).toBe(true);
 
+    // ai-report goes on the root project where Nx has one: an `nx` key makes the root package.json one.
+    const pkg = JSON.parse(readFileSync(join(ws.root, 'package.json'), 'utf8'));
+    writeFileSync(join(ws.root, 'package.json'), JSON.stringify({ ...pkg, nx: {} }, null, 2) + '\n');
     const root = JSON.parse(runNxSync(ws, ['show', 'project', 'sample-workspace', '--json']).stdout);
     expect(root.targets['ai-report']).toMatchObject({ executor: 'nx:run-commands', cache: false });
     const target = runNxSync(ws, ['run', 'sample-workspace:ai-report', '--', '--no-html']);

@@ -15,13 +15,15 @@
  *      generated workspaces of 1k, 10k and 50k files, and sparse vs full worktree creation;
  *   f. peak memory: the executor process (timings.json) and the whole process tree of a run;
  *   g. the OS sandbox's cost per batch: the 1k-file probe with --sandbox=off and =required,
- *      alternated, and starting a program under the plugin's bwrap argv vs directly (sandbox-cost.ts).
+ *      alternated, and starting a program under the plugin's bwrap argv vs directly (sandbox-cost.ts);
+ *   h. inference: `nx show projects` with 0, 100 and 1,000 batch files, cold and warm, and the
+ *      plugin's createNodes share of it (inference-cost.ts).
  * The hand-made pattern cannot express dependencies between batches, so the six batches here are
  * independent (two per project, three projects).
  *
  * Options: --runs N (default 3), --delay MS (model latency per reply, default 3000: a quick real reply),
  *          --sizes 1000,10000,50000, --out FILE (default bench/results.json), --quick (1 run, sizes 1000,10000),
- *          --only six|overhead|sandbox (one part only: a-d and f, e, or g; the JSON keeps the other
+ *          --only six|overhead|sandbox|inference (one part only: a-d and f, e, g or h; the JSON keeps the other
  *          parts of the existing file and records this run under onlyRuns.<part>)
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -33,17 +35,18 @@ import { createWorkspace, nxEnv, REPO_ROOT, runNx, type BatchDef, type ProjectDe
 import { generatedProjects, log, median, medianPhases, ok, ownTime, probeRunner, readDuration, readTimings, seconds } from './common';
 import { writeResults, type Part } from './results';
 import { measureSandboxCost, sandboxRows, type SandboxCost } from './sandbox-cost';
+import { inferenceRows, measureInferenceCost, type InferenceCost } from './inference-cost';
 
 interface Args {
   runs: number;
   delayMs: number;
   sizes: number[];
   out: string;
-  /** Which part runs alone: the six-batch rows (a-d, f), the overhead rows (e) or the sandbox rows (g); all when null. */
+  /** Which part runs alone: the six-batch rows (a-d, f), the overhead rows (e), the sandbox rows (g) or the inference rows (h); all when null. */
   only: Part | null;
 }
 
-const PARTS: Part[] = ['six', 'overhead', 'sandbox'];
+const PARTS: Part[] = ['six', 'overhead', 'sandbox', 'inference'];
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { runs: 3, delayMs: 3000, sizes: [1000, 10_000, 50_000], out: join(REPO_ROOT, 'bench', 'results.json'), only: null };
@@ -292,6 +295,11 @@ async function main(): Promise<void> {
       log('\n== sandbox cost per batch (--sandbox=required minus --sandbox=off)');
       sandbox = await measureSandboxCost(args.runs, probeServer.url);
     }
+    let inference: InferenceCost | null = null;
+    if (wants('inference')) {
+      log('\n== inference: nx show projects, cold (after nx reset) and warm');
+      inference = await measureInferenceCost(args.runs);
+    }
 
     const med = (k: string) => median(samples[k].map((m) => m.ms));
     const summary = {
@@ -319,6 +327,7 @@ async function main(): Promise<void> {
         processTreePeakRssMb: { handmade: median(samples.handmade.map((m) => m.peakTreeRssMb)), parallel6: median(samples.parallel6.map((m) => m.peakTreeRssMb)) },
       },
       sandbox,
+      inference,
       samples,
     };
     printTable(summary);
@@ -353,6 +362,7 @@ function printTable(s: {
   overhead: Record<string, { files: number; sparse: boolean; overheadMs: number; phases: Phases }[]>;
   memory: { executorPeakRssMb: number; processTreePeakRssMb: Record<string, number> };
   sandbox: SandboxCost | null;
+  inference: InferenceCost | null;
 }): void {
   const six = s.sixBatches;
   const phaseList = (phases: Phases) => `start ${phases.start}, snapshot ${phases.snapshot}, worktree ${phases.worktree}, prepare ${phases.prepare}, collect ${phases.collect}, integrate ${phases.integrate}, cleanup ${phases.cleanup}`;
@@ -385,6 +395,7 @@ function printTable(s: {
     rows.push(['f. peak memory: whole process tree, b / a', `${s.memory.processTreePeakRssMb.parallel6} MB / ${s.memory.processTreePeakRssMb.handmade} MB`]);
   }
   if (s.sandbox) rows.push(...sandboxRows(s.sandbox));
+  if (s.inference) rows.push(...inferenceRows(s.inference));
   const width = Math.max(...rows.map(([k]) => k.length));
   log('\n== results (medians)');
   for (const [k, v] of rows) log(`  ${k.padEnd(width)}  ${v}`);

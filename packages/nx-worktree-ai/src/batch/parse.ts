@@ -1,18 +1,9 @@
 import { parseDocument } from 'yaml';
+import { BatchFileError } from './error';
 import type { z } from 'zod';
 import { batchNameProblem, relativePathProblem } from './names';
+export { BatchFileError } from './error';
 import { BATCH_FILE_SUFFIX, batchFrontmatterSchema, batchNameFromFile, type BatchSpec } from './spec';
-
-/** A batch file that cannot be used, with the file, the key and what is allowed. */
-export class BatchFileError extends Error {
-  constructor(
-    readonly file: string,
-    readonly problems: string[],
-  ) {
-    super(`${file}: invalid batch file\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'BatchFileError';
-  }
-}
 
 const FRONTMATTER = /^---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
 

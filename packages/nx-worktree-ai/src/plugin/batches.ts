@@ -2,8 +2,9 @@ import { posix } from 'node:path';
 import { BatchFileError, parseBatchFile } from '../batch/parse';
 import { projectNameProblem } from '../batch/names';
 import { batchNameFromFile, type BatchSpec } from '../batch/spec';
-import { globMayCover, globsMayOverlap, joinRootGlob } from '../batch/globs';
-import { diskFiles, ProjectLocator, rootContains, type WorkspaceFiles } from './project-root';
+import { globMayCover } from '../batch/globs';
+import { checkOverlappingOutputs } from './overlaps';
+import { diskFiles, ProjectLocator, toPosix, type WorkspaceFiles } from './project-root';
 
 /** One `.ai.md` file as the plugin sees it. */
 export interface InferredBatch {
@@ -26,7 +27,7 @@ export interface InferredBatch {
 export interface BatchAnalysis {
   /** Every batch file that belongs to a project, valid or not, sorted by file. */
   batches: InferredBatch[];
-  /** Problems by file (one line each); a file listed here gets no targets. */
+  /** Problems by file (one line each); the target of a file listed here fails when run, printing them. */
   problems: Map<string, string[]>;
 }
 
@@ -50,19 +51,11 @@ export function analyzeBatches(files: readonly string[], workspaceRoot: string, 
     if (root === null) {
       report(
         file,
-        `not inside a project: no project.json or package.json in "${posix.dirname(file)}" or a folder above it (up to the workspace root); put the batch file under a project's folder`,
+        `not inside a project: no project.json, nor a package.json that Nx makes a project (one in the package manager's workspaces), in "${posix.dirname(file)}" or a folder above it (up to the workspace root); put the batch file under a project's folder`,
       );
       continue;
     }
     const project = locator.nameOf(root);
-    const nameProblem = projectNameProblem(project);
-    if (nameProblem) {
-      report(
-        file,
-        `project name ${JSON.stringify(project)} (of ${root}) ${nameProblem}; it becomes part of git branch names and folder names, so rename the project (letters, digits, "@", ".", "_", "-", and "/" after an npm scope)`,
-      );
-      continue;
-    }
     const batch: InferredBatch = {
       file,
       name: batchNameFromFile(file),
@@ -72,6 +65,14 @@ export function analyzeBatches(files: readonly string[], workspaceRoot: string, 
       dependsOn: [],
     };
     batches.push(batch);
+    const nameProblem = projectNameProblem(project);
+    if (nameProblem) {
+      report(
+        file,
+        `project name ${JSON.stringify(project)} (of ${root}) ${nameProblem}; it becomes part of git branch names and folder names, so rename the project (letters, digits, "@", ".", "_", "-", and "/" after an npm scope)`,
+      );
+      continue;
+    }
     try {
       const text = workspace.read(file);
       if (text === null) throw new Error('the file does not exist');
@@ -91,11 +92,7 @@ export function analyzeBatches(files: readonly string[], workspaceRoot: string, 
   return { batches, problems };
 }
 
-function toPosix(file: string): string {
-  return file.replace(/\\/g, '/').replace(/^\.\//, '');
-}
-
-const ROOT_TOKENS = /\{(projectRoot|workspaceRoot)\}/;
+export const ROOT_TOKENS = /\{(projectRoot|workspaceRoot)\}/;
 
 /** Outputs and context must be usable as Nx inputs/outputs, and the outputs must not cover the batch file. */
 function checkPaths(batch: InferredBatch, report: (problem: string) => void): void {
@@ -122,7 +119,7 @@ function checkPaths(batch: InferredBatch, report: (problem: string) => void): vo
   }
 }
 
-function label(batch: InferredBatch): string {
+export function label(batch: InferredBatch): string {
   return `${batch.project}:${batch.name}`;
 }
 
@@ -238,55 +235,5 @@ function reportCycle(component: InferredBatch[], report: (file: string, problem:
   const files = [...members].map((b) => b.file).sort().join(', ');
   for (const b of component) {
     report(b.file, `key "dependsOn": dependency cycle ${cycle} (files: ${files}); remove one of these dependsOn entries`);
-  }
-}
-
-/**
- * Two batches may run at the same time when neither reaches the other through dependsOn. If they
- * are in the same project, or in projects whose roots nest, their outputs must not overlap: both
- * agents would write the same files, and restoring one from the cache would delete the other's.
- * Dependencies between projects (`^<targetName>`) are not known here, so they do not count.
- */
-function checkOverlappingOutputs(batches: InferredBatch[], report: (file: string, problem: string) => void): void {
-  const usable = batches.filter((b) => b.spec);
-  const reach = new Map<InferredBatch, Set<InferredBatch>>();
-  const reachable = (b: InferredBatch): Set<InferredBatch> => {
-    let seen = reach.get(b);
-    if (seen) return seen;
-    seen = new Set();
-    const todo = [...b.dependsOn];
-    while (todo.length) {
-      const v = todo.pop()!;
-      if (seen.has(v)) continue;
-      seen.add(v);
-      todo.push(...v.dependsOn);
-    }
-    reach.set(b, seen);
-    return seen;
-  };
-  const outputsOf = (b: InferredBatch) => b.spec!.frontmatter.outputs.filter((o) => !o.startsWith('!') && !ROOT_TOKENS.test(o));
-
-  for (let i = 0; i < usable.length; i++) {
-    for (let j = i + 1; j < usable.length; j++) {
-      const [a, b] = [usable[i], usable[j]];
-      if (!rootContains(a.root, b.root) && !rootContains(b.root, a.root)) continue;
-      if (reachable(a).has(b) || reachable(b).has(a)) continue;
-      const pairs: Array<[string, string]> = [];
-      for (const oa of outputsOf(a)) {
-        for (const ob of outputsOf(b)) {
-          if (globsMayOverlap(joinRootGlob(a.root, oa), joinRootGlob(b.root, ob))) pairs.push([oa, ob]);
-        }
-      }
-      if (!pairs.length) continue;
-      const show = (x: InferredBatch, glob: string) => JSON.stringify(a.root === b.root ? glob : posix.join(x.root, glob));
-      const describe = (self: InferredBatch, other: InferredBatch, flip: boolean) =>
-        `key "outputs": may write the same files as batch ${label(other)} (${other.file}): ${pairs
-          .map(([ga, gb]) => (flip ? `${show(b, gb)} and ${show(a, ga)}` : `${show(a, ga)} and ${show(b, gb)}`))
-          .join('; ')}; Nx may run both at the same time because neither depends on the other: add dependsOn: [${
-          other.root === self.root ? other.name : label(other)
-        }] to one of them, or make the outputs disjoint`;
-      report(a.file, describe(a, b, false));
-      report(b.file, describe(b, a, true));
-    }
   }
 }

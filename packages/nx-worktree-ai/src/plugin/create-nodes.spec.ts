@@ -1,4 +1,4 @@
-import { AggregateCreateNodesError, type CreateNodesContext, type CreateNodesResult } from '@nx/devkit';
+import { logger, type CreateNodesContext, type CreateNodesResult } from '@nx/devkit';
 import { removeDir, tempDir, writeFiles } from '@testing/temp';
 import { createNodes, createNodesV2 } from './create-nodes';
 import type { AiPluginOptions } from './options';
@@ -16,19 +16,19 @@ async function infer(files: Record<string, string>, options?: AiPluginOptions, e
   return createNodes[1](batchFiles, options, context);
 }
 
-/** Runs infer and returns the AggregateCreateNodesError it must throw. */
-async function inferError(files: Record<string, string>, options?: AiPluginOptions): Promise<AggregateCreateNodesError> {
-  try {
-    await infer(files, options);
-  } catch (e) {
-    expect(e).toBeInstanceOf(AggregateCreateNodesError);
-    return e as AggregateCreateNodesError;
+/** Runs infer, which must not throw, and returns the problems each invalid batch target prints when run, by file. */
+async function inferProblems(files: Record<string, string>, options?: AiPluginOptions): Promise<Record<string, string>> {
+  const result = await infer(files, options);
+  const problems: Record<string, string> = {};
+  for (const [file, entry] of result) {
+    for (const project of Object.values((entry as CreateNodesResult).projects ?? {})) {
+      for (const target of Object.values(project.targets ?? {})) {
+        const invalid = target.options?.invalid as string[] | undefined;
+        if (invalid) problems[file] = `${file}: invalid batch file\n${invalid.map((p) => `  - ${p}`).join('\n')}`;
+      }
+    }
   }
-  throw new Error('expected createNodes to fail');
-}
-
-function errorsByFile(e: AggregateCreateNodesError): Record<string, string> {
-  return Object.fromEntries(e.errors.map(([file, err]) => [file, err.message]));
+  return problems;
 }
 
 /** A dependsOn entry that forwards the command-line options (`--dry-run`, `--model ...`) to the batch target. */
@@ -39,7 +39,8 @@ function batch(frontmatter: string, prompt = 'Do the work.\n'): string {
 }
 
 const WORKSPACE = {
-  'package.json': JSON.stringify({ name: 'ws', private: true, workspaces: ['libs/*'] }),
+  // the `nx` key makes the root package.json a project for Nx (and so for the plugin)
+  'package.json': JSON.stringify({ name: 'ws', private: true, workspaces: ['libs/*'], nx: {} }),
   'nx.json': '{}',
   'package-lock.json': '{}',
   'libs/auth/project.json': JSON.stringify({ name: 'auth' }),
@@ -120,6 +121,8 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
               },
             },
           },
+          // `nx show project` lists the batch targets in one group (Nx joins the lists of all files)
+          metadata: { targetGroups: { 'AI batches (ai-generate)': ['ai-generate--auth-module'] } },
         },
       },
     });
@@ -132,7 +135,8 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
       outputs: ['{workspaceRoot}/.nx-worktree-ai/auth/auth-api'],
       dependsOn: [{ dependencies: true, target: 'ai-generate', params: 'forward' }],
       metadata: {
-        description: 'Write the API client', // first line of the prompt, heading marks removed
+        // never from the prompt: Nx hashes every target of a project into its tasks (a prompt edit would rebuild it)
+        description: 'AI batch auth-api (ai/auth-api.ai.md)',
         technologies: ['nx-worktree-ai'],
         help: { command: 'npx nx run auth:ai-generate--auth-api --help', example: { options: { model: 'opus', keepWorktree: true } } },
       },
@@ -145,7 +149,7 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
     expect(theme['ai-generate'].dependsOn).toEqual([fwd('ai-generate--theme')]);
   });
 
-  it('infers the report target on the root project, once, when the root has a package.json or project.json', async () => {
+  it('infers the report target on the root project, once, when Nx has a root project', async () => {
     const files = { ...WORKSPACE, 'libs/auth/ai/b.ai.md': batch('outputs: [src/b/**]'), 'libs/auth/ai/a.ai.md': batch('outputs: [src/a/**]') };
     const result = await infer(files);
     const withRoot = result.filter(([, r]) => (r as CreateNodesResult).projects?.['.']);
@@ -172,6 +176,11 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
     const { 'package.json': _root, ...noRootProject } = files;
     const none = await infer(noRootProject);
     expect(none.some(([, r]) => (r as CreateNodesResult).projects?.['.'])).toBe(false);
+    // a root package.json Nx does not make a project (no `nx` key): no report target unless asked for by name
+    const plainRoot = { ...files, 'package.json': JSON.stringify({ name: 'ws', workspaces: ['libs/*'] }) };
+    expect((await infer(plainRoot)).some(([, r]) => (r as CreateNodesResult).projects?.['.'])).toBe(false);
+    const asked = await infer(plainRoot, { reportTargetName: 'ai-report' });
+    expect(Object.keys((asked.find(([, r]) => (r as CreateNodesResult).projects?.['.'])![1] as CreateNodesResult).projects!['.'].targets!)).toEqual(['ai-report']);
   });
 
   it('a batch of the root project gets its targets and the report target in one entry', async () => {
@@ -228,9 +237,33 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
     expect(root.metadata!.help!.command).toBe('npx nx run ws:ai-generate--root-batch --help');
   });
 
+  it('puts targets only on projects Nx has: package.json files in the package manager workspaces, not any package.json', async () => {
+    const result = await infer({
+      'nx.json': '{}',
+      'package.json': JSON.stringify({ name: 'ws', workspaces: ['packages/*', '!packages/skipped'] }),
+      'pnpm-workspace.yaml': 'packages:\n  - tools/pnpm-*\n',
+      'packages/a/package.json': JSON.stringify({ name: '@ws/a' }),
+      'packages/a/ai/x.ai.md': batch('outputs: [o/**]'),
+      // outside the workspaces: not a project, so its batch belongs to the project above (none here)
+      'packages/a/fixtures/app/package.json': JSON.stringify({ name: 'fixture-app' }),
+      'packages/a/fixtures/app/y.ai.md': batch('outputs: [gen/**]'),
+      'packages/skipped/package.json': JSON.stringify({ name: 'skipped' }),
+      'packages/skipped/z.ai.md': batch('outputs: [o/**]'),
+      'tools/pnpm-one/package.json': JSON.stringify({ name: 'pnpm-one' }),
+      'tools/pnpm-one/w.ai.md': batch('outputs: [o/**]'),
+    });
+    expect(Object.fromEntries(result.map(([f, r]) => [f, Object.keys((r as CreateNodesResult).projects!)]))).toEqual({
+      'packages/a/ai/x.ai.md': ['packages/a'],
+      'packages/a/fixtures/app/y.ai.md': ['packages/a'],
+      'tools/pnpm-one/w.ai.md': ['tools/pnpm-one'],
+    });
+    expect(targetsOf(result, 'packages/a/fixtures/app/y.ai.md', 'packages/a')['ai-generate--y'].outputs).toEqual(['{workspaceRoot}/.nx-worktree-ai/@ws/a/y']);
+  });
+
   it('names the project like Nx: project.json name, then package.json nx.name / name', async () => {
     const result = await infer({
       'nx.json': '{}',
+      'package.json': JSON.stringify({ name: 'ws', workspaces: ['b'] }),
       'a/project.json': '{ // comments are allowed\n "name": "from-project-json" }',
       'a/package.json': JSON.stringify({ name: 'from-package-json' }),
       'a/x.ai.md': batch('outputs: [o/**]'),
@@ -260,6 +293,28 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
     ]);
   });
 
+  it('hashes the versions of the plugin and of the agent CLI where Nx knows them (declared and in the lock file)', async () => {
+    const devDependencies = { 'nx-worktree-ai': '0.1.0', '@anthropic-ai/claude-code': '^2.1.330', '@openai/codex': '^0.169.0' };
+    // codex only as another package's dependency: not installed, so Nx has no node for it
+    const lock = { packages: { 'node_modules/nx-worktree-ai': { dependencies: { '@openai/codex': '*' } }, 'node_modules/@anthropic-ai/claude-code': {}, 'node_modules/@google/gemini-cli': {} } };
+    const files = {
+      ...WORKSPACE,
+      'package.json': JSON.stringify({ name: 'ws', workspaces: ['libs/*'], devDependencies }),
+      'package-lock.json': JSON.stringify(lock),
+      'libs/auth/ai/c.ai.md': batch('agent: claude\noutputs: [c/**]'),
+      'libs/auth/ai/x.ai.md': batch('agent: codex\noutputs: [x/**]'), // declared, not in the lock file
+      'libs/auth/ai/g.ai.md': batch('agent: gemini\noutputs: [g/**]'), // in the lock file, not declared
+    };
+    const result = await infer(files);
+    const external = (name: string) => targetsOf(result, `libs/auth/ai/${name}.ai.md`, 'libs/auth')[`ai-generate--${name}`].inputs!.filter((i) => typeof i === 'object' && 'externalDependencies' in i);
+    expect(external('c')).toEqual([{ externalDependencies: ['nx-worktree-ai', '@anthropic-ai/claude-code'] }]);
+    expect(external('x')).toEqual([{ externalDependencies: ['nx-worktree-ai'] }]);
+    expect(external('g')).toEqual([{ externalDependencies: ['nx-worktree-ai'] }]);
+    // no lock file: Nx knows no package, and would fail a task naming one
+    const { 'package-lock.json': _, ...noLock } = files;
+    expect(targetsOf(await infer(noLock), 'libs/auth/ai/c.ai.md', 'libs/auth')['ai-generate--c'].inputs).toEqual(['{projectRoot}/ai/c.ai.md', { dependentTasksOutputFiles: '**/changes.patch', transitive: true }, '!{projectRoot}/c/**']);
+  });
+
   it('uses the package manager of the workspace in metadata.help', async () => {
     const { 'package-lock.json': _, ...rest } = WORKSPACE;
     const result = await infer({ ...rest, 'pnpm-lock.yaml': '', 'libs/auth/ai/a.ai.md': batch('outputs: [o/**]') });
@@ -270,57 +325,83 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
 });
 
 describe('createNodes errors', () => {
-  it('names the file, the key, the bad value and what is allowed; other files still get targets', async () => {
-    const e = await inferError({
+  it('names the file, the key, the bad value and what is allowed; the target is still inferred and other files get theirs', async () => {
+    const result = await infer({
       ...WORKSPACE,
       'libs/auth/ai/bad.ai.md': batch('agent: gpt\noutputs: [src/**]\ncolour: red'),
       'libs/auth/ai/good.ai.md': batch('outputs: [other/**]'),
     });
-    const message = errorsByFile(e)['libs/auth/ai/bad.ai.md'];
-    expect(message).toContain('libs/auth/ai/bad.ai.md: invalid batch file');
-    expect(message).toContain('key "agent": got "gpt"; expected one of "claude" | "codex" | "gemini" | "opencode" | "copilot" | "qwen" | "cursor" | "amp" | "command"');
-    expect(message).toMatch(/unknown key "colour"; allowed keys: description, agent, model, outputs/);
-    expect(e.errors.map(([f]) => f)).toEqual(['libs/auth/ai/bad.ai.md']);
-    expect(e.partialResults.map(([f]) => f)).toEqual(['libs/auth/ai/good.ai.md']);
-    // the aggregate only lists batches that have a target
-    const good = (e.partialResults[0][1] as CreateNodesResult).projects!['libs/auth'].targets!;
-    expect(good['ai-generate'].dependsOn).toEqual([fwd('ai-generate--good')]);
+    expect(result.map(([f]) => f)).toEqual(['libs/auth/ai/bad.ai.md', 'libs/auth/ai/good.ai.md']);
+    const bad = targetsOf(result, 'libs/auth/ai/bad.ai.md', 'libs/auth');
+    // (the list of allowed keys grows with the format: matched by its start only)
+    expect(bad['ai-generate--bad']).toMatchInlineSnapshot({ options: { invalid: [expect.any(String), expect.stringMatching(/^unknown key "colour"; allowed keys: description, agent, model, outputs/)] } }, `
+{
+  "cache": false,
+  "executor": "nx-worktree-ai:generate",
+  "inputs": [
+    "{projectRoot}/ai/bad.ai.md",
+  ],
+  "metadata": {
+    "description": "Invalid batch file libs/auth/ai/bad.ai.md (fails when run until fixed): key "agent": got "gpt"; expected one of "claude" | "codex" | "gemini" | "opencode" | "copilot" | "qwen" | "cursor" | "amp" | "command" (+1 more)",
+    "technologies": [
+      "nx-worktree-ai",
+    ],
+  },
+  "options": {
+    "batch": "libs/auth/ai/bad.ai.md",
+    "invalid": [
+      Any<String>,
+      StringMatching /\\^unknown key "colour"; allowed keys: description, agent, model, outputs/,
+    ],
+  },
+  "outputs": [
+    "{workspaceRoot}/.nx-worktree-ai/auth/bad",
+  ],
+}
+`);
+    // the aggregate lists every batch of the project: running it runs the good one and fails on the bad one
+    expect(bad['ai-generate'].dependsOn).toEqual([fwd('ai-generate--bad'), fwd('ai-generate--good')]);
+    expect(targetsOf(result, 'libs/auth/ai/good.ai.md', 'libs/auth')['ai-generate--good'].options).toEqual({ batch: 'libs/auth/ai/good.ai.md' });
   });
 
-  it('a batch file outside any project', async () => {
-    const e = await inferError({ 'nx.json': '{}', 'docs/x.ai.md': batch('outputs: [o/**]') });
-    expect(errorsByFile(e)['docs/x.ai.md']).toContain(
-      'not inside a project: no project.json or package.json in "docs" or a folder above it (up to the workspace root)',
-    );
+  it('a batch file outside any project gets no target and breaks nothing', async () => {
+    const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    try {
+      const result = await infer({ 'nx.json': '{}', 'docs/x.ai.md': batch('outputs: [o/**]') });
+      expect(result).toEqual([]);
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('docs/x.ai.md gets no target: not inside a project: no project.json, nor a package.json that Nx makes a project'));
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('duplicate batch names in one project name both files', async () => {
-    const e = await inferError({
+    const e = await inferProblems({
       ...WORKSPACE,
       'libs/auth/ai/login.ai.md': batch('outputs: [a/**]'),
       'libs/auth/src/login.ai.md': batch('outputs: [b/**]'),
       'libs/shared-ui/login.ai.md': batch('outputs: [c/**]'), // another project: fine
     });
-    expect(errorsByFile(e)).toEqual({
+    expect(e).toEqual({
       'libs/auth/ai/login.ai.md': expect.stringContaining('batch name "login" is also used by libs/auth/src/login.ai.md in project "auth"'),
       'libs/auth/src/login.ai.md': expect.stringContaining('batch name "login" is also used by libs/auth/ai/login.ai.md in project "auth"'),
     });
   });
 
   it('dependsOn naming a missing batch or project', async () => {
-    const e = await inferError({
+    const e = await inferProblems({
       ...WORKSPACE,
       'libs/auth/ai/a.ai.md': batch('outputs: [a/**]\ndependsOn: [nope, "ghost:x", "@acme/shared-ui:nope"]'),
       'libs/shared-ui/ai/theme.ai.md': batch('outputs: [t/**]'),
     });
-    const message = errorsByFile(e)['libs/auth/ai/a.ai.md'];
+    const message = e['libs/auth/ai/a.ai.md'];
     expect(message).toContain('key "dependsOn": got "nope"; project "auth" has no batch "nope" (its batches: a)');
     expect(message).toContain('key "dependsOn": got "ghost:x"; no project named "ghost" has batch files (projects with batches: @acme/shared-ui, auth)');
     expect(message).toContain('key "dependsOn": got "@acme/shared-ui:nope"; project "@acme/shared-ui" has no batch "nope" (its batches: theme)');
   });
 
   it('dependsOn cycles, also across projects and onto itself', async () => {
-    const e = await inferError({
+    const e = await inferProblems({
       ...WORKSPACE,
       'libs/auth/ai/a.ai.md': batch('outputs: [a/**]\ndependsOn: [b]'),
       'libs/auth/ai/b.ai.md': batch('outputs: [b/**]\ndependsOn: ["@acme/shared-ui:c"]'),
@@ -328,22 +409,30 @@ describe('createNodes errors', () => {
       'libs/shared-ui/ai/self.ai.md': batch('outputs: [s/**]\ndependsOn: [self]'),
       'libs/shared-ui/ai/fine.ai.md': batch('outputs: [f/**]\ndependsOn: [c]'),
     });
-    const errors = errorsByFile(e);
+    const errors = e;
     expect(Object.keys(errors).sort()).toEqual(['libs/auth/ai/a.ai.md', 'libs/auth/ai/b.ai.md', 'libs/shared-ui/ai/c.ai.md', 'libs/shared-ui/ai/self.ai.md']);
     const cycle =
       'key "dependsOn": dependency cycle @acme/shared-ui:c -> auth:a -> auth:b -> @acme/shared-ui:c (files: libs/auth/ai/a.ai.md, libs/auth/ai/b.ai.md, libs/shared-ui/ai/c.ai.md)';
     expect(errors['libs/auth/ai/a.ai.md']).toContain(cycle);
     expect(errors['libs/shared-ui/ai/c.ai.md']).toContain(cycle);
     expect(errors['libs/shared-ui/ai/self.ai.md']).toContain('dependency cycle @acme/shared-ui:self -> @acme/shared-ui:self');
+    // the targets of a cycle carry no dependsOn, or Nx would refuse the whole task graph
+    const result = await infer({
+      ...WORKSPACE,
+      'libs/auth/ai/a.ai.md': batch('outputs: [a/**]\ndependsOn: [b]'),
+      'libs/auth/ai/b.ai.md': batch('outputs: [b/**]\ndependsOn: [a]'),
+    });
+    expect(targetsOf(result, 'libs/auth/ai/a.ai.md', 'libs/auth')['ai-generate--a']).not.toHaveProperty('dependsOn');
+    expect(targetsOf(result, 'libs/auth/ai/b.ai.md', 'libs/auth')['ai-generate--b']).not.toHaveProperty('dependsOn');
   });
 
   it('overlapping outputs of batches that may run at the same time', async () => {
-    const e = await inferError({
+    const e = await inferProblems({
       ...WORKSPACE,
       'libs/auth/ai/a.ai.md': batch('outputs: [src/**]'),
       'libs/auth/ai/b.ai.md': batch('outputs: [src/b/*.ts, docs/**]'),
     });
-    expect(errorsByFile(e)).toEqual({
+    expect(e).toEqual({
       'libs/auth/ai/a.ai.md': expect.stringContaining(
         'key "outputs": may write the same files as batch auth:b (libs/auth/ai/b.ai.md): "src/**" and "src/b/*.ts"; Nx may run both at the same time because neither depends on the other: add dependsOn: [b] to one of them, or make the outputs disjoint',
       ),
@@ -354,7 +443,7 @@ describe('createNodes errors', () => {
   });
 
   it('overlapping outputs are fine along a dependsOn path (also transitive)', async () => {
-    const e = await inferError({
+    const e = await inferProblems({
       ...WORKSPACE,
       'libs/auth/ai/a.ai.md': batch('outputs: [src/**]'),
       'libs/auth/ai/m.ai.md': batch('outputs: [m/**]\ndependsOn: [a]'),
@@ -362,18 +451,18 @@ describe('createNodes errors', () => {
       'libs/auth/ai/c.ai.md': batch('outputs: [src/c/**]'), // overlaps a, unordered; disjoint from b
     });
     // a -> m -> b is a path, so a/b may overlap; c is ordered with nothing
-    expect(Object.keys(errorsByFile(e)).sort()).toEqual(['libs/auth/ai/a.ai.md', 'libs/auth/ai/c.ai.md']);
-    expect(errorsByFile(e)['libs/auth/ai/a.ai.md']).not.toContain('auth:b');
+    expect(Object.keys(e).sort()).toEqual(['libs/auth/ai/a.ai.md', 'libs/auth/ai/c.ai.md']);
+    expect(e['libs/auth/ai/a.ai.md']).not.toContain('auth:b');
   });
 
   it('overlapping outputs across projects whose roots nest (root project included)', async () => {
-    const e = await inferError({
+    const e = await inferProblems({
       ...WORKSPACE,
       'ai/everything.ai.md': batch('outputs: [libs/auth/src/**, tools/**]'),
       'libs/auth/ai/a.ai.md': batch('outputs: [src/a/**]'),
       'libs/shared-ui/ai/t.ai.md': batch('outputs: [src/**]'), // sibling of auth, and nothing of root covers it
     });
-    expect(errorsByFile(e)).toEqual({
+    expect(e).toEqual({
       'ai/everything.ai.md': expect.stringContaining(
         'may write the same files as batch auth:a (libs/auth/ai/a.ai.md): "libs/auth/src/**" and "libs/auth/src/a/**"; Nx may run both at the same time because neither depends on the other: add dependsOn: [auth:a]',
       ),
@@ -382,13 +471,13 @@ describe('createNodes errors', () => {
   });
 
   it('outputs that cover the batch file itself, negated or rooted outputs, context leaving the project', async () => {
-    const e = await inferError({
+    const e = await inferProblems({
       ...WORKSPACE,
       'libs/auth/ai/a.ai.md': batch("outputs: ['**']"),
       'libs/auth/ai/b.ai.md': batch("outputs: ['!src/x', '{projectRoot}/src/**', ai]"),
       'libs/auth/ai/c.ai.md': batch("outputs: [c/**]\ncontext: ['../other/x.ts']"),
     });
-    const errors = errorsByFile(e);
+    const errors = e;
     expect(errors['libs/auth/ai/a.ai.md']).toContain('key "outputs": "**" covers the batch file itself (ai/a.ai.md)');
     expect(errors['libs/auth/ai/b.ai.md']).toContain('key "outputs": got "!src/x"; negated globs are not allowed');
     expect(errors['libs/auth/ai/b.ai.md']).toContain('key "outputs": got "{projectRoot}/src/**"; expected a glob relative to the project root');

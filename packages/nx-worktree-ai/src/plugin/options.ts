@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
-export const DEFAULT_TARGET_NAME = 'ai-generate';
-export const DEFAULT_REPORT_TARGET_NAME = 'ai-report';
+import { DEFAULT_REPORT_TARGET_NAME, DEFAULT_TARGET_NAME } from './paths';
+
+export { DEFAULT_REPORT_TARGET_NAME, DEFAULT_TARGET_NAME };
 
 /** Options of the nx-worktree-ai plugin entry in nx.json `plugins`. */
 export const aiPluginOptionsSchema = z
@@ -18,13 +19,15 @@ export const aiPluginOptionsSchema = z
       .default(true)
       .describe('Each batch also waits for the batches of the projects its project depends on (^<targetName>).'),
     /**
-     * Name of the run-report target inferred on the workspace's root project (when the root has a
-     * package.json or project.json); false: none.
+     * Name of the run-report target inferred on the workspace's root project (where Nx has one, or
+     * when set by name); false: none.
      */
     reportTargetName: z
       .union([z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a target name: letters, digits, ".", "_" and "-"'), z.literal(false)])
       .default(DEFAULT_REPORT_TARGET_NAME)
-      .describe('Name of the run-report target (nx-worktree-ai report) inferred on the root project when the root has a package.json or project.json; false for none.'),
+      .describe(
+        'Name of the run-report target (nx-worktree-ai report), inferred where Nx has a root project (set by name: also on a root package.json Nx would not make a project); false for none.',
+      ),
   })
   .strict();
 

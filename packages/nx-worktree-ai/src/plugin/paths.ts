@@ -1,3 +1,6 @@
+export const DEFAULT_TARGET_NAME = 'ai-generate';
+export const DEFAULT_REPORT_TARGET_NAME = 'ai-report';
+
 /** Folder (from the workspace root) where runs leave their artifacts; gitignored by the init generator. */
 export const ARTIFACTS_DIR = '.nx-worktree-ai';
 

@@ -1,6 +1,7 @@
 import { parseJson } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { packageJsonProjectMatcher } from './package-json-projects';
 
 /**
  * How the plugin reads the workspace: the disk when Nx infers targets, a generator's Tree when the
@@ -26,6 +27,29 @@ export function diskFiles(workspaceRoot: string): WorkspaceFiles {
   };
 }
 
+/** The same reads, each done once (the inference key and the analysis both look at every file). */
+export function memoFiles(files: WorkspaceFiles): WorkspaceFiles {
+  const texts = new Map<string, string | null>();
+  const exists = new Map<string, boolean>();
+  return {
+    exists: (path) => {
+      let value = exists.get(path);
+      if (value === undefined) exists.set(path, (value = texts.has(path) ? texts.get(path) !== null : files.exists(path)));
+      return value;
+    },
+    read: (path) => {
+      let value = texts.get(path);
+      if (value === undefined) texts.set(path, (value = files.read(path)));
+      return value;
+    },
+  };
+}
+
+/** A path Nx passed (posix or not, maybe with a leading ./) as the plugin keys it: posix from the workspace root. */
+export function toPosix(file: string): string {
+  return file.replace(/\\/g, '/').replace(/^\.\//, '');
+}
+
 /** The files that make a folder an Nx project root (Nx refuses a root without one: "no name provided"). */
 export const PROJECT_FILES = ['project.json', 'package.json'] as const;
 
@@ -36,22 +60,32 @@ export const PROJECT_FILES = ['project.json', 'package.json'] as const;
 export class ProjectLocator {
   private readonly roots = new Map<string, string | null>();
   private readonly names = new Map<string, string>();
+  private isPackageProject?: (packageJsonPath: string) => boolean;
 
   private readonly files: WorkspaceFiles;
   constructor(workspaceRoot: string, files?: WorkspaceFiles) {
     this.files = files ?? diskFiles(workspaceRoot);
   }
 
-  /** The nearest folder at or above `file`'s folder (never above the workspace root) with a project.json or package.json. */
+  /** The nearest folder at or above `file`'s folder (never above the workspace root) that is a project of Nx. */
   rootOf(file: string): string | null {
     return this.rootOfDir(posix.dirname(file));
+  }
+
+  /** A project.json, or a package.json that Nx makes a project (package-json-projects.ts). */
+  isProjectRoot(dir: string): boolean {
+    if (this.files.exists(posix.join(dir, 'project.json'))) return true;
+    const packageJson = posix.join(dir, 'package.json');
+    if (!this.files.exists(packageJson)) return false;
+    this.isPackageProject ??= packageJsonProjectMatcher(this.files);
+    return this.isPackageProject(packageJson);
   }
 
   private rootOfDir(dir: string): string | null {
     const cached = this.roots.get(dir);
     if (cached !== undefined) return cached;
     let root: string | null;
-    if (PROJECT_FILES.some((f) => this.files.exists(posix.join(dir, f)))) root = dir;
+    if (this.isProjectRoot(dir)) root = dir;
     else root = dir === '.' ? null : this.rootOfDir(posix.dirname(dir));
     this.roots.set(dir, root);
     return root;

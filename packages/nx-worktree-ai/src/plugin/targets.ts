@@ -1,16 +1,19 @@
-import type { TargetConfiguration } from '@nx/devkit';
-import { existsSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { detectPackageManager, getPackageManagerCommand, type TargetConfiguration } from '@nx/devkit';
+import { posix } from 'node:path';
 import type { InferredBatch } from './batches';
 import { globsMayOverlap, joinRootGlob, normalizeGlob } from '../batch/globs';
 import type { NormalizedAiPluginOptions } from './options';
+import type { AgentName } from '../agents/names';
 import { artifactDir, batchTargetName } from './paths';
 
 export const EXECUTOR = 'nx-worktree-ai:generate';
 export const APPLY_EXECUTOR = 'nx-worktree-ai:apply';
 export const TECHNOLOGY = 'nx-worktree-ai';
 
-type Input = string | { dependentTasksOutputFiles: string; transitive?: boolean };
+type Input = string | { dependentTasksOutputFiles: string; transitive?: boolean } | { externalDependencies: string[] };
+
+/** The plugin options, and the npm packages (the plugin's, the agent CLI's) Nx can hash for a batch's agent. */
+export type TargetOptions = NormalizedAiPluginOptions & { externals?: (agent: AgentName) => string[] };
 
 /**
  * Every `dependsOn` entry forwards the command-line options (`params: 'forward'`): Nx gives a task
@@ -26,11 +29,12 @@ type Input = string | { dependentTasksOutputFiles: string; transitive?: boolean 
  *   negations of its own outputs so they are never part of its hash. Dependency outputs must not
  *   be plain file globs: Nx hashes those from the file list it took before the run, when the
  *   dependency had not written them yet; dependentTasksOutputFiles is hashed after it has run;
+ *   the versions of the plugin and of the agent CLI (`externalDependencies`) where Nx knows them;
  * - outputs: ONLY its artifact folder (changes.patch, result.json, transcript, prompt). A cache
  *   restore then never touches a source file: the aggregate target (nx-worktree-ai:apply) brings
  *   the change into the workspace with the ownership rule, so an edit of generated code is kept.
  */
-export function batchTarget(batch: InferredBatch, options: NormalizedAiPluginOptions, pmExec: string): TargetConfiguration {
+export function batchTarget(batch: InferredBatch, options: TargetOptions, pmExec: string): TargetConfiguration {
   const spec = batch.spec!;
   const { outputs, context } = spec.frontmatter;
   const positive: string[] = [];
@@ -54,6 +58,9 @@ export function batchTarget(batch: InferredBatch, options: NormalizedAiPluginOpt
 
   const inputs: Input[] = [...positive];
   if (batch.dependsOn.length || options.dependsOnProjectBatches) inputs.push({ dependentTasksOutputFiles: '**/changes.patch', transitive: true });
+  // Upgrading the plugin or the agent CLI is a new run for Nx, not a replay of its cache.
+  const externals = options.externals?.(spec.frontmatter.agent) ?? [];
+  if (externals.length) inputs.push({ externalDependencies: externals });
   inputs.push(...negations);
 
   const dependsOn: TargetConfiguration['dependsOn'] = batch.dependsOn.map((dep) =>
@@ -78,6 +85,25 @@ export function batchTarget(batch: InferredBatch, options: NormalizedAiPluginOpt
         command: `${pmExec} nx run ${batch.project}:${target} --help`,
         example: { options: { model: 'opus', keepWorktree: true } },
       },
+    },
+  };
+}
+
+/**
+ * The target of a batch file with problems (unreadable, invalid keys, a cycle, overlapping outputs):
+ * inferred anyway so that the project graph and every other target keep working, and failing when
+ * run with the problems. No dependsOn: a cycle would otherwise make the whole task graph refuse.
+ */
+export function invalidBatchTarget(batch: InferredBatch, problems: string[]): TargetConfiguration {
+  return {
+    executor: EXECUTOR,
+    options: { batch: batch.file, invalid: problems },
+    cache: false,
+    inputs: [`{projectRoot}/${batch.pathInProject}`],
+    outputs: [`{workspaceRoot}/${artifactDir(batch.project, batch.name)}`],
+    metadata: {
+      description: `Invalid batch file ${batch.file} (fails when run until fixed): ${problems[0]}${problems.length > 1 ? ` (+${problems.length - 1} more)` : ''}`,
+      technologies: [TECHNOLOGY],
     },
   };
 }
@@ -125,26 +151,16 @@ export function contextInput(entry: string): string {
   return negated ? `!${input}` : input;
 }
 
-/** The frontmatter description, else the first line of the prompt (without markdown heading marks). */
+/**
+ * The frontmatter description, else a fixed text. Never taken from the prompt: Nx hashes every
+ * target of a project into each of its tasks, so a description following the prompt would make a
+ * prompt edit rebuild and retest the whole project.
+ */
 export function describeBatch(batch: InferredBatch): string {
-  const spec = batch.spec!;
-  const explicit = spec.frontmatter.description?.trim();
-  if (explicit) return explicit;
-  const line = spec.prompt
-    .split(/\r?\n/)
-    .map((l) => l.replace(/^\s*#+\s*/, '').trim())
-    .find((l) => l.length > 0);
-  if (!line) return `AI batch ${batch.name}`;
-  return line.length > 120 ? `${line.slice(0, 119)}…` : line;
+  return batch.spec!.frontmatter.description?.trim() || `AI batch ${batch.name} (${batch.pathInProject})`;
 }
 
-/** How to run a binary of the workspace with its package manager (for metadata.help). */
-export function packageManagerExec(workspaceRoot: string, nxJson: { cli?: { packageManager?: string } } | undefined): string {
-  const exec: Record<string, string> = { npm: 'npx', yarn: 'yarn', pnpm: 'pnpm exec', bun: 'bunx' };
-  const configured = nxJson?.cli?.packageManager;
-  if (configured && exec[configured]) return exec[configured];
-  if (existsSync(join(workspaceRoot, 'bun.lockb')) || existsSync(join(workspaceRoot, 'bun.lock'))) return exec.bun;
-  if (existsSync(join(workspaceRoot, 'yarn.lock'))) return exec.yarn;
-  if (existsSync(join(workspaceRoot, 'pnpm-lock.yaml'))) return exec.pnpm;
-  return exec.npm;
+/** How to run a binary of the workspace with its package manager (for metadata.help), as Nx itself decides. */
+export function packageManagerExec(workspaceRoot: string): string {
+  return getPackageManagerCommand(detectPackageManager(workspaceRoot), workspaceRoot).exec;
 }

@@ -12,6 +12,10 @@ const plainText = checkedString(hiddenCharProblem, 'text without control charact
 export const generateOptionsSchema = z
   .object({
     batch: workspacePath.describe('Path of the .ai.md batch file, from the workspace root.'),
+    invalid: z
+      .array(z.string())
+      .optional()
+      .describe('Set by the plugin when the batch file cannot be used (invalid keys, a dependsOn cycle, overlapping outputs): the problems, printed when the target runs, which then fails.'),
     agent: z.enum(AGENT_NAMES).optional().describe('Overrides the agent of the batch file.'),
     model: modelSchema.optional().describe('Overrides the model of the batch file.'),
     apply: z.enum(APPLY_MODES).optional().describe('Overrides how the result is integrated: working-tree, commit or branch.'),

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
 import { git as testGit, gitRepo, removeDir, tempDir, writeFiles } from '@testing/temp';
@@ -147,6 +147,23 @@ describe('git layer on a real repository', () => {
     await finished;
     expect(testGit(wt.dir, 'symbolic-ref', 'HEAD')).toBe('refs/heads/ai/auth/beside');
     await removeWorktree(repo, wt);
+  });
+
+  it('leaves no empty default base folder behind, and keeps one that still holds a worktree', async () => {
+    const snapshot = await snapshotWorkspace(repo);
+    const base = join(outside, 'nx-worktree-ai', 'ws-id');
+    await pointBranch(repo, 'ai/auth/one', snapshot);
+    await pointBranch(repo, 'ai/auth/two', snapshot);
+    const one = await registerWorktree(repo, { baseDir: base, name: 'one', branch: 'ai/auth/one' });
+    const two = await registerWorktree(repo, { baseDir: base, name: 'two', branch: 'ai/auth/two' });
+    await removeWorktree(repo, one);
+    expect(readdirSync(base)).toEqual([basename(two.dir)]);
+    await removeWorktree(repo, two);
+    expect(readdirSync(outside)).toEqual([]);
+    // a folder chosen with worktreeDir stays, empty or not
+    const chosen = join(outside, 'my-worktrees');
+    await removeWorktree(repo, await registerWorktree(repo, { baseDir: chosen, name: 'one', branch: 'ai/auth/one' }));
+    expect(readdirSync(chosen)).toEqual([]);
   });
 
   it('checks out only the cone in a sparse worktree, and still collects writes outside it', async () => {

@@ -1,4 +1,4 @@
-import { constants, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { constants, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, rmdirSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -238,6 +238,24 @@ export async function removeWorktree(repo: RepoInfo, worktree: Worktree): Promis
   );
   rmSync(worktree.dir, { recursive: true, force: true });
   if (!removed) await git(repo.root, ['worktree', 'prune']).catch(() => undefined);
+  removeEmptyBase(dirname(worktree.dir));
+}
+
+/**
+ * The default base folder ($TMPDIR/nx-worktree-ai/<workspace-id>) and its parent go with their last
+ * worktree. Only empty folders are removed (rmdir refuses any other), so a batch running beside this
+ * one keeps its folder; one starting meanwhile gets it back from `git worktree add`, which creates
+ * the folders leading to a worktree. A folder chosen with worktreeDir stays.
+ */
+function removeEmptyBase(baseDir: string): void {
+  if (basename(dirname(baseDir)) !== 'nx-worktree-ai') return;
+  for (const dir of [baseDir, dirname(baseDir)]) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      return;
+    }
+  }
 }
 
 /**

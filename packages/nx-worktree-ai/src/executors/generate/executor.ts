@@ -28,6 +28,11 @@ export default async function generateExecutor(rawOptions: GenerateOptionsInput,
   }
   // Every line this task prints goes through one redaction (utils/redact.ts): Nx caches terminal output.
   const redact = createRedactor(process.env, parsed.data.secretEnv);
+  // Problems the plugin found when it inferred the target (it infers one anyway, see plugin/targets.ts).
+  if (parsed.data.invalid?.length) {
+    logger.error(redact(`[${label}] refused before anything ran: ${new BatchFileError(parsed.data.batch, parsed.data.invalid).message}`));
+    return { success: false };
+  }
   try {
     const run = resolveBatchRun(parsed.data, context);
     const options = withBatchSettings(parsed.data, run.spec.frontmatter, context);

@@ -1,7 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { AggregateCreateNodesError } from '@nx/devkit';
 import { executorContext } from '@testing/executor';
 import { git, gitRepo, removeDir, tempDir, writeFiles } from '@testing/temp';
 import { createNodes } from '../../plugin/create-nodes';
@@ -98,7 +97,12 @@ describe('hostile names and paths are refused before anything runs', () => {
     await expectRefused(runWith('a', {}, 'libs/a/ai/a..b.ai.md'), /batch name "a\.\.b".*contains "\.\."/);
   });
 
-  it('plugin inference refuses a hostile project name and hostile paths, naming the file', async () => {
+  it('a target the plugin inferred as invalid (here: outputs overlapping another batch) refuses to run, printing the problems', async () => {
+    const problem = 'key "outputs": may write the same files as batch a:other (libs/a/ai/other.ai.md): "src/**" and "src/x/**"; add dependsOn: [other] to one of them';
+    await expectRefused(runWith('a', { invalid: [problem] }), new RegExp(`refused before anything ran: libs/a/ai/ok\\.ai\\.md: invalid batch file\\n  - ${problem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  });
+
+  it('plugin inference marks a hostile project name and hostile paths invalid, naming the file', async () => {
     const ws = tempDir('nxwa-hostile-plugin-');
     try {
       writeFiles(ws, {
@@ -109,14 +113,14 @@ describe('hostile names and paths are refused before anything runs', () => {
         'libs/y/ai/c.ai.md': '---\noutputs: ["{..,src}/**"]\n---\nx\n',
       });
       const files = ['libs/x/ai/b.ai.md', 'libs/y/ai/c.ai.md'];
-      let error: AggregateCreateNodesError | undefined;
-      try {
-        await createNodes[1](files, {}, { workspaceRoot: ws, nxJsonConfiguration: {} });
-      } catch (e) {
-        error = e as AggregateCreateNodesError;
-      }
-      expect(error).toBeInstanceOf(AggregateCreateNodesError);
-      const byFile = Object.fromEntries(error!.errors.map(([f, e]) => [f, e.message]));
+      // Inference never throws for a batch file: each gets a target that refuses to run, printing why.
+      const result = await createNodes[1](files, {}, { workspaceRoot: ws, nxJsonConfiguration: {} });
+      const byFile = Object.fromEntries(
+        result.map(([f, r]) => {
+          const targets = Object.values(r.projects!)[0].targets!;
+          return [f, ((targets[`ai-generate--${f.split('/').pop()!.replace('.ai.md', '')}`].options as { invalid: string[] }).invalid).join('\n')];
+        }),
+      );
       expect(byFile['libs/x/ai/b.ai.md']).toMatch(/project name "--upload-pack=touch \/tmp\/pwned" \(of libs\/x\) starts with "-"/);
       expect(byFile['libs/y/ai/c.ai.md']).toMatch(/key "outputs\.0".*as \.\.\/\*\*/);
     } finally {

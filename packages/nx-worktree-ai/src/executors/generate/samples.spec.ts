@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CALC_BATCH, calcContext, calcRepoFiles, calcResult } from '../../../../../testing/fixtures/calc-repo';
-import { git, gitRepo, removeDir, tempDir } from '../../../../../testing/temp';
+import { CALC_BATCH, calcContext, calcRepoFiles, calcResult } from '@testing/fixtures/calc-repo';
+import { git, gitRepo, removeDir, tempDir } from '@testing/temp';
 import generateExecutor from './executor';
 import { pruneWorkspace } from '../../recovery/prune';
 import { readRepoInfo } from '../../worktree/repo';

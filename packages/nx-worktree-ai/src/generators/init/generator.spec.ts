@@ -21,6 +21,21 @@ describe('init generator', () => {
     expect(typeof callback).toBe('function');
   });
 
+  it('takes batch files out of the named inputs other targets hash: default (as Nx defines it when absent) and production', async () => {
+    const nxJson = readNxJson(tree)!;
+    updateNxJson(tree, { ...nxJson, namedInputs: { production: ['default', '!{projectRoot}/**/*.spec.ts'], sharedGlobals: [] } });
+    await initGenerator(tree, {});
+    expect(readNxJson(tree)!.namedInputs).toEqual({
+      default: ['{projectRoot}/**/*', '!{projectRoot}/**/*.ai.md'],
+      production: ['default', '!{projectRoot}/**/*.spec.ts', '!{projectRoot}/**/*.ai.md'],
+      sharedGlobals: [],
+    });
+    // a default the workspace defines keeps its entries
+    updateNxJson(tree, { ...readNxJson(tree)!, namedInputs: { default: ['{projectRoot}/**/*', 'sharedGlobals'] } });
+    await initGenerator(tree, {});
+    expect(readNxJson(tree)!.namedInputs).toEqual({ default: ['{projectRoot}/**/*', 'sharedGlobals', '!{projectRoot}/**/*.ai.md'] });
+  });
+
   it('is idempotent: twice gives the same nx.json and one .gitignore line', async () => {
     tree.write('.gitignore', 'node_modules\ndist/'); // no trailing newline
     await initGenerator(tree, {});
@@ -37,9 +52,10 @@ describe('init generator', () => {
       tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
       updateNxJson(tree, { ...readNxJson(tree), plugins: ['@nx/js', existing] });
       tree.write('.gitignore', '/.nx-worktree-ai\n');
-      const before = tree.read('nx.json', 'utf-8');
+      const before = readNxJson(tree)!;
       await initGenerator(tree, { targetName: 'other' });
-      expect(tree.read('nx.json', 'utf-8')).toBe(before);
+      // the registration stays as it was; only the prompt exclusion is added (what an upgrade brings)
+      expect(readNxJson(tree)).toEqual({ ...before, namedInputs: { default: ['{projectRoot}/**/*', '!{projectRoot}/**/*.ai.md'] } });
       expect(tree.read('.gitignore', 'utf-8')).toBe('/.nx-worktree-ai\n');
     }
   });

@@ -2,12 +2,14 @@ import { formatFiles, logger, readNxJson, updateNxJson, type GeneratorCallback, 
 import { ARTIFACTS_DIR } from '../../plugin/paths';
 import { parseOptions } from '../../utils/parse-options';
 import { initGeneratorSchema, type InitGeneratorOptions } from './schema';
+import { excludePromptsFromNamedInputs } from './named-inputs';
 
 export const PLUGIN_NAME = 'nx-worktree-ai';
 
 /**
  * Registers the plugin in nx.json `plugins` (unless it is there already, as a string or an object,
- * or the workspace opted out of inference plugins) and gitignores the artifact folder. Idempotent.
+ * or the workspace opted out of inference plugins), takes batch files out of the named inputs of
+ * other targets (named-inputs.ts) and gitignores the artifact folder. Idempotent.
  */
 export async function initGenerator(tree: Tree, rawOptions: InitGeneratorOptions = {}): Promise<GeneratorCallback> {
   const options = parseOptions(initGeneratorSchema, rawOptions, 'nx-worktree-ai:init');
@@ -16,10 +18,11 @@ export async function initGenerator(tree: Tree, rawOptions: InitGeneratorOptions
   const registered = plugins.some((p) => (typeof p === 'string' ? p : p.plugin) === PLUGIN_NAME);
   const inferenceOff = nxJson.useInferencePlugins === false || process.env.NX_ADD_PLUGINS === 'false';
 
-  if (!registered && !inferenceOff) {
-    nxJson.plugins = [...plugins, { plugin: PLUGIN_NAME, options: { targetName: options.targetName } }];
-    updateNxJson(tree, nxJson);
-  }
+  const register = !registered && !inferenceOff;
+  if (register) nxJson.plugins = [...plugins, { plugin: PLUGIN_NAME, options: { targetName: options.targetName } }];
+  // Where the plugin is off, nothing of nx.json changes.
+  const excluded = inferenceOff ? [] : excludePromptsFromNamedInputs(nxJson);
+  if (register || excluded.length) updateNxJson(tree, nxJson);
   addGitignoreEntry(tree, `${ARTIFACTS_DIR}/`);
   if (!options.skipFormat) await formatFiles(tree);
 
