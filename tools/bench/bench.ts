@@ -16,16 +16,16 @@
  *   f. peak memory: the executor process (timings.json) and the whole process tree of a run;
  *   g. the OS sandbox's cost per batch: the 1k-file probe with --sandbox=off and =required,
  *      alternated, and starting a program under the plugin's bwrap argv vs directly (sandbox-cost.ts);
- *   h. chain latency: four dependent batches, from one batch's result to the next agent's first
+ *   i. chain latency: four dependent batches, from one batch's result to the next agent's first
  *      model request, and what it is made of (chain.ts);
- *   i. the six batches at 10k and 50k files, hand-made vs the plugin alternated (sizes.ts);
- *   j. 6 and 50 batches with run-many --parallel 8: wall, executor CPU per batch, memory (scale.ts).
+ *   j. the six batches at 10k and 50k files, hand-made vs the plugin alternated (sizes.ts);
+ *   k. 6 and 50 batches with run-many --parallel 8: wall, executor CPU per batch, memory (scale.ts).
  * The hand-made pattern cannot express dependencies between batches, so the six batches here are
  * independent (two per project, three projects).
  *
  * Options: --runs N (default 3), --delay MS (model latency per reply, default 3000: a quick real reply),
  *          --sizes 1000,10000,50000, --out FILE (default bench/results.json), --quick (1 run, sizes 1000,10000),
- *          --only six|overhead|sandbox|chain|sizes|scale (one part only: a-d and f, e, g, h, i or j; the JSON keeps the other
+ *          --only six|overhead|sandbox|chain|sizes|scale (one part only: a-d and f, e, g, i, j or k; the JSON keeps the other
  *          parts of the existing file and records this run under onlyRuns.<part>)
  */
 import { execFileSync } from 'node:child_process';

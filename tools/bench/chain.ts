@@ -1,5 +1,5 @@
 /**
- * Row h: chain latency. Four batches of one project in a chain (each depends on the one before) in
+ * Row i: chain latency. Four batches of one project in a chain (each depends on the one before) in
  * the generated 1k-file workspace; per link, the time from one batch's result to the next agent's
  * first model request, and what it is made of.
  */
@@ -90,7 +90,7 @@ export async function measureChain(runs: number, delayMs: number): Promise<Chain
 export function chainRows(c: ChainCost): [string, string][] {
   const m = c.median;
   return [
-    [`h. chain of four: result to next agent's first request, ${c.files.toLocaleString('en')} files (median link)`, `${m.totalMs} ms`],
+    [`i. chain of four: result to next agent's first request, ${c.files.toLocaleString('en')} files (median link)`, `${m.totalMs} ms`],
     ['   made of: previous cleanup, Nx (schedule, fork, load), plugin phases, agent start', `${m.previousCleanupMs} + ${m.nxMs} + ${m.pluginMs} + ${m.agentStartMs} ms`],
   ];
 }

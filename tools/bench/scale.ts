@@ -1,5 +1,5 @@
 /**
- * Row j: how the plugin's cost grows with the number of batches. One batch in each of the 50
+ * Row k: how the plugin's cost grows with the number of batches. One batch in each of the 50
  * generated projects (1k files), `run-many --parallel 8`, against six of them run the same way:
  * wall time, the executor's CPU time per batch (timings.json) and the process tree's peak memory.
  */
@@ -57,7 +57,7 @@ export async function measureScale(counts: number[], delayMs: number): Promise<S
 
 export function scaleRows(runs: ScaleRun[]): [string, string][] {
   return runs.map((r) => [
-    `j. ${r.batches} batches, run-many --parallel 8 (1,000 files)`,
+    `k. ${r.batches} batches, run-many --parallel 8 (1,000 files)`,
     `${seconds(r.wallMs)}, executor CPU ${Math.round(r.cpuPerBatchMs)} ms per batch, peak tree ${r.peakTreeRssMb} MB`,
   ]);
 }

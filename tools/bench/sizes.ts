@@ -1,5 +1,5 @@
 /**
- * Row i: the six batches in large workspaces, the hand-made pattern (a full `git worktree add` per
+ * Row j: the six batches in large workspaces, the hand-made pattern (a full `git worktree add` per
  * batch) against the plugin with its default settings, alternated in one run; plugin/hand-made per size.
  */
 import { join } from 'node:path';
@@ -65,7 +65,7 @@ export async function measureSizes(sizes: number[], runs: number, delayMs: numbe
 
 export function sizeRows(costs: SizeCost[]): [string, string][] {
   return costs.map((c) => [
-    `i. six batches, ${c.files.toLocaleString('en')} files: hand-made / plugin`,
+    `j. six batches, ${c.files.toLocaleString('en')} files: hand-made / plugin`,
     `${seconds(median(c.handmadeMs))} / ${seconds(median(c.pluginMs))}  (plugin/hand-made = ${c.ratio.toFixed(2)})`,
   ]);
 }
