@@ -18,35 +18,44 @@
  *      alternated, and starting a program under the plugin's bwrap argv vs directly (sandbox-cost.ts);
  *   h. inference: `nx show projects` with 0, 100 and 1,000 batch files, cold and warm, and the
  *      plugin's createNodes share of it (inference-cost.ts).
+ *   i. chain latency: four dependent batches, from one batch's result to the next agent's first
+ *      model request, and what it is made of (chain.ts);
+ *   j. the six batches at 10k and 50k files, hand-made vs the plugin alternated (sizes.ts);
+ *   k. 6 and 50 batches with run-many --parallel 8: wall, executor CPU per batch, memory (scale.ts).
  * The hand-made pattern cannot express dependencies between batches, so the six batches here are
  * independent (two per project, three projects).
  *
  * Options: --runs N (default 3), --delay MS (model latency per reply, default 3000: a quick real reply),
  *          --sizes 1000,10000,50000, --out FILE (default bench/results.json), --quick (1 run, sizes 1000,10000),
- *          --only six|overhead|sandbox|inference (one part only: a-d and f, e, g or h; the JSON keeps the other
+ *          --only six|overhead|sandbox|inference|chain|sizes|scale (one part only: a-d and f, e, g, h, i, j or k; the JSON keeps the other
  *          parts of the existing file and records this run under onlyRuns.<part>)
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { claudeTestEnv, startAnthropicServer, type AnthropicServer, type ScriptRule } from '../../testing/scripted-model/anthropic';
-import { createWorkspace, nxEnv, REPO_ROOT, runNx, type BatchDef, type ProjectDef, type Workspace } from '../../testing/workspace';
-import { generatedProjects, log, median, medianPhases, ok, ownTime, probeRunner, readDuration, readTimings, seconds } from './common';
+import { claudeTestEnv, startAnthropicServer, type AnthropicServer } from '../../testing/scripted-model/anthropic';
+import { createWorkspace, REPO_ROOT, runNx, type BatchDef, type ProjectDef, type Workspace } from '../../testing/workspace';
+import { generatedProjects, log, median, medianPhases, ok, ownTime, probeRunner, readDuration, readTimings, rulesFor, seconds } from './common';
+import { chainRows, measureChain, type ChainCost } from './chain';
+import { runHandmade } from './handmade';
+import { sampleTreeRss } from './memory';
 import { writeResults, type Part } from './results';
 import { measureSandboxCost, sandboxRows, type SandboxCost } from './sandbox-cost';
 import { inferenceRows, measureInferenceCost, type InferenceCost } from './inference-cost';
+import { measureScale, scaleRows, type ScaleRun } from './scale';
+import { measureSizes, sizeRows, type SizeCost } from './sizes';
 
 interface Args {
   runs: number;
   delayMs: number;
   sizes: number[];
   out: string;
-  /** Which part runs alone: the six-batch rows (a-d, f), the overhead rows (e), the sandbox rows (g) or the inference rows (h); all when null. */
+  /** Which part runs alone: the six-batch rows (a-d, f), overhead (e), sandbox (g), inference (h), chain (i), sizes (j) or scale (k); all when null. */
   only: Part | null;
 }
 
-const PARTS: Part[] = ['six', 'overhead', 'sandbox', 'inference'];
+const PARTS: Part[] = ['six', 'overhead', 'sandbox', 'inference', 'chain', 'sizes', 'scale'];
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { runs: 3, delayMs: 3000, sizes: [1000, 10_000, 50_000], out: join(REPO_ROOT, 'bench', 'results.json'), only: null };
@@ -123,22 +132,6 @@ module.exports = (options, context) => new Promise((resolve) => {
   );
 }
 
-function rulesFor(batches: BatchDef[], projects: Record<string, ProjectDef>): ScriptRule[] {
-  return batches.map((b) => {
-    const dir = `${projects[b.project].root}/${(b.frontmatter.outputs as string[])[0].replace('/**', '')}`;
-    return {
-      name: b.name,
-      match: b.prompt.trim(),
-      steps: [
-        { write: { path: `${dir}/a.ts`, content: `export const a = '${b.name}';\n` } },
-        { write: { path: `${dir}/b.ts`, content: `export const b = '${b.name}';\n` } },
-        { write: { path: `${dir}/c.ts`, content: `export const c = '${b.name}';\n` } },
-        { text: `Wrote ${dir}.` },
-      ],
-    };
-  });
-}
-
 // ---------------------------------------------------------------------------------------------
 // Measuring
 
@@ -148,37 +141,6 @@ interface Measured {
   peakTreeRssMb: number;
 }
 
-/** Peak summed RSS of this process's descendants (nx, its workers, the agents), sampled every 100 ms. */
-function sampleTreeRss(): () => number {
-  let peak = 0;
-  const timer = setInterval(() => {
-    const parents = new Map<number, number>();
-    const rss = new Map<number, number>();
-    for (const name of readdirSync('/proc')) {
-      if (!/^\d+$/.test(name)) continue;
-      try {
-        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-        parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-        const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${name}/status`, 'utf8'));
-        if (kb) rss.set(Number(name), Number(kb[1]));
-      } catch {
-        // gone meanwhile
-      }
-    }
-    const inTree = (pid: number): boolean => {
-      for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) if (p === process.pid) return true;
-      return false;
-    };
-    let total = 0;
-    for (const [pid, kb] of rss) if (inTree(pid)) total += kb;
-    peak = Math.max(peak, total / 1024);
-  }, 100);
-  return () => {
-    clearInterval(timer);
-    return Math.round(peak);
-  };
-}
-
 async function measure(server: AnthropicServer, run: () => Promise<unknown>): Promise<Measured> {
   const before = server.mainRequests().length;
   const stop = sampleTreeRss();
@@ -186,21 +148,6 @@ async function measure(server: AnthropicServer, run: () => Promise<unknown>): Pr
   await run();
   const ms = performance.now() - t0;
   return { ms, requests: server.mainRequests().length - before, peakTreeRssMb: stop() };
-}
-
-function runHandmade(ws: Workspace, env: Record<string, string>): Promise<void> {
-  const prompts = join(ws.base, 'prompts');
-  mkdirSync(prompts, { recursive: true });
-  for (const b of SIX) writeFileSync(join(prompts, `${b.name}.md`), b.prompt);
-  const claude = join(REPO_ROOT, 'node_modules', '.bin', 'claude');
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(__dirname, 'handmade.sh'), [ws.root, claude, prompts, ...SIX.map((b) => b.name)], {
-      env: nxEnv(ws, env),
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`handmade.sh exited with ${code}`))));
-  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -236,7 +183,7 @@ async function main(): Promise<void> {
         const env = claudeTestEnv(server.url, join(ws.base, 'claude-config'));
         try {
           if (variant === 'handmade') {
-            samples.handmade.push(await measure(server, () => runHandmade(ws, env)));
+            samples.handmade.push(await measure(server, () => runHandmade(ws, env, SIX)));
           } else if (variant === 'nxRaw' || variant === 'nxExecutor') {
             writeRawTasks(ws, variant === 'nxExecutor');
             samples[variant].push(await measure(server, async () => ok(await runNx(ws, ['run-many', '-t', 'raw-one', 'raw-two', '--parallel', '6'], { env }), `run-many of raw claude tasks (${variant})`)));
@@ -301,6 +248,22 @@ async function main(): Promise<void> {
       inference = await measureInferenceCost(args.runs);
     }
 
+    let chain: ChainCost | null = null;
+    if (wants('chain')) {
+      log('\n== chain of four dependent batches: from one result to the next agent');
+      chain = await measureChain(args.runs, args.delayMs);
+    }
+    let sizes: SizeCost[] | null = null;
+    if (wants('sizes')) {
+      log('\n== six batches in large workspaces: hand-made vs the plugin');
+      sizes = await measureSizes(args.sizes.filter((n) => n >= 10_000), args.runs, args.delayMs);
+    }
+    let scale: ScaleRun[] | null = null;
+    if (wants('scale')) {
+      log('\n== 6 and 50 batches, run-many --parallel 8');
+      scale = await measureScale([6, 50], args.delayMs);
+    }
+
     const med = (k: string) => median(samples[k].map((m) => m.ms));
     const summary = {
       machine,
@@ -328,6 +291,9 @@ async function main(): Promise<void> {
       },
       sandbox,
       inference,
+      chain,
+      sizes,
+      scale,
       samples,
     };
     printTable(summary);
@@ -363,6 +329,9 @@ function printTable(s: {
   memory: { executorPeakRssMb: number; processTreePeakRssMb: Record<string, number> };
   sandbox: SandboxCost | null;
   inference: InferenceCost | null;
+  chain: ChainCost | null;
+  sizes: SizeCost[] | null;
+  scale: ScaleRun[] | null;
 }): void {
   const six = s.sixBatches;
   const phaseList = (phases: Phases) => `start ${phases.start}, snapshot ${phases.snapshot}, worktree ${phases.worktree}, prepare ${phases.prepare}, collect ${phases.collect}, integrate ${phases.integrate}, cleanup ${phases.cleanup}`;
@@ -396,6 +365,9 @@ function printTable(s: {
   }
   if (s.sandbox) rows.push(...sandboxRows(s.sandbox));
   if (s.inference) rows.push(...inferenceRows(s.inference));
+  if (s.chain) rows.push(...chainRows(s.chain));
+  if (s.sizes) rows.push(...sizeRows(s.sizes));
+  if (s.scale) rows.push(...scaleRows(s.scale));
   const width = Math.max(...rows.map(([k]) => k.length));
   log('\n== results (medians)');
   for (const [k, v] of rows) log(`  ${k.padEnd(width)}  ${v}`);

@@ -1,6 +1,7 @@
 /** Helpers shared by the bench's rows: medians, reading a batch's timings, the generated probe workspace. */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ScriptRule } from '../../testing/scripted-model/anthropic';
 import { runNx, type BatchDef, type NxResult, type ProjectDef, type Workspace } from '../../testing/workspace';
 
 export const median = (values: number[]) => {
@@ -19,13 +20,15 @@ export function ok(res: NxResult, what: string): NxResult {
 export interface Timings {
   phases: Record<string, number>;
   maxRssMb: number;
+  /** CPU time of the executor process (user + system). */
+  cpuMs: number;
 }
 
-export function readTimings(ws: Workspace, project: string, batch: string): Timings {
+export function readTimings(ws: Pick<Workspace, 'root'>, project: string, batch: string): Timings {
   return JSON.parse(readFileSync(join(ws.root, '.nx-worktree-ai', project, batch, 'timings.json'), 'utf8'));
 }
 
-export function readDuration(ws: Workspace, project: string, batch: string): number {
+export function readDuration(ws: Pick<Workspace, 'root'>, project: string, batch: string): number {
   return JSON.parse(readFileSync(join(ws.root, '.nx-worktree-ai', project, batch, 'result.json'), 'utf8')).durationMs;
 }
 
@@ -81,4 +84,21 @@ export function probeRunner(ws: Workspace, env: Record<string, string>): (tag: s
     const res = ok(await runNx(ws, cmd, { env }), cmd.join(' '));
     return { phases: readTimings(ws, 'p000', 'touch').phases, durationMs: readDuration(ws, 'p000', 'touch'), output: res.output };
   };
+}
+
+/** The scripted model's answer to each batch: three files in the batch's first output folder. */
+export function rulesFor(batches: BatchDef[], projects: Record<string, ProjectDef>): ScriptRule[] {
+  return batches.map((b) => {
+    const dir = `${projects[b.project].root}/${(b.frontmatter.outputs as string[])[0].replace('/**', '')}`;
+    return {
+      name: b.name,
+      match: b.prompt.trim(),
+      steps: [
+        { write: { path: `${dir}/a.ts`, content: `export const a = '${b.name}';\n` } },
+        { write: { path: `${dir}/b.ts`, content: `export const b = '${b.name}';\n` } },
+        { write: { path: `${dir}/c.ts`, content: `export const c = '${b.name}';\n` } },
+        { text: `Wrote ${dir}.` },
+      ],
+    };
+  });
 }

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export type Part = 'six' | 'overhead' | 'sandbox' | 'inference';
+export type Part = 'six' | 'overhead' | 'sandbox' | 'inference' | 'chain' | 'sizes' | 'scale';
 
 /** The JSON keys each part of the bench writes. */
-const KEYS: Record<Part, string[]> = { six: ['sixBatches', 'memory', 'samples'], overhead: ['overhead'], sandbox: ['sandbox'], inference: ['inference'] };
+const KEYS: Record<Part, string[]> = { six: ['sixBatches', 'memory', 'samples'], overhead: ['overhead'], sandbox: ['sandbox'], inference: ['inference'], chain: ['chain'], sizes: ['sizes'], scale: ['scale'] };
 
 /**
  * Writes the bench's JSON. A run of one part (`--only`) replaces only that part's keys in an

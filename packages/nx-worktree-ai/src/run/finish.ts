@@ -39,13 +39,16 @@ export async function cleanUp({ run, options, ctx, repo, lock, clock, snapshot }
 }
 
 /**
- * timings.json: milliseconds per phase, the executor process's peak memory, and whether the
- * snapshot was taken or shared with batches started together (worktree/snapshot.ts).
+ * timings.json: milliseconds per phase, the executor process's peak memory and CPU time (Nx's worker
+ * start, loading the plugin and the run; the agent is another process), and whether the snapshot was
+ * taken or shared with batches started together (worktree/snapshot.ts).
  */
 function writeTimings(root: string, artifactDir: string, phases: Record<string, number>, snapshot: 'taken' | 'shared'): void {
   const maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  const { user, system } = process.cpuUsage();
+  const cpuMs = Math.round((user + system) / 1000);
   try {
-    writeFileSync(join(root, artifactDir, ARTIFACTS.timings), `${JSON.stringify({ phases, maxRssMb, snapshot }, null, 2)}\n`);
+    writeFileSync(join(root, artifactDir, ARTIFACTS.timings), `${JSON.stringify({ phases, maxRssMb, cpuMs, snapshot }, null, 2)}\n`);
   } catch {
     // the artifact folder is gone only if something else failed first; that error is what matters
   }
