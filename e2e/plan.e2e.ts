@@ -263,7 +263,10 @@ describe('a CAST plan with depends_on and owns_files', () => {
     log(`nx g nx-worktree-ai:plan plan.md:\n${said}`);
     expect(said).toContain('subagent_type "code-writer" (3 batch(es)): agent definition .claude/agents/code-writer.md found: claude runs with --agent code-writer');
     expect(said).toContain('subagent_type "test-writer" (1 batch(es)): agent definition .claude/agents/test-writer.md not found');
-    expect(said).toContain('batches[2] (id 3): key "verify_files" is not used');
+    // verify_files became the test-writer's verify: a check that its spec file exists and is not empty.
+    const testWriter = readWorkspaceFile(castWs, 'libs/auth/ai/session-badge-3-test-writer.ai.md');
+    expect(testWriter).toMatch(/verify: \[\s*"?node"?,\s*"?-e"?,/);
+    expect(testWriter).toContain('libs/auth/src/session/token.spec.ts');
     for (const b of CAST_PLAN_BATCHES) {
       const text = readWorkspaceFile(castWs, fileOf(b));
       expect({ batch: idOf(b), owns: text.includes(`outputs: [${b.file.slice(SAMPLE_PROJECTS[b.project].root.length + 1)}]`) }).toEqual({ batch: idOf(b), owns: true });
@@ -285,6 +288,8 @@ describe('a CAST plan with depends_on and owns_files', () => {
     const res = await runNx(castWs, ['run-many', '-t', 'ai-generate', '--parallel', '4'], { env: castEnv });
     log(`nx run-many -t ai-generate -> exit ${res.code} in ${(res.durationMs / 1000).toFixed(1)} s`);
     expectSuccess(res);
+    // The test-writer's check ran on its work and passed at the first attempt.
+    expect(readResult(castWs, 'auth', 'session-badge-3-test-writer').attempts?.map((a) => a.verify?.exitCode)).toEqual([0]);
     for (const b of CAST_PLAN_BATCHES) {
       expect({ batch: idOf(b), status: readResult(castWs, b.project, b.name).status }).toEqual({ batch: idOf(b), status: 'succeeded' });
       expect({ file: b.file, content: readWorkspaceFile(castWs, b.file) }).toEqual({ file: b.file, content: b.content });

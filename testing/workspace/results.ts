@@ -27,6 +27,8 @@ export interface BatchResult {
   error: string | null;
   /** The nx command the result came from (README "The report"). */
   runId: string | null;
+  /** Batches with verify: each agent run and its check. */
+  attempts?: Array<{ verify: { exitCode: number | null; durationMs: number; outputTail: string } | null; sessionId: string | null; turns: number | null; tokens: BatchResult['tokens']; costUsd: number | null }>;
 }
 
 export const RESULT_FIELDS: Array<keyof BatchResult> = [
