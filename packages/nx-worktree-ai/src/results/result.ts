@@ -53,6 +53,9 @@ export interface SampleRecord {
   /** The batch branch for the chosen sample, `<batch branch>--sample-<k>` for the others. */
   branch: string;
   error: string | null;
+  /** When the sample started and ended (ISO): its bar in the report's timeline (absent in older results). */
+  startedAt?: string | null;
+  finishedAt?: string | null;
 }
 
 export const NO_TOKENS: TokenUsage = { input: null, output: null, cacheRead: null, cacheWrite: null };

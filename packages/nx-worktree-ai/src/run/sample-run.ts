@@ -22,6 +22,8 @@ export interface SampleOutcome {
   error: unknown;
   /** It was still running when another sample was chosen. */
   stopped: boolean;
+  startedAt: Date;
+  finishedAt: Date | null;
 }
 
 /**
@@ -40,7 +42,7 @@ export function sampleState(state: RunState, k: number, agent: AgentName, stop: 
  * a failure is returned, not thrown, so the other samples go on.
  */
 export async function runSample(state: RunState, k: number): Promise<SampleOutcome> {
-  const outcome: SampleOutcome = { k, state, placed: null, record: null, work: null, commit: null, error: null, stopped: false };
+  const outcome: SampleOutcome = { k, state, placed: null, record: null, work: null, commit: null, error: null, stopped: false, startedAt: new Date(), finishedAt: null };
   try {
     outcome.placed = await placeWorktree(state, findAgent(state));
     outcome.record = startRecord(state, outcome.placed.version);
@@ -52,6 +54,7 @@ export async function runSample(state: RunState, k: number): Promise<SampleOutco
     outcome.error = error;
   }
   outcome.stopped = state.sample?.stop.aborted === true;
+  outcome.finishedAt = new Date();
   return outcome;
 }
 
@@ -61,5 +64,6 @@ export function sampleRecord(s: SampleOutcome, chosen: string | null): SampleRec
   const failed = s.error !== null || !s.work?.outcome.ok;
   const status = chosen && !failed ? 'succeeded' : stopped ? 'stopped' : s.error !== null ? 'failed' : (s.work?.outcome.status ?? 'failed');
   const error = s.error !== null ? (s.error instanceof Error ? s.error.message : String(s.error)) : (s.work?.outcome.message ?? null);
-  return { k: s.k, agent: s.state.run.agent, status, attempts: s.record?.base.attempts ?? [], branch: chosen ?? s.state.branch, error: status === 'succeeded' ? null : error };
+  const times = { startedAt: s.startedAt.toISOString(), finishedAt: s.finishedAt?.toISOString() ?? null };
+  return { k: s.k, agent: s.state.run.agent, status, attempts: s.record?.base.attempts ?? [], branch: chosen ?? s.state.branch, error: status === 'succeeded' ? null : error, ...times };
 }

@@ -49,6 +49,10 @@ describe('nx-worktree-ai:generate with samples', () => {
       [2, 'succeeded', 'ai/calc/sum'],
     ]);
     expect(result.attempts?.map((a) => a.verify?.exitCode)).toEqual([0]);
+    // Each sample's start and end (its bar in the report's timeline), both within the run; they ran at once.
+    const span = result.samples!.map((s) => [Date.parse(s.startedAt!), Date.parse(s.finishedAt!)]);
+    for (const [start, end] of span) expect(start >= started && start <= end && end <= Date.now()).toBe(true);
+    expect(span[0][0] < span[1][1] && span[1][0] < span[0][1]).toBe(true);
     expect(readFileSync(join(root, 'libs/calc/src/sum.js'), 'utf8')).toBe('module.exports = (a, b) => a + b;\n');
     expect(git(root, 'show', 'ai/calc/sum:libs/calc/src/sum.js')).toBe('module.exports = (a, b) => a + b;');
     expect(git(root, 'show', 'ai/calc/sum--sample-1:libs/calc/src/sum.js')).toBe('module.exports = (a, b) => a - b;');
