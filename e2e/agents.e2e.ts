@@ -21,6 +21,7 @@ import { claudeTestEnv, startAnthropicServer, type RequestLogEntry, type ScriptR
 import type { ScriptedServer } from '../testing/scripted-model/common';
 import { geminiTestEnv, startGeminiServer } from '../testing/scripted-model/gemini';
 import { codexProviderConfig, codexTestEnv, startResponsesServer } from '../testing/scripted-model/responses';
+import { removeUnlessKept } from '../testing/e2e';
 import {
   artifactsDir,
   commitAll,
@@ -38,7 +39,6 @@ import {
 
 jest.setTimeout(10 * 60_000);
 
-const KEEP = !!process.env.NX_WORKTREE_AI_E2E_KEEP;
 const TARGET = 'ai-generate';
 type Agent = 'claude' | 'codex' | 'gemini';
 const AGENTS: Agent[] = ['claude', 'codex', 'gemini'];
@@ -176,8 +176,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const server of Object.values(servers ?? {})) await server.close();
-  if (ws && !KEEP) ws.remove();
-  else if (ws) log(`kept ${ws.base}`);
+  removeUnlessKept(ws, log);
 });
 
 describe('claude, codex and gemini for real, one batch each', () => {

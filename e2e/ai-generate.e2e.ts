@@ -7,7 +7,7 @@
  * Keep the workspace for inspection: NX_WORKTREE_AI_E2E_KEEP=1.
  */
 import { join } from 'node:path';
-import { claudeTestEnv, startAnthropicServer, type AnthropicServer, type RequestLogEntry } from '../testing/scripted-model/anthropic';
+import { startAnthropicServer, type AnthropicServer, type RequestLogEntry } from '../testing/scripted-model/anthropic';
 import {
   AUTH_DOCS,
   BATCH_DEPENDENCIES,
@@ -45,13 +45,13 @@ import {
   type Workspace,
 } from '../testing/workspace';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { claudeEnvFor, removeUnlessKept } from '../testing/e2e';
 
 // `testTimeout` of a jest.config project is ignored (it is a global option): set it here.
 jest.setTimeout(10 * 60_000);
 
 /** Simulated model latency per reply: long enough that parallel sessions visibly overlap. */
 const DELAY_MS = 700;
-const KEEP = !!process.env.NX_WORKTREE_AI_E2E_KEEP;
 
 let server: AnthropicServer;
 let ws: Workspace;
@@ -105,16 +105,13 @@ const isUnder = (globs: string[]) => (path: string) => globs.some((g) => path ==
 beforeAll(async () => {
   server = await startAnthropicServer({ rules: scriptRules(), delayMs: DELAY_MS });
   ws = createWorkspace({ projects: SAMPLE_PROJECTS, batches: SIX_BATCHES, prefix: 'nxwa-e2e-', log });
-  const configDir = join(ws.base, 'claude-config');
-  mkdirSync(configDir, { recursive: true });
-  claudeEnv = claudeTestEnv(server.url, configDir);
+  claudeEnv = claudeEnvFor(ws, server.url);
   log(`workspace ${ws.root} (template ${(ws.timings.template / 1000).toFixed(1)} s, init ${(ws.timings.init / 1000).toFixed(1)} s, total ${(ws.timings.total / 1000).toFixed(1)} s)`);
 }, 600_000);
 
 afterAll(async () => {
   await server?.close();
-  if (ws && !KEEP) ws.remove();
-  else if (ws) log(`kept ${ws.base}`);
+  removeUnlessKept(ws, log);
 });
 
 describe('nx-worktree-ai from the packed tarball', () => {

@@ -4,10 +4,10 @@
  *
  * The tests share one workspace and run in order. Keep it: NX_WORKTREE_AI_E2E_KEEP=1.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { batchId, SAMPLE_PROJECTS, scriptRules, SIX_BATCHES } from '../testing/fixtures/six-batches';
-import { claudeTestEnv, startAnthropicServer, type AnthropicServer, type RequestLogEntry } from '../testing/scripted-model/anthropic';
+import { startAnthropicServer, type AnthropicServer, type RequestLogEntry } from '../testing/scripted-model/anthropic';
+import { claudeEnvFor, removeUnlessKept } from '../testing/e2e';
 import {
   branches,
   createWorkspace,
@@ -25,7 +25,6 @@ import {
 
 jest.setTimeout(10 * 60_000);
 
-const KEEP = !!process.env.NX_WORKTREE_AI_E2E_KEEP;
 const DRY_RUN = ['run-many', '-t', 'ai-generate', '--dry-run', '--skip-nx-cache', '--output-style=static'];
 
 let server: AnthropicServer;
@@ -72,16 +71,13 @@ function field(text: string, id: string, key: string): string {
 beforeAll(async () => {
   server = await startAnthropicServer({ rules: scriptRules(SIX_BATCHES), delayMs: 300 });
   ws = createWorkspace({ projects: SAMPLE_PROJECTS, batches: SIX_BATCHES, prefix: 'nxwa-e2e-dry-', log });
-  const configDir = join(ws.base, 'claude-config');
-  mkdirSync(configDir, { recursive: true });
-  claudeEnv = claudeTestEnv(server.url, configDir);
+  claudeEnv = claudeEnvFor(ws, server.url);
   log(`workspace ${ws.root}`);
 }, 600_000);
 
 afterAll(async () => {
   await server?.close();
-  if (ws && !KEEP) ws.remove();
-  else if (ws) log(`kept ${ws.base}`);
+  removeUnlessKept(ws, log);
 });
 
 describe('nx run-many -t ai-generate --dry-run', () => {

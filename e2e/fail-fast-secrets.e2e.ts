@@ -15,10 +15,10 @@ import { SAMPLE_PROJECTS } from '../testing/fixtures/six-batches';
 import { leaksOf } from '../testing/leaks';
 import { claudeTestEnv, startAnthropicServer, type AnthropicServer, type ScriptRule } from '../testing/scripted-model/anthropic';
 import { ARTIFACTS_DIR, createWorkspace, readResult, readWorkspaceFile, runNx, stripAnsi, type BatchDef, type NxResult, type Workspace } from '../testing/workspace';
+import { removeUnlessKept } from '../testing/e2e';
 
 jest.setTimeout(10 * 60_000);
 
-const KEEP = !!process.env.NX_WORKTREE_AI_E2E_KEEP;
 const STREAM = '--output-style=stream';
 /** GITHUB_TOKEN is one of the credential variables: its value is redacted wherever it shows. */
 const TOKEN = `ghp_R3dT3am${'x7Kq9'.repeat(21)}ZZQQ`;
@@ -72,8 +72,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  if (ws && !KEEP) ws.remove();
-  else if (ws) log(`kept ${ws.base}`);
+  removeUnlessKept(ws, log);
 });
 
 test('a refused key with claude\'s default retries fails the batch within 30 s, naming ANTHROPIC_API_KEY', async () => {

@@ -7,10 +7,10 @@
  *
  * The tests share one workspace and run in order. Keep it: NX_WORKTREE_AI_E2E_KEEP=1.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { SAMPLE_PROJECTS } from '../testing/fixtures/six-batches';
-import { claudeTestEnv, startAnthropicServer, type AnthropicServer, type RequestLogEntry, type ScriptRule } from '../testing/scripted-model/anthropic';
+import { startAnthropicServer, type AnthropicServer, type RequestLogEntry, type ScriptRule } from '../testing/scripted-model/anthropic';
+import { claudeEnvFor, removeUnlessKept } from '../testing/e2e';
 import {
   branches,
   commitAll,
@@ -29,8 +29,6 @@ import {
 } from '../testing/workspace';
 
 jest.setTimeout(10 * 60_000);
-
-const KEEP = !!process.env.NX_WORKTREE_AI_E2E_KEEP;
 
 /** The model asks to write the notes with Bash, which claude's default permissions refuse, then gives up. */
 const NOTHING_RULE: ScriptRule = {
@@ -74,16 +72,13 @@ const storedResults = () => git(ws.root, 'for-each-ref', '--format=%(refname)', 
 beforeAll(async () => {
   server = await startAnthropicServer({ rules: [NOTHING_RULE], delayMs: 100 });
   ws = createWorkspace({ projects: { auth: SAMPLE_PROJECTS.auth }, batches: [NOTHING], prefix: 'nxwa-e2e-outcomes-', log });
-  const configDir = join(ws.base, 'claude-config');
-  mkdirSync(configDir, { recursive: true });
-  claudeEnv = claudeTestEnv(server.url, configDir);
+  claudeEnv = claudeEnvFor(ws, server.url);
   log(`workspace ${ws.root}`);
 }, 600_000);
 
 afterAll(async () => {
   await server?.close();
-  if (ws && !KEEP) ws.remove();
-  else if (ws) log(`kept ${ws.base}`);
+  removeUnlessKept(ws, log);
 });
 
 describe('how a run ends', () => {

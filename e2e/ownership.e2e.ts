@@ -9,7 +9,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { claudeTestEnv, startAnthropicServer, type AnthropicServer, type RequestLogEntry, type ScriptRule } from '../testing/scripted-model/anthropic';
+import { startAnthropicServer, type AnthropicServer, type RequestLogEntry, type ScriptRule } from '../testing/scripted-model/anthropic';
+import { claudeEnvFor, removeUnlessKept } from '../testing/e2e';
 import {
   commitAll,
   createWorkspace,
@@ -28,7 +29,6 @@ import {
 
 jest.setTimeout(10 * 60_000);
 
-const KEEP = !!process.env.NX_WORKTREE_AI_E2E_KEEP;
 let server: AnthropicServer;
 let ws: Workspace;
 let claudeEnv: Record<string, string>;
@@ -86,16 +86,13 @@ beforeAll(async () => {
     prefix: 'nxwa-own-',
     log,
   });
-  const configDir = join(ws.base, 'claude-config');
-  mkdirSync(configDir, { recursive: true });
-  claudeEnv = claudeTestEnv(server.url, configDir);
+  claudeEnv = claudeEnvFor(ws, server.url);
   initial = git(ws.root, 'rev-parse', 'HEAD');
 }, 600_000);
 
 afterAll(async () => {
   await server?.close();
-  if (ws && !KEEP) ws.remove();
-  else if (ws) log(`kept ${ws.base}`);
+  removeUnlessKept(ws, log);
 });
 
 describe('reruns keep the user’s code', () => {

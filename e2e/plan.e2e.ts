@@ -19,7 +19,8 @@ import { launchChromium } from '../testing/browser';
 import { CAST_PLAN_BATCHES, CAST_SPARSE_PLAN, CODE_WRITER_AGENT, type CastPlanBatch } from '../testing/fixtures/cast-plan';
 import { markdownPlan } from '../testing/fixtures/plan';
 import { BATCH_DEPENDENCIES, batchId, SAMPLE_PROJECTS, scriptRules, SIX_BATCHES, type FixtureBatch } from '../testing/fixtures/six-batches';
-import { claudeTestEnv, startAnthropicServer, type AnthropicServer, type RequestLogEntry } from '../testing/scripted-model/anthropic';
+import { startAnthropicServer, type AnthropicServer, type RequestLogEntry } from '../testing/scripted-model/anthropic';
+import { claudeEnvFor, removeUnlessKept } from '../testing/e2e';
 import {
   artifactsDir,
   commitAll,
@@ -41,7 +42,6 @@ jest.setTimeout(10 * 60_000);
 
 const DELAY_MS = 700;
 const CAST_DELAY_MS = 1500;
-const KEEP = !!process.env.NX_WORKTREE_AI_E2E_KEEP;
 /** Where the report screenshot is saved (kept after the run, to be looked at). */
 const SCREENSHOT_DIR = join(tmpdir(), 'nx-worktree-ai-e2e-screenshots');
 
@@ -74,16 +74,13 @@ describe('from a plan to a report', () => {
     ws = createWorkspace({ projects: SAMPLE_PROJECTS, prefix: 'nxwa-e2e-plan-', log });
     writeFileSync(join(ws.root, 'plan.md'), markdownPlan('Sample workspace', SIX_BATCHES, 'The six batches of the sample workspace, planned in one file.'));
     commitAll(ws, 'the plan');
-    const configDir = join(ws.base, 'claude-config');
-    mkdirSync(configDir, { recursive: true });
-    claudeEnv = claudeTestEnv(server.url, configDir);
+    claudeEnv = claudeEnvFor(ws, server.url);
     log(`workspace ${ws.root}`);
   }, 600_000);
 
   afterAll(async () => {
     await server?.close();
-    if (ws && !KEEP) ws.remove();
-    else if (ws) log(`kept ${ws.base}`);
+    removeUnlessKept(ws, log);
   });
 
   test('nx g nx-worktree-ai:plan plan.md --dry-run lists the six files and writes nothing', () => {
@@ -244,16 +241,13 @@ describe('a CAST plan with depends_on and owns_files', () => {
     mkdirSync(join(castWs.root, '.claude', 'agents'), { recursive: true });
     writeFileSync(join(castWs.root, '.claude', 'agents', 'code-writer.md'), CODE_WRITER_AGENT);
     commitAll(castWs, 'the CAST plan and the code-writer agent');
-    const configDir = join(castWs.base, 'claude-config');
-    mkdirSync(configDir, { recursive: true });
-    castEnv = claudeTestEnv(castServer.url, configDir);
+    castEnv = claudeEnvFor(castWs, castServer.url);
     log(`CAST workspace ${castWs.root}`);
   }, 600_000);
 
   afterAll(async () => {
     await castServer?.close();
-    if (castWs && !KEEP) castWs.remove();
-    else if (castWs) log(`kept ${castWs.base}`);
+    removeUnlessKept(castWs, log);
   });
 
   test('CAST plan: imported with nx g nx-worktree-ai:plan, run with nx run-many, independent batches overlapping', async () => {

@@ -11,17 +11,17 @@
  * The tests share one workspace and run in order. Keep it: NX_WORKTREE_AI_E2E_KEEP=1.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchChromium } from '../testing/browser';
 import { batchId, SAMPLE_PROJECTS, scriptRules, SIX_BATCHES } from '../testing/fixtures/six-batches';
 import { runNxPiped, type PipedNxResult } from '../testing/piped-nx';
-import { claudeTestEnv, startAnthropicServer, type AnthropicServer } from '../testing/scripted-model/anthropic';
+import { startAnthropicServer, type AnthropicServer } from '../testing/scripted-model/anthropic';
 import { createWorkspace, nxEnv, readResult, stripAnsi, type Workspace } from '../testing/workspace';
+import { claudeEnvFor, removeUnlessKept } from '../testing/e2e';
 
 jest.setTimeout(10 * 60_000);
 
-const KEEP = !!process.env.NX_WORKTREE_AI_E2E_KEEP;
 /** Three independent batches: they run side by side. */
 const BATCHES = SIX_BATCHES.filter((b) => !(b.frontmatter.dependsOn as string[] | undefined)?.length).slice(0, 3);
 const COMMAND = ['run-many', '-t', 'ai-generate', '--parallel', '3'];
@@ -57,16 +57,13 @@ function report(...args: string[]): { out: string; runs: JsonRun[] } {
 beforeAll(async () => {
   server = await startAnthropicServer({ rules: scriptRules(BATCHES), delayMs: 600 });
   ws = createWorkspace({ projects: SAMPLE_PROJECTS, batches: BATCHES, prefix: 'nxwa-e2e-report-', log });
-  const configDir = join(ws.base, 'claude-config');
-  mkdirSync(configDir, { recursive: true });
-  claudeEnv = claudeTestEnv(server.url, configDir);
+  claudeEnv = claudeEnvFor(ws, server.url);
   log(`workspace ${ws.root}; batches ${BATCHES.map(batchId).join(', ')}`);
 }, 600_000);
 
 afterAll(async () => {
   await server?.close();
-  if (ws && !KEEP) ws.remove();
-  else if (ws) log(`kept ${ws.base}`);
+  removeUnlessKept(ws, log);
 });
 
 describe('the report as a record of runs', () => {

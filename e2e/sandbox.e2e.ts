@@ -13,12 +13,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { claudeTestEnv, startAnthropicServer, type AnthropicServer, type ScriptRule } from '../testing/scripted-model/anthropic';
+import { startAnthropicServer, type AnthropicServer, type ScriptRule } from '../testing/scripted-model/anthropic';
 import { branches, commitAll, createWorkspace, git, readResult, readWorkspaceFile, runNx, stripAnsi, writeBatch, type BatchDef, type NxResult, type Workspace } from '../testing/workspace';
+import { claudeEnvFor, removeUnlessKept } from '../testing/e2e';
 
 jest.setTimeout(10 * 60_000);
 
-const KEEP = !!process.env.NX_WORKTREE_AI_E2E_KEEP;
 const PROJECT = 'app';
 const ROOT = 'apps/app';
 
@@ -88,15 +88,12 @@ beforeAll(async () => {
   });
   // The Bash step names the workspace by its absolute path.
   server = await startAnthropicServer({ rules: rules().map((r) => ({ ...r, steps: r.steps.map((s) => ('bash' in s ? { bash: s.bash.replace('${WS}', ws.root) } : s)) })), delayMs: 300 });
-  const configDir = join(ws.base, 'claude-config');
-  mkdirSync(configDir, { recursive: true });
-  claudeEnv = claudeTestEnv(server.url, configDir);
+  claudeEnv = claudeEnvFor(ws, server.url);
 }, 600_000);
 
 afterAll(async () => {
   await server?.close();
-  if (ws && !KEEP) ws.remove();
-  else if (ws) log(`kept ${ws.base}`);
+  removeUnlessKept(ws, log);
 });
 
 describe('agents confined by the OS sandbox', () => {

@@ -15,10 +15,9 @@ import { CALC_PROJECT, calcBatch, fixRule, neverRule, raceRules, RIGHT_SUM, WRON
 import { claudeTestEnv, startAnthropicServer, type AnthropicServer, type RequestLogEntry } from '../testing/scripted-model/anthropic';
 import { codexProviderConfig, codexTestEnv, startResponsesServer } from '../testing/scripted-model/responses';
 import { createWorkspace, git, readResult, readWorkspaceFile, runNx, stripAnsi, writeBatch, commitAll, type BatchResult, type Workspace } from '../testing/workspace';
+import { removeUnlessKept } from '../testing/e2e';
 
 jest.setTimeout(10 * 60_000);
-
-const KEEP = !!process.env.NX_WORKTREE_AI_E2E_KEEP;
 
 type Attempt = { verify: { exitCode: number | null; durationMs: number; outputTail: string } | null; sessionId: string | null; turns: number | null; tokens: BatchResult['tokens']; costUsd: number | null };
 type Sample = { k: number; agent: string; status: string; attempts: Attempt[]; branch: string; error: string | null };
@@ -66,8 +65,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await claude?.close();
   await codex?.close();
-  if (ws && !KEEP) ws.remove();
-  else if (ws) log(`kept ${ws.base}`);
+  removeUnlessKept(ws, log);
 });
 
 /** The same session resumed once with the check's output, then the fix applied and recorded. */
