@@ -275,28 +275,31 @@ describe('security faults', () => {
   test('hostile names and paths are refused before anything runs', () =>
     row('hostile names and paths refused before anything runs', 'executor options, batch frontmatter, project and batch names', async () => {
       const ran = `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran')`;
+      const BAD = ['run', 'auth:ai-generate--bad'];
       commitBatch({ project: 'auth', name: 'ok', frontmatter: { agent: 'command', command: ['node', '-e', ran], outputs: ['src/ok/**'] }, prompt: 'ok\n' });
-      const cases: Array<{ what: string; args?: string[]; files?: Record<string, string>; message: RegExp }> = [
+      const cases: Array<{ what: string; args?: string[]; run?: string[]; files?: Record<string, string>; message: RegExp }> = [
         // (Not `nx run ... --batch=x`: Nx takes --batch as its own flag.) A project.json overriding the inferred option:
         { what: 'option batch: ../../etc/x.ai.md', files: { 'libs/auth/project.json': projectJsonWith({ batch: '../../etc/x.ai.md' }) }, message: /key "batch".*contains "\.\."/ },
         { what: 'option batch: /etc/x.ai.md', files: { 'libs/auth/project.json': projectJsonWith({ batch: '/etc/x.ai.md' }) }, message: /key "batch".*absolute/ },
         { what: 'option copyFiles: [../../.ssh/id_rsa]', files: { 'libs/auth/project.json': projectJsonWith({ copyFiles: ['../../.ssh/id_rsa'] }) }, message: /key "copyFiles\.0".*contains "\.\."/ },
         { what: '--model=--dangerously-skip-permissions', args: ['--model=--dangerously-skip-permissions'], message: /key "model".*starts with "-"/ },
-        { what: 'outputs: ["../../**"]', files: { 'libs/auth/ai/bad.ai.md': renderBatchFile({ frontmatter: { agent: 'command', command: ['node', '-e', ran], outputs: ['../../**'] }, prompt: 'x\n' }) }, message: /key "outputs\.0".*contains "\.\."/ },
-        { what: 'outputs: ["{..,src}/**"]', files: { 'libs/auth/ai/bad.ai.md': renderBatchFile({ frontmatter: { agent: 'command', command: ['node', '-e', ran], outputs: ['{..,src}/**'] }, prompt: 'x\n' }) }, message: /as \.\.\/\*\*/ },
-        { what: 'context: ["{workspaceRoot}/../secrets"]', files: { 'libs/auth/ai/bad.ai.md': renderBatchFile({ frontmatter: { agent: 'command', command: ['node', '-e', ran], outputs: ['src/bad/**'], context: ['{workspaceRoot}/../secrets'] }, prompt: 'x\n' }) }, message: /key "context\.0".*contains "\.\."/ },
-        { what: 'dependsOn: ["--upload-pack=x:y"]', files: { 'libs/auth/ai/bad.ai.md': renderBatchFile({ frontmatter: { agent: 'command', command: ['node', '-e', ran], outputs: ['src/bad/**'], dependsOn: ['--upload-pack=x:y'] }, prompt: 'x\n' }) }, message: /key "dependsOn\.0"/ },
-        { what: 'batch file a..b.ai.md', files: { 'libs/auth/ai/a..b.ai.md': renderBatchFile({ frontmatter: { agent: 'command', command: ['node', '-e', ran], outputs: ['src/bad/**'] }, prompt: 'x\n' }) }, message: /batch name "a\.\.b".*contains "\.\."/ },
+        { what: 'outputs: ["../../**"]', files: { 'libs/auth/ai/bad.ai.md': renderBatchFile({ frontmatter: { agent: 'command', command: ['node', '-e', ran], outputs: ['../../**'] }, prompt: 'x\n' }) }, run: BAD, message: /key "outputs\.0".*contains "\.\."/ },
+        { what: 'outputs: ["{..,src}/**"]', files: { 'libs/auth/ai/bad.ai.md': renderBatchFile({ frontmatter: { agent: 'command', command: ['node', '-e', ran], outputs: ['{..,src}/**'] }, prompt: 'x\n' }) }, run: BAD, message: /as \.\.\/\*\*/ },
+        { what: 'context: ["{workspaceRoot}/../secrets"]', files: { 'libs/auth/ai/bad.ai.md': renderBatchFile({ frontmatter: { agent: 'command', command: ['node', '-e', ran], outputs: ['src/bad/**'], context: ['{workspaceRoot}/../secrets'] }, prompt: 'x\n' }) }, run: BAD, message: /key "context\.0".*contains "\.\."/ },
+        { what: 'dependsOn: ["--upload-pack=x:y"]', files: { 'libs/auth/ai/bad.ai.md': renderBatchFile({ frontmatter: { agent: 'command', command: ['node', '-e', ran], outputs: ['src/bad/**'], dependsOn: ['--upload-pack=x:y'] }, prompt: 'x\n' }) }, run: BAD, message: /key "dependsOn\.0"/ },
+        { what: 'batch file a..b.ai.md', files: { 'libs/auth/ai/a..b.ai.md': renderBatchFile({ frontmatter: { agent: 'command', command: ['node', '-e', ran], outputs: ['src/bad/**'] }, prompt: 'x\n' }) }, run: ['run-many', '-t', 'ai-generate--a..b'], message: /batch name "a\.\.b".*contains "\.\."/ },
         {
           what: 'project named --upload-pack=touch pwned',
           files: {
             'libs/evil/project.json': JSON.stringify({ name: '--upload-pack=touch pwned', root: 'libs/evil' }),
             'libs/evil/ai/x.ai.md': renderBatchFile({ frontmatter: { agent: 'command', command: ['node', '-e', ran], outputs: ['src/**'] }, prompt: 'x\n' }),
           },
+          run: ['run-many', '-t', 'ai-generate--x'],
           message: /project name "--upload-pack=touch pwned" \(of libs\/evil\) starts with "-"/,
         },
       ];
       const verdicts: Verdict[] = [];
+      // A hostile batch file gets a target that refuses to run (one bad file never breaks the workspace's graph).
       // The `ok` batch runs once for real: a refused run must then add nothing to its branch, artifacts or worktrees.
       await nx(['run', 'auth:ai-generate--ok']);
       rmSync(marker, { force: true });
@@ -310,7 +313,7 @@ describe('security faults', () => {
         const refs = git(ws.root, 'for-each-ref');
         const worktrees = git(ws.root, 'worktree', 'list');
         const artifacts = readdirSync(join(ws.root, '.nx-worktree-ai/auth/ok')).map((f) => `${f}:${readFileSync(join(ws.root, '.nx-worktree-ai/auth/ok', f), 'utf8')}`);
-        const res = await nx(['run', 'auth:ai-generate--ok', ...(c.args ?? [])]);
+        const res = await nx(c.run ?? ['run', 'auth:ai-generate--ok', ...(c.args ?? [])]);
         const output = stripAnsi(res.output);
         const problems: string[] = [];
         if (res.code === 0) problems.push(`${c.what}: nx succeeded`);

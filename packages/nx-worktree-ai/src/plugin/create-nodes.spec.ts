@@ -2,6 +2,7 @@ import { logger, type CreateNodesContext, type CreateNodesResult } from '@nx/dev
 import { removeDir, tempDir, writeFiles } from '@testing/temp';
 import { createNodes, createNodesV2 } from './create-nodes';
 import type { AiPluginOptions } from './options';
+import { restoreNxTokens } from '../batch/nx-tokens';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
@@ -24,7 +25,7 @@ async function inferProblems(files: Record<string, string>, options?: AiPluginOp
     for (const project of Object.values((entry as CreateNodesResult).projects ?? {})) {
       for (const target of Object.values(project.targets ?? {})) {
         const invalid = target.options?.invalid as string[] | undefined;
-        if (invalid) problems[file] = `${file}: invalid batch file\n${invalid.map((p) => `  - ${p}`).join('\n')}`;
+        if (invalid) problems[file] = `${file}: invalid batch file\n${invalid.map((p) => `  - ${restoreNxTokens(p)}`).join('\n')}`;
       }
     }
   }
@@ -325,6 +326,15 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
 });
 
 describe('createNodes errors', () => {
+  it("keeps Nx's tokens in a problem inert: Nx refuses {workspaceRoot} inside an option, which would fail the whole graph", async () => {
+    const result = await infer({ ...WORKSPACE, 'libs/auth/ai/bad.ai.md': batch("outputs: [src/**]\ncontext: ['{workspaceRoot}/../secrets']") });
+    const target = targetsOf(result, 'libs/auth/ai/bad.ai.md', 'libs/auth')['ai-generate--bad'];
+    const invalid = target.options.invalid as string[];
+    for (const text of [...invalid, target.metadata!.description!]) expect(text).not.toMatch(/\{(workspaceRoot|projectRoot|projectName)\}/);
+    // The executor prints the problem as written.
+    expect(invalid.map(restoreNxTokens).join('\n')).toContain('{workspaceRoot}/../secrets');
+  });
+
   it('names the file, the key, the bad value and what is allowed; the target is still inferred and other files get theirs', async () => {
     const result = await infer({
       ...WORKSPACE,

@@ -5,6 +5,7 @@ import { globsMayOverlap, joinRootGlob, normalizeGlob } from '../batch/globs';
 import type { NormalizedAiPluginOptions } from './options';
 import type { AgentName } from '../agents/names';
 import { artifactDir, batchTargetName } from './paths';
+import { inertNxTokens } from '../batch/nx-tokens';
 
 export const EXECUTOR = 'nx-worktree-ai:generate';
 export const APPLY_EXECUTOR = 'nx-worktree-ai:apply';
@@ -97,12 +98,12 @@ export function batchTarget(batch: InferredBatch, options: TargetOptions, pmExec
 export function invalidBatchTarget(batch: InferredBatch, problems: string[]): TargetConfiguration {
   return {
     executor: EXECUTOR,
-    options: { batch: batch.file, invalid: problems },
+    options: { batch: batch.file, invalid: problems.map(inertNxTokens) },
     cache: false,
     inputs: [`{projectRoot}/${batch.pathInProject}`],
     outputs: [`{workspaceRoot}/${artifactDir(batch.project, batch.name)}`],
     metadata: {
-      description: `Invalid batch file ${batch.file} (fails when run until fixed): ${problems[0]}${problems.length > 1 ? ` (+${problems.length - 1} more)` : ''}`,
+      description: `Invalid batch file ${batch.file} (fails when run until fixed): ${inertNxTokens(problems[0])}${problems.length > 1 ? ` (+${problems.length - 1} more)` : ''}`,
       technologies: [TECHNOLOGY],
     },
   };

@@ -12,6 +12,7 @@ import type { BatchResult } from '../../results/result';
 import { batchProgress } from './progress';
 import { generateOptionsSchema, type GenerateOptions, type GenerateOptionsInput } from '../../resolve/options';
 import { proofNote } from '../../report/proof';
+import { restoreNxTokens } from '../../batch/nx-tokens';
 
 /**
  * `nx-worktree-ai:generate`: runs one batch in its own git worktree with a headless agent CLI and
@@ -30,7 +31,7 @@ export default async function generateExecutor(rawOptions: GenerateOptionsInput,
   const redact = createRedactor(process.env, parsed.data.secretEnv);
   // Problems the plugin found when it inferred the target (it infers one anyway, see plugin/targets.ts).
   if (parsed.data.invalid?.length) {
-    logger.error(redact(`[${label}] refused before anything ran: ${new BatchFileError(parsed.data.batch, parsed.data.invalid).message}`));
+    logger.error(redact(`[${label}] refused before anything ran: ${new BatchFileError(parsed.data.batch, parsed.data.invalid.map(restoreNxTokens)).message}`));
     return { success: false };
   }
   try {
