@@ -47,7 +47,8 @@ async function nx(args: string[]): Promise<NxResult & { requests: RequestLogEntr
 function fullState(): { state: WorkspaceState; ignored: string[]; refs: string; worktrees: string } {
   return {
     state: snapshotWorkspaceState(ws),
-    ignored: listFiles(ws, '.', { includeIgnored: true }),
+    // Nx's own data folder is written by the graph computation of any command (the plugin's inference cache with it).
+    ignored: listFiles(ws, '.', { includeIgnored: true }).filter((p) => !p.startsWith('.nx/workspace-data/')),
     refs: git(ws.root, 'for-each-ref', '--format=%(refname) %(objectname)'),
     worktrees: git(ws.root, 'worktree', 'list', '--porcelain'),
   };
