@@ -4,7 +4,7 @@ import { AGENT_NAMES, type AgentName } from '../agents/names';
 import { getAdapter } from '../agents/registry';
 import { agentVersion, resolveAgentBin } from '../agents/resolve-bin';
 import { TESTED_CLIS } from '../agents/tested';
-import { compareVersions, findVersion, inCaretRange, minimumOf } from '../utils/versions';
+import { coerce, lt, satisfies } from 'semver';
 import { fail, info, ok, warn, type Check } from './check';
 import { checkCredentials } from './credentials';
 import type { WorkspaceUsage } from './usage';
@@ -65,12 +65,12 @@ async function versionCheck(name: AgentName, bin: string, versionArgs: string[],
   } catch (e) {
     return fail(name, `${where}: ${(e as Error).message}`);
   }
-  const version = said ? findVersion(said) : null;
+  const version = said ? (coerce(said)?.version ?? null) : null;
   if (!tested) return ok(name, `${version ?? said ?? 'version unknown'} at ${where} (${by}; no tested version: its argv and parser follow its documentation)`);
   const how = tested.how === 'run' ? 'tested' : 'argv checked against';
   if (!version) return warn(name, `at ${where} printed no version (${by}); ${how} ${tested.version}`);
-  if (inCaretRange(version, tested.version)) return ok(name, `${version} at ${where} (${by}; ${how} ${tested.version})`);
-  const older = compareVersions(version, tested.version) < 0;
+  if (satisfies(version, `^${tested.version}`)) return ok(name, `${version} at ${where} (${by}; ${how} ${tested.version})`);
+  const older = lt(version, tested.version);
   return warn(name, `${version} at ${where} (${by}) is ${older ? 'older than' : 'newer than the range of'} the ${how} ${tested.version}: ${install}`);
 }
 
@@ -78,8 +78,7 @@ async function versionCheck(name: AgentName, bin: string, versionArgs: string[],
 export function enginesCheck(name: AgentName, bin: string, npmPackage: string | null, nodeVersion = process.versions.node): Check | null {
   const pkg = npmPackage ? packageOf(bin, npmPackage) : null;
   const range = pkg?.engines?.node;
-  const minimum = range ? minimumOf(range) : null;
-  if (!pkg || !minimum || compareVersions(nodeVersion, minimum) >= 0) return null;
+  if (!pkg || !range || satisfies(nodeVersion, range)) return null;
   return warn(
     `${name} on Node`,
     `${npmPackage}@${pkg.version} declares Node ${range} and this is Node ${nodeVersion}: ${name === 'claude' ? 'it runs (a native binary; this plugin\'s tests run claude 2.1.330 on Node 20.20)' : 'it may still run'}, ` +

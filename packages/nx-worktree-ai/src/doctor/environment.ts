@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sandboxTool } from '../sandbox/available';
-import { compareVersions, findVersion, minimumOf } from '../utils/versions';
+import { coerce, lt, satisfies } from 'semver';
 import { gitRaw } from '../worktree/git';
 import { readRepoInfo } from '../worktree/repo';
 import { fail, ok, warn, type Check } from './check';
@@ -17,8 +17,7 @@ export function ownPackage(): { version: string; engines?: { node?: string }; pe
 
 export function checkNode(nodeVersion = process.versions.node): Check {
   const range = ownPackage().engines?.node ?? '';
-  const minimum = minimumOf(range);
-  if (minimum && compareVersions(nodeVersion, minimum) < 0) {
+  if (range && !satisfies(nodeVersion, range)) {
     return fail('Node', `${nodeVersion}; nx-worktree-ai needs ${range}: install Node 22 (nvm install 22)`);
   }
   return ok('Node', `${nodeVersion} (nx-worktree-ai needs ${range})`);
@@ -31,8 +30,9 @@ export async function checkGit(cwd: string): Promise<Check> {
   } catch (e) {
     return fail('git', `not found or not working (${(e as Error).message.split('\n')[0]}): install git ${GIT_MINIMUM} or newer`);
   }
-  const version = findVersion(text) ?? text;
-  if (compareVersions(version, GIT_MINIMUM) < 0) return warn('git', `${version}: sparse worktrees need git ${GIT_MINIMUM} or newer; upgrade git`);
+  const version = coerce(text)?.version;
+  if (!version) return warn('git', `${text}: no version in what git --version printed; sparse worktrees need git ${GIT_MINIMUM} or newer`);
+  if (lt(version, GIT_MINIMUM)) return warn('git', `${version}: sparse worktrees need git ${GIT_MINIMUM} or newer; upgrade git`);
   return ok('git', version);
 }
 
@@ -45,8 +45,7 @@ export function checkNx(root: string): Check {
   } catch {
     return fail('Nx', `not installed in ${root}: npm i -D nx`);
   }
-  const [, low, high] = /^>=\s*(\S+)\s+<\s*(\S+)$/.exec(range) ?? [];
-  if (low && high && (compareVersions(version, low) < 0 || compareVersions(version, high) >= 0)) {
+  if (range && !satisfies(version, range)) {
     return fail('Nx', `${version}; nx-worktree-ai supports nx ${range}: npm i -D nx@24`);
   }
   return ok('Nx', `${version} (supported: ${range})`);
