@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AGENT_FILES_DIR } from './names';
 import type { AgentRunRequest } from './types';
+import { writeFileAtomic } from '../utils/files';
 
 /**
  * Where the adapter keeps gemini files of its own: beside the prompt file, in the folder of the
@@ -24,10 +25,6 @@ export function stagingPath(path: string): string {
 
 /** Writes `file` unless it exists (atomically: a concurrent reader never sees half of it). Returns `file`. */
 export function writeOnce(file: string, content: string): string {
-  if (existsSync(file)) return file;
-  mkdirSync(dirname(file), { recursive: true });
-  const staging = stagingPath(file);
-  writeFileSync(staging, content);
-  renameSync(staging, file);
+  if (!existsSync(file)) writeFileAtomic(file, content);
   return file;
 }

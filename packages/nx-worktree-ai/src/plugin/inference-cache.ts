@@ -1,5 +1,6 @@
 import { hashArray, type CreateNodesResult } from '@nx/devkit';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../utils/files';
 import { isAbsolute, join } from 'node:path';
 
 /** Bump when what inference returns for the same files changes meaning. */
@@ -42,11 +43,8 @@ export function readCached(file: string, key: string): InferredEntries | undefin
 
 /** Written to a temp file and renamed: Nx may run plugin workers of several commands at once. Best effort. */
 export function writeCached(file: string, key: string, entries: InferredEntries): void {
-  const temp = `${file}.${process.pid}.tmp`;
   try {
-    mkdirSync(join(file, '..'), { recursive: true });
-    writeFileSync(temp, JSON.stringify({ key, entries }));
-    renameSync(temp, file);
+    writeFileAtomic(file, JSON.stringify({ key, entries }));
   } catch {
     // A read-only or missing data folder only costs the next command a fresh inference.
   }

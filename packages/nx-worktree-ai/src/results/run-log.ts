@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from '../utils/files';
 import { dirname, join } from 'node:path';
 import { ARTIFACTS_DIR } from '../plugin/paths';
 import type { ApplyMode } from '../batch/spec';
@@ -51,13 +52,13 @@ export function recordRun(root: string, run: RunInfo): void {
   const file = join(runDir(root, run.id), 'run.json');
   if (existsSync(file)) return;
   const fresh = !existsSync(dirname(file));
-  writeAtomically(file, `${JSON.stringify(run, null, 2)}\n`);
+  writeFileAtomic(file, `${JSON.stringify(run, null, 2)}\n`);
   if (fresh) pruneRuns(root, run.id);
 }
 
 export function recordEntry(root: string, runId: string, entry: RunEntry): void {
   const file = join(runDir(root, runId), 'batches', encodeURIComponent(entry.result.project), `${entry.result.batch}.json`);
-  writeAtomically(file, `${JSON.stringify(entry, null, 2)}\n`);
+  writeFileAtomic(file, `${JSON.stringify(entry, null, 2)}\n`);
 }
 
 /** Every run log of the workspace, oldest first, with what could not be read. */
@@ -111,13 +112,6 @@ function pruneRuns(root: string, current: string): void {
   for (const id of ids.slice(0, Math.max(0, ids.length - (KEPT_RUNS - 1)))) rmSync(runDir(root, id), { recursive: true, force: true });
 }
 
-/** Readers never see half a file: written beside it, then renamed over it. */
-function writeAtomically(file: string, content: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, content);
-  renameSync(temp, file);
-}
 
 /** The entry of a batch task's own run (the agent ran, or a stored result was replayed). */
 export function batchEntry(result: BatchResult, batchFile: string, apply: ApplyMode): RunEntry {

@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { RepoInfo } from './repo';
+import { writeFileAtomic } from '../utils/files';
 
 /**
  * The run registry: one JSON file per batch run in progress, in the shared git dir
@@ -174,9 +175,7 @@ export function listRuns(repo: Pick<RepoInfo, 'commonDir'>): Array<{ file: strin
 
 /** Writes JSON atomically: a temp file beside it, then rename (a reader never sees half a file). */
 export function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  renameSync(tmp, file);
+  writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 export interface RunStart {
