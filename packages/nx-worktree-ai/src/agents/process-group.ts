@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { execaModule } from '../utils/execa';
 
 const isWindows = process.platform === 'win32';
 
@@ -6,7 +6,7 @@ const isWindows = process.platform === 'win32';
 export function killGroup(pid: number, signal: NodeJS.Signals): void {
   if (isWindows) {
     // No process groups: taskkill /T walks the tree instead (always forceful).
-    void execa('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', reject: false, cleanup: false });
+    void execaModule().execa('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', reject: false, cleanup: false });
     return;
   }
   try {

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { execaModule } from '../utils/execa';
 import type { AgentProcessOptions } from './process';
 
 /**
@@ -7,7 +7,7 @@ import type { AgentProcessOptions } from './process';
  * forceKillAfterDelay signal the leader's pid only, and an agent's tools run in its group.
  */
 export function spawnDetached(options: AgentProcessOptions) {
-  return execa(options.bin, options.args, {
+  return execaModule().execa(options.bin, options.args, {
     cwd: options.cwd,
     env: mergeEnv(options.env),
     extendEnv: false,

@@ -1,4 +1,4 @@
-import { execaSync } from 'execa';
+import { execaModule } from '../utils/execa';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 
@@ -24,7 +24,7 @@ function probe(): SandboxTool {
   }
   const bwrap = onPath('bwrap');
   if (!bwrap) return { available: false, reason: `bwrap was not found on PATH: ${INSTALL_HINT}` };
-  const tried = execaSync(bwrap, ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--', 'true'], {
+  const tried = execaModule().execaSync(bwrap, ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--', 'true'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     timeout: 10_000,
     reject: false,
