@@ -261,7 +261,7 @@ async function main(): Promise<void> {
     let scale: ScaleRun[] | null = null;
     if (wants('scale')) {
       log('\n== 6 and 50 batches, run-many --parallel 8');
-      scale = await measureScale([6, 50], args.delayMs);
+      scale = await measureScale([6, 50], args.runs, args.delayMs);
     }
 
     const med = (k: string) => median(samples[k].map((m) => m.ms));

@@ -20,8 +20,10 @@ export function ok(res: NxResult, what: string): NxResult {
 export interface Timings {
   phases: Record<string, number>;
   maxRssMb: number;
-  /** CPU time of the executor process (user + system). */
+  /** CPU time of the executor process (user + system), Nx's worker start included. */
   cpuMs: number;
+  /** The plugin's part of cpuMs: loading the executor and the run (Nx's work in the worker excluded). */
+  pluginCpuMs: number;
 }
 
 export function readTimings(ws: Pick<Workspace, 'root'>, project: string, batch: string): Timings {

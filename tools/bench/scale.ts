@@ -1,19 +1,22 @@
 /**
  * Row k: how the plugin's cost grows with the number of batches. One batch in each of the 50
  * generated projects (1k files), `run-many --parallel 8`, against six of them run the same way:
- * wall time, the executor's CPU time per batch (timings.json) and the process tree's peak memory.
+ * wall time, the CPU time per batch (timings.json: the plugin's part and the whole executor process)
+ * and the process tree's peak memory; medians of `runs` alternated rounds.
  */
 import { join } from 'node:path';
 import { claudeTestEnv, startAnthropicServer } from '../../testing/scripted-model/anthropic';
-import { createWorkspace, runNx, type BatchDef } from '../../testing/workspace';
+import { createWorkspace, runNx, type BatchDef, type ProjectDef } from '../../testing/workspace';
 import { generatedProjects, log, median, ok, readTimings, rulesFor, seconds } from './common';
 import { sampleTreeRss } from './memory';
 
 export interface ScaleRun {
   batches: number;
   wallMs: number;
-  /** Median CPU time of one batch's executor process. */
+  /** Median CPU time of one batch's executor process (Nx's worker start included). */
   cpuPerBatchMs: number;
+  /** Median CPU time of the plugin in one batch's executor process (from loading the executor on). */
+  pluginCpuPerBatchMs: number;
   peakTreeRssMb: number;
 }
 
@@ -26,38 +29,49 @@ function oneBatchPerProject(projects: string[]): BatchDef[] {
   }));
 }
 
-export async function measureScale(counts: number[], delayMs: number): Promise<ScaleRun[]> {
+/** One run-many of `count` batches in a fresh workspace. */
+async function runOnce(projects: Record<string, ProjectDef>, batches: BatchDef[], serverUrl: string): Promise<ScaleRun> {
+  const ws = createWorkspace({ projects, batches, prefix: 'nxwa-bench-scale-' });
+  try {
+    const env = claudeTestEnv(serverUrl, join(ws.base, 'claude-config'));
+    const stop = sampleTreeRss();
+    const t0 = performance.now();
+    ok(await runNx(ws, ['run-many', '-t', 'ai-generate', '--parallel', '8'], { env }), `run-many of ${batches.length} batches`);
+    const wallMs = performance.now() - t0;
+    const peakTreeRssMb = stop();
+    const timings = batches.map((b) => readTimings(ws, b.project, b.name));
+    const cpuPerBatchMs = median(timings.map((t) => t.cpuMs));
+    const pluginCpuPerBatchMs = median(timings.map((t) => t.pluginCpuMs));
+    log(`  ${batches.length} batches: ${seconds(wallMs)}, CPU per batch: plugin ${pluginCpuPerBatchMs} ms, executor process ${cpuPerBatchMs} ms; peak ${peakTreeRssMb} MB`);
+    return { batches: batches.length, wallMs, cpuPerBatchMs, pluginCpuPerBatchMs, peakTreeRssMb };
+  } finally {
+    ws.remove();
+  }
+}
+
+/** `runs` rounds of every count, the order flipped each round; medians per count. */
+export async function measureScale(counts: number[], runs: number, delayMs: number): Promise<ScaleRun[]> {
   const { projects } = generatedProjects(1000);
   const all = oneBatchPerProject(Object.keys(projects));
   const server = await startAnthropicServer({ rules: rulesFor(all, projects), delayMs });
-  const out: ScaleRun[] = [];
+  const samples = new Map<number, ScaleRun[]>(counts.map((c) => [c, []]));
   try {
-    for (const count of counts) {
-      const batches = all.slice(0, count);
-      const ws = createWorkspace({ projects, batches, prefix: 'nxwa-bench-scale-' });
-      try {
-        const env = claudeTestEnv(server.url, join(ws.base, 'claude-config'));
-        const stop = sampleTreeRss();
-        const t0 = performance.now();
-        ok(await runNx(ws, ['run-many', '-t', 'ai-generate', '--parallel', '8'], { env }), `run-many of ${count} batches`);
-        const wallMs = performance.now() - t0;
-        const peakTreeRssMb = stop();
-        const cpuPerBatchMs = median(batches.map((b) => readTimings(ws, b.project, b.name).cpuMs));
-        out.push({ batches: count, wallMs, cpuPerBatchMs, peakTreeRssMb });
-        log(`  ${count} batches: ${seconds(wallMs)}, executor CPU ${cpuPerBatchMs} ms per batch, peak ${peakTreeRssMb} MB`);
-      } finally {
-        ws.remove();
-      }
+    for (let r = 0; r < runs; r++) {
+      for (const count of r % 2 ? [...counts].reverse() : counts) samples.get(count)!.push(await runOnce(projects, all.slice(0, count), server.url));
     }
   } finally {
     await server.close();
   }
-  return out;
+  return counts.map((count) => {
+    const rows = samples.get(count)!;
+    const med = (key: keyof ScaleRun) => median(rows.map((row) => row[key]));
+    return { batches: count, wallMs: med('wallMs'), cpuPerBatchMs: med('cpuPerBatchMs'), pluginCpuPerBatchMs: med('pluginCpuPerBatchMs'), peakTreeRssMb: med('peakTreeRssMb') };
+  });
 }
 
 export function scaleRows(runs: ScaleRun[]): [string, string][] {
   return runs.map((r) => [
     `k. ${r.batches} batches, run-many --parallel 8 (1,000 files)`,
-    `${seconds(r.wallMs)}, executor CPU ${Math.round(r.cpuPerBatchMs)} ms per batch, peak tree ${r.peakTreeRssMb} MB`,
+    `${seconds(r.wallMs)}, CPU per batch: plugin ${Math.round(r.pluginCpuPerBatchMs)} ms, executor process ${Math.round(r.cpuPerBatchMs)} ms; peak tree ${r.peakTreeRssMb} MB`,
   ]);
 }

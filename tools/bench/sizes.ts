@@ -63,9 +63,12 @@ export async function measureSizes(sizes: number[], runs: number, delayMs: numbe
   return out;
 }
 
+/** A median with its spread: the hand-made pattern's full checkouts vary a lot from run to run. */
+const spread = (ms: number[]) => `${seconds(median(ms))} (${seconds(Math.min(...ms))}-${seconds(Math.max(...ms))})`;
+
 export function sizeRows(costs: SizeCost[]): [string, string][] {
   return costs.map((c) => [
-    `j. six batches, ${c.files.toLocaleString('en')} files: hand-made / plugin`,
-    `${seconds(median(c.handmadeMs))} / ${seconds(median(c.pluginMs))}  (plugin/hand-made = ${c.ratio.toFixed(2)})`,
+    `j. six batches, ${c.files.toLocaleString('en')} files: hand-made / plugin, median (range) of ${c.pluginMs.length}`,
+    `${spread(c.handmadeMs)} / ${spread(c.pluginMs)}  (plugin/hand-made = ${c.ratio.toFixed(2)})`,
   ]);
 }

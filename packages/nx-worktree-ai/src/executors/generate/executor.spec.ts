@@ -100,6 +100,9 @@ describe('nx-worktree-ai:generate with the command agent', () => {
     expect(Object.keys(timings.phases)).toEqual(['start', 'snapshot', 'worktree', 'agentVersion', 'prepare', 'slotWait', 'agent', 'collect', 'integrate', 'cleanup']);
     expect(timings.phases.agent).toBeGreaterThan(0);
     expect(timings.maxRssMb).toBeGreaterThan(10);
+    // The plugin's CPU counts from loading the executor, inside the process's total.
+    expect(timings.pluginCpuMs).toBeGreaterThan(0);
+    expect(timings.pluginCpuMs).toBeLessThan(timings.cpuMs);
   });
 
   it('replays from the result cache without running the agent', async () => {

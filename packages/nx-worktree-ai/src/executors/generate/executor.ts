@@ -1,3 +1,5 @@
+// First: the plugin's CPU time per batch counts from here (utils/plugin-cpu.ts).
+import { executorEntered, executorLoaded } from '../../utils/plugin-cpu';
 import type { ExecutorContext } from '@nx/devkit';
 import { log as logger } from '../../utils/log';
 import { InvalidInputError, printable } from '../../batch/names';
@@ -19,6 +21,7 @@ import { restoreNxTokens } from '../../batch/nx-tokens';
  * brings the result back. The last line always says what happened and, on failure, what to do.
  */
 export default async function generateExecutor(rawOptions: GenerateOptionsInput, context: ExecutorContext): Promise<{ success: boolean }> {
+  executorEntered();
   const label = printable(`${context.projectName ?? '?'}:${String(rawOptions?.batch ?? '?').split('/').pop()?.replace(/\.ai\.md$/, '')}`);
   const parsed = generateOptionsSchema.safeParse(rawOptions);
   if (!parsed.success) {
@@ -105,3 +108,5 @@ function summaryLine(label: string, r: BatchResult): string {
   parts.push(`${seconds}s`, `branch ${r.branch}`);
   return parts.join(' · ');
 }
+
+executorLoaded();
