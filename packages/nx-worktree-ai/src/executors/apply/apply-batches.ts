@@ -12,7 +12,7 @@ import { applyPlan } from '../../worktree/apply';
 import { withLock } from '../../worktree/lock';
 import { lockPath, readRepoInfo, type RepoInfo } from '../../worktree/repo';
 import { commitSubject } from '../../results/commit-subject';
-import { readBatch } from '../../resolve/resolve';
+import { readBatch } from '../../resolve/read-batch';
 import { ARTIFACTS, type BatchResult } from '../../results/result';
 import { recordReplay } from '../../results/run-log';
 import { joinRun } from '../../run/run-id';
