@@ -129,7 +129,12 @@ describe('nx-worktree-ai from the packed tarball', () => {
     expect(module.metadata?.nonAtomizedTarget).toBeUndefined();
     const tests = auth.targets[batchTarget({ name: 'auth-tests' })];
     expect(JSON.stringify(tests.dependsOn)).toContain(batchTarget({ name: 'auth-module' }));
-    expect(auth.targets[TARGET]).toMatchObject({ executor: 'nx-worktree-ai:apply', cache: false });
+    // The aggregate: `nx-worktree-ai apply` through run-commands (no worker process), auth-tests after auth-module it stacks on.
+    expect(auth.targets[TARGET]).toMatchObject({
+      executor: 'nx:run-commands',
+      cache: false,
+      options: { command: 'nx-worktree-ai apply auth --project-root=libs/auth --batches=libs/auth/ai/auth-module.ai.md,libs/auth/ai/auth-tests.ai.md' },
+    });
     // Nx's outputs of a batch: only its artifact folder, so a cache restore never touches a source file.
     expect(module.outputs).toEqual(['{workspaceRoot}/.nx-worktree-ai/auth/auth-module']);
   });

@@ -73,6 +73,17 @@ async function nx(args: string[], where: Pick<Workspace, 'root' | 'cacheDir' | '
 }
 
 const status = (root = ws.root) => git(root, 'status', '--porcelain', '-uall');
+
+/** Another clone of the workspace at the commit before any batch ran, sharing its Nx cache folder. */
+function cloneAtInitial(name: string): Pick<Workspace, 'root' | 'cacheDir' | 'tmpDir'> {
+  const base = join(ws.base, name);
+    const clone = { root: join(base, 'workspace'), cacheDir: ws.cacheDir, tmpDir: join(base, 'tmp') };
+    mkdirSync(clone.tmpDir, { recursive: true });
+    git(ws.base, 'clone', '-q', ws.root, clone.root);
+    git(clone.root, 'checkout', '-q', initial);
+    linkNodeModules(ws.template, clone.root, 'symlink');
+  return clone;
+}
 const keptLine = (output: string, path: string) => stripAnsi(output).includes(`kept your version of ${path}`);
 
 beforeAll(async () => {
@@ -172,12 +183,7 @@ describe('reruns keep the user’s code', () => {
   });
 
   test('a second clone sharing the Nx cache gets every batch from it, and keeps its own edit', async () => {
-    const base = join(ws.base, 'clone2');
-    const clone = { root: join(base, 'workspace'), cacheDir: ws.cacheDir, tmpDir: join(base, 'tmp') };
-    mkdirSync(clone.tmpDir, { recursive: true });
-    git(ws.base, 'clone', '-q', ws.root, clone.root);
-    git(clone.root, 'checkout', '-q', initial);
-    linkNodeModules(ws.template, clone.root, 'symlink');
+    const clone = cloneAtInitial('clone2');
     const mine = 'libs/shop/src/cart/cart.ts';
     mkdirSync(join(clone.root, 'libs/shop/src/cart'), { recursive: true });
     writeFileSync(join(clone.root, mine), '// my own cart, not committed\n');
@@ -196,5 +202,20 @@ describe('reruns keep the user’s code', () => {
     }
     expect(readWorkspaceFile({ root: clone.root }, mine)).toBe('// my own cart, not committed\n');
     expect(keptLine(res.output, mine)).toBe(true);
+  });
+
+  test('--apply=commit forwarded through run-many reaches the aggregate: an Nx cache hit is applied as one commit per batch', async () => {
+    const clone = cloneAtInitial('clone3');
+    const shared = { NX_WORKSPACE_DATA_DIRECTORY: join(ws.base, 'shared-workspace-data') };
+    const withCommit = ['run-many', '-t', 'ai-generate', '--parallel', '3', '--output-style=static', '--apply=commit'];
+    // Nx hashes the option into the batch tasks: clone 1 fills the cache for it (its files are already there).
+    await nx(withCommit, ws, shared);
+    const res = await nx(withCommit, clone, shared);
+    expect(res.requests).toEqual([]);
+    const tasks = nxTaskLines(res.output);
+    expect(Object.fromEntries(BATCH_TASKS.map((t) => [t, tasks.get(t)]))).toEqual(Object.fromEntries(BATCH_TASKS.map((t) => [t, 'cache'])));
+    const subjects = git(clone.root, 'log', '--format=%s', `${initial}..HEAD`).split('\n').sort();
+    expect(subjects).toEqual(BATCHES.map((b) => `${b.project}:${b.name}: The ${b.name} files (applied from the Nx cache)`).sort());
+    expect(git(clone.root, 'status', '--porcelain')).toBe('');
   });
 });

@@ -101,7 +101,9 @@ export function renderOptionsBlock(): string {
     const schema = toNxJsonSchema(file);
     const usage =
       m.kind === 'executor'
-        ? 'The inferred targets set only `batch`. Set the others in `nx.json` `targetDefaults` (for the executor), or per run: `nx run-many -t ai-generate --model opus`, `--dry-run`.'
+        ? m.name === 'apply'
+          ? 'For a target you configure with it (`"dependsOn"`: the batch targets whose changes it applies); the inferred `ai-generate` needs none of it. Per run: `--dry-run`, `--apply=commit`.'
+          : 'The inferred targets set only `batch`. Set the others in `nx.json` `targetDefaults` (for the executor), or per run: `nx run-many -t ai-generate --model opus`, `--dry-run`.'
         : `\`nx g nx-worktree-ai:${m.name}${positionalUsage(schema)}\`${m.name === 'init' ? ' (what `nx add nx-worktree-ai` runs)' : ''}; Nx's own \`--dry-run\` shows the files without writing them.`;
     parts.push(`#### ${m.kind === 'executor' ? 'Executor' : 'Generator'} \`nx-worktree-ai:${m.name}\``, '', cell(m.description), '', usage, '', optionsTable(schema, { required: schema.required as string[] | undefined }), '');
   }

@@ -1,16 +1,8 @@
 import { resolve } from 'node:path';
 import { findWorkspaceRoot, parseCommandArgs, UsageError, type CommandIo } from './command';
+import { CACHE_USAGE } from './usage';
 import { readRepoInfo } from '../worktree/repo';
 import { pullResults, pushResults } from '../worktree/share';
-
-export const CACHE_USAGE = `usage: nx-worktree-ai cache push|pull [remote] [--root <dir>]
-
-Shares the result cache (refs/nx-worktree-ai/cache/*) through a git remote, so a teammate or CI
-replays a batch without a model request.
-
-  push [remote]   send every stored result the remote lacks (default remote: origin)
-  pull [remote]   fetch every stored result of the remote (default remote: origin)
-  --root <dir>    the Nx workspace (default: the nearest folder with nx.json, from the current one)`;
 
 /** `nx-worktree-ai cache push|pull`: returns the exit code. */
 export async function cacheCommand(args: string[], io: CommandIo): Promise<number> {

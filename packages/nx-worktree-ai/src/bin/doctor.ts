@@ -1,18 +1,7 @@
 import { resolve } from 'node:path';
 import { runDoctor, type Check } from '../doctor';
 import { findWorkspaceRoot, parseCommandArgs, type CommandIo } from './command';
-
-export const DOCTOR_USAGE = `usage: nx-worktree-ai doctor [--all] [--root <dir>] [--json]
-
-Checks what a batch run needs: Node, git, Nx, the git repository, the plugin in nx.json, the OS
-sandbox, and for each agent the workspace's batches use (claude when there is none yet): its CLI,
-its version against the tested one, the Node version its package declares, and its credentials
-(variables and login files are looked for, never printed). Exit code 1 when something required
-is missing; each line that is not ok says what to do.
-
-  --all          check every agent, not only those the batches use (missing ones are not errors)
-  --root <dir>   the Nx workspace (default: the nearest folder with nx.json, from the current one)
-  --json         print the checks as JSON`;
+import { DOCTOR_USAGE } from './usage';
 
 const MARK: Record<Check['status'], string> = { ok: 'ok', warn: 'warn', fail: 'FAIL', info: '-' };
 

@@ -4,16 +4,20 @@
  *   report   the run report: a table in the terminal and .nx-worktree-ai/report.html
  *   cache    share the result cache through a git remote (push | pull)
  *   doctor   check the machine and workspace: CLIs, versions, credentials, sandbox, git, Nx, Node
+ *   apply    bring the batches' changes into the workspace (the step of each project's ai-generate)
+ * Each command's module is loaded only when it runs: `apply` runs once per project after every
+ * nx run, and should not pay for the report's or the doctor's code.
  */
-import { REPORT_USAGE, reportCommand } from './report';
-import { CACHE_USAGE, cacheCommand } from './cache';
-import { DOCTOR_USAGE, doctorCommand } from './doctor';
+import { APPLY_USAGE, CACHE_USAGE, DOCTOR_USAGE, REPORT_USAGE } from './usage';
 import { UsageError, type CommandIo } from './command';
 
-const COMMANDS: Record<string, { usage: string; run: (args: string[], io: CommandIo) => number | Promise<number> }> = {
-  report: { usage: REPORT_USAGE, run: reportCommand },
-  cache: { usage: CACHE_USAGE, run: cacheCommand },
-  doctor: { usage: DOCTOR_USAGE, run: doctorCommand },
+type Command = (args: string[], io: CommandIo) => number | Promise<number>;
+
+const COMMANDS: Record<string, { usage: string; load: () => Promise<Command> }> = {
+  report: { usage: REPORT_USAGE, load: async () => (await import('./report')).reportCommand },
+  cache: { usage: CACHE_USAGE, load: async () => (await import('./cache')).cacheCommand },
+  doctor: { usage: DOCTOR_USAGE, load: async () => (await import('./doctor')).doctorCommand },
+  apply: { usage: APPLY_USAGE, load: async () => (await import('./apply')).applyCommand },
 };
 
 const USAGE = `usage: nx-worktree-ai <command> [options]
@@ -37,7 +41,7 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
     return 2;
   }
   try {
-    return await entry.run(args, io);
+    return await (await entry.load())(args, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`nx-worktree-ai ${command}: ${e.message}\n\n${entry.usage}`);

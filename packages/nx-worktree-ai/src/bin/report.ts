@@ -2,27 +2,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ARTIFACTS_DIR } from '../plugin/paths';
 import { findWorkspaceRoot, parseCommandArgs, type CommandIo } from './command';
+import { REPORT_USAGE } from './usage';
 import { collectReport, type Report } from '../report/collect';
 import { formatRun } from '../report/format';
 import { renderHtml } from '../report/html';
 import type { ReportRun } from '../report/runs';
 import { totals } from '../report/totals';
-
-export const REPORT_USAGE = `usage: nx-worktree-ai report [--run <id> | --all] [--root <dir>] [--out <file>] [--no-html] [--json] [--scripted-model]
-
-Prints the batches of the last nx command (run) that ran any: status, cache hit, duration, turns,
-tokens, cost, files changed, branch, with totals, the command's wall time and parallelism; writes
-${ARTIFACTS_DIR}/report.html: a self-contained page with the timeline of the batches, their costs
-and links to each batch's prompt, transcript and patch.
-
-  --run <id>       that run instead (the ids are in result.json's runId and --all's headings)
-  --all            every run kept, latest first
-  --root <dir>     the Nx workspace (default: the nearest folder with nx.json, from the current one)
-  --out <file>     where to write the page (default: <root>/${ARTIFACTS_DIR}/report.html)
-  --no-html        print the table only
-  --json           print the runs as JSON instead of the table
-  --scripted-model the results come from a scripted model server (the demo, tests): costs are
-                   labelled as computed for it, not spent`;
 
 /** `nx-worktree-ai report`: returns the exit code. */
 export function reportCommand(args: string[], io: CommandIo): number {

@@ -53,7 +53,7 @@ export async function lookupReplayable(repo: RepoInfo, key: string): Promise<Cac
 
 /**
  * A result-cache hit, through the same integration as a fresh result and as `ai-generate`
- * (executors/apply) after an Nx cache hit: the stored changes.patch is applied with the ownership
+ * (`nx-worktree-ai apply`, executors/apply) after an Nx cache hit: the stored changes.patch is applied with the ownership
  * rule, so only the files the batch changed are looked at, a file is written only where the
  * workspace still holds the batch's base, and a file the user changed since is kept as theirs.
  * The batch branch gets a commit of the snapshot with the batch's change (the record may come from

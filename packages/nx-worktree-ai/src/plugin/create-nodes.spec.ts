@@ -79,12 +79,14 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
     });
 
     expect(result.map(([file]) => file)).toEqual(['libs/auth/ai/auth-module.ai.md', 'libs/auth/ai/auth-api.ai.md', 'libs/shared-ui/ai/theme.ai.md']);
+    // run-commands: Nx runs it without forking a worker process; the batches in dependency order
     const aggregate = {
-      executor: 'nx-worktree-ai:apply',
+      executor: 'nx:run-commands',
+      options: { command: 'nx-worktree-ai apply auth --project-root=libs/auth --batches=libs/auth/ai/auth-api.ai.md,libs/auth/ai/auth-module.ai.md', cwd: '{workspaceRoot}' },
       dependsOn: [fwd('ai-generate--auth-api'), fwd('ai-generate--auth-module')],
       cache: false,
       metadata: {
-        description: 'Runs every AI batch of auth (auth-api, auth-module), in parallel where dependsOn allows, and brings their changes into the workspace (files you changed since are kept)',
+        description: "Runs every AI batch of auth (auth-api, auth-module), in parallel where dependsOn allows, then applies the batches' changes to the workspace (files you changed since are kept)",
         technologies: ['nx-worktree-ai'],
       },
     };
@@ -205,6 +207,8 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
     expect(targets['ai--a'].inputs).toEqual(['{projectRoot}/ai/a.ai.md', { dependentTasksOutputFiles: '**/changes.patch', transitive: true }, '!{projectRoot}/src/a/**']);
     expect(targets['ai--a'].dependsOn).toEqual([fwd('ai--b')]);
     expect(targets.ai.dependsOn).toEqual([fwd('ai--a'), fwd('ai--b')]);
+    // a's change applies on top of b's, whatever their names
+    expect(targets.ai.options.command).toBe('nx-worktree-ai apply auth --project-root=libs/auth --batches=libs/auth/ai/b.ai.md,libs/auth/ai/a.ai.md');
     const b = targetsOf(result, 'libs/auth/ai/b.ai.md', 'libs/auth')['ai--b'];
     expect(b.inputs).toEqual(['{projectRoot}/ai/b.ai.md', '!{projectRoot}/src/b/**']);
     expect(b).not.toHaveProperty('dependsOn');
@@ -236,6 +240,7 @@ dependsOn: [auth-api, '@acme/shared-ui:theme']
     ]);
     expect(root.outputs).toEqual(['{workspaceRoot}/.nx-worktree-ai/ws/root-batch']);
     expect(root.metadata!.help!.command).toBe('npx nx run ws:ai-generate--root-batch --help');
+    expect(targetsOf(result, 'tools/ai/root-batch.ai.md', '.')['ai-generate'].options.command).toBe('nx-worktree-ai apply ws --project-root=. --batches=tools/ai/root-batch.ai.md');
   });
 
   it('puts targets only on projects Nx has: package.json files in the package manager workspaces, not any package.json', async () => {
@@ -434,6 +439,8 @@ describe('createNodes errors', () => {
     });
     expect(targetsOf(result, 'libs/auth/ai/a.ai.md', 'libs/auth')['ai-generate--a']).not.toHaveProperty('dependsOn');
     expect(targetsOf(result, 'libs/auth/ai/b.ai.md', 'libs/auth')['ai-generate--b']).not.toHaveProperty('dependsOn');
+    // and the aggregate orders them by name, as the apply executor does from those targets
+    expect(targetsOf(result, 'libs/auth/ai/a.ai.md', 'libs/auth')['ai-generate'].options.command).toBe('nx-worktree-ai apply auth --project-root=libs/auth --batches=libs/auth/ai/a.ai.md,libs/auth/ai/b.ai.md');
   });
 
   it('overlapping outputs of batches that may run at the same time', async () => {

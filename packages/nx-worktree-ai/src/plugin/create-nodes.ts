@@ -16,7 +16,7 @@ const VERSION = `${(require('../../package.json') as { version: string }).versio
 
 /**
  * Infers, for every `<name>.ai.md` under a project, the target `<targetName>--<name>` and, per
- * project, the aggregate `<targetName>` (nx-worktree-ai:apply, depending on all of them).
+ * project, the aggregate `<targetName>` (`nx-worktree-ai apply`, depending on all of them).
  *
  * Nx passes all matching files at once. They are read and checked together (names, dependsOn,
  * cycles, overlapping outputs need the whole set). A file with a problem still gets its target, one

@@ -38,6 +38,7 @@ function buildResults(analysis: BatchAnalysis, options: TargetOptions, rootIsPro
   for (const b of analysis.batches) byRoot.set(b.root, [...(byRoot.get(b.root) ?? []), b]);
 
   const results = new Map<string, CreateNodesResult>();
+  const withProblems = new Set(analysis.batches.filter((b) => analysis.problems.has(b.file)));
   for (const b of analysis.batches) {
     const siblings = byRoot.get(b.root)!;
     const name = batchTargetName(options.targetName, b.name);
@@ -46,7 +47,7 @@ function buildResults(analysis: BatchAnalysis, options: TargetOptions, rootIsPro
     targets[name] = problems ? invalidBatchTarget(b, problems) : batchTarget(b, options, pmExec);
     // The aggregate comes with the project's first batch file only: Nx would concatenate the
     // metadata arrays (technologies) of identical targets inferred from several files.
-    if (siblings[0] === b) targets[options.targetName] = aggregateTarget(b.project, siblings, options);
+    if (siblings[0] === b) targets[options.targetName] = aggregateTarget(b.project, siblings, options, withProblems);
     // Nx concatenates targetGroups arrays of one project across files: each file adds its own targets.
     const metadata = { targetGroups: { [`AI batches (${options.targetName})`]: Object.keys(targets) } };
     results.set(b.file, { projects: { [b.root]: { targets, metadata } } });

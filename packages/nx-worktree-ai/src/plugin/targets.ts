@@ -6,9 +6,10 @@ import type { NormalizedAiPluginOptions } from './options';
 import type { AgentName } from '../agents/names';
 import { artifactDir, batchTargetName } from './paths';
 import { inertNxTokens } from '../batch/nx-tokens';
+import { shellQuote } from '../utils/shell-quote';
+import { dependencyOrder } from './order';
 
 export const EXECUTOR = 'nx-worktree-ai:generate';
-export const APPLY_EXECUTOR = 'nx-worktree-ai:apply';
 export const TECHNOLOGY = 'nx-worktree-ai';
 
 type Input = string | { dependentTasksOutputFiles: string; transitive?: boolean } | { externalDependencies: string[] };
@@ -32,7 +33,7 @@ export type TargetOptions = NormalizedAiPluginOptions & { externals?: (agent: Ag
  *   dependency had not written them yet; dependentTasksOutputFiles is hashed after it has run;
  *   the versions of the plugin and of the agent CLI (`externalDependencies`) where Nx knows them;
  * - outputs: ONLY its artifact folder (changes.patch, result.json, transcript, prompt). A cache
- *   restore then never touches a source file: the aggregate target (nx-worktree-ai:apply) brings
+ *   restore then never touches a source file: the aggregate target (nx-worktree-ai apply) brings
  *   the change into the workspace with the ownership rule, so an edit of generated code is kept.
  */
 export function batchTarget(batch: InferredBatch, options: TargetOptions, pmExec: string): TargetConfiguration {
@@ -111,17 +112,29 @@ export function invalidBatchTarget(batch: InferredBatch, problems: string[]): Ta
 
 /**
  * `<targetName>`: runs every batch of the project (dependsOn on each batch target), then brings
- * their changes into the workspace (nx-worktree-ai:apply). Never cached: it is the local step after
- * Nx restored a batch's artifact folder, and it must look at the workspace as it is.
+ * their changes into the workspace with `nx-worktree-ai apply`, in the order their changes stack.
+ * Never cached: it is the local step after Nx restored a batch's artifact folder, and it must look
+ * at the workspace as it is. A run-commands target, which Nx runs without forking a worker process
+ * and loading the plugin for it: after a fresh run there is nothing to apply. `withProblems` are
+ * the batches whose file is invalid (their targets have no dependsOn).
  */
-export function aggregateTarget(project: string, batches: InferredBatch[], options: NormalizedAiPluginOptions): TargetConfiguration {
+export function aggregateTarget(project: string, batches: InferredBatch[], options: NormalizedAiPluginOptions, withProblems: ReadonlySet<InferredBatch> = new Set()): TargetConfiguration {
   const names = batches.map((b) => b.name).sort();
+  const byName = new Map(batches.map((b) => [b.name, b]));
+  const after = (name: string) => {
+    const batch = byName.get(name)!;
+    return withProblems.has(batch) ? [] : batch.dependsOn.filter((d) => d.root === batch.root).map((d) => d.name);
+  };
+  const files = dependencyOrder(names, after).map((name) => byName.get(name)!.file);
+  const root = batches[0]?.root ?? '.';
+  const command = ['nx-worktree-ai', 'apply', project, `--project-root=${root}`, `--batches=${files.join(',')}`].map(shellQuote).join(' ');
   return {
-    executor: APPLY_EXECUTOR,
+    executor: 'nx:run-commands',
+    options: { command, cwd: '{workspaceRoot}' },
     dependsOn: names.map((name) => ({ target: batchTargetName(options.targetName, name), params: 'forward' as const })),
     cache: false,
     metadata: {
-      description: `Runs every AI batch of ${project} (${names.join(', ')}), in parallel where dependsOn allows, and brings their changes into the workspace (files you changed since are kept)`,
+      description: `Runs every AI batch of ${project} (${names.join(', ')}), in parallel where dependsOn allows, then applies the batches' changes to the workspace (files you changed since are kept)`,
       technologies: [TECHNOLOGY],
     },
   };

@@ -21,7 +21,7 @@ describe('dependency outputs of a batch do not depend on how it is invoked', () 
       root: 'libs/ui',
       targets: {
         'ai-generate--theme': batchTarget('libs/ui/ai/theme.ai.md', [{ dependencies: true, target: 'ai-generate', params: 'forward' }]),
-        'ai-generate': { executor: 'nx-worktree-ai:apply', dependsOn: [{ target: 'ai-generate--theme', params: 'forward' }] },
+        'ai-generate': { executor: 'nx:run-commands', dependsOn: [{ target: 'ai-generate--theme', params: 'forward' }] },
       },
     },
     shop: {
@@ -32,7 +32,7 @@ describe('dependency outputs of a batch do not depend on how it is invoked', () 
           { target: 'ai-generate--banner', params: 'forward' },
           { dependencies: true, target: 'ai-generate', params: 'forward' },
         ]),
-        'ai-generate': { executor: 'nx-worktree-ai:apply', dependsOn: [{ target: 'ai-generate--banner', params: 'forward' }, { target: 'ai-generate--banner-spec', params: 'forward' }] },
+        'ai-generate': { executor: 'nx:run-commands', dependsOn: [{ target: 'ai-generate--banner', params: 'forward' }, { target: 'ai-generate--banner-spec', params: 'forward' }] },
       },
     },
   };

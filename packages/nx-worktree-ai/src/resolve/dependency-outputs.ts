@@ -4,7 +4,7 @@ import type { BatchSpec } from '../batch/spec';
 import { DEFAULT_TARGET_NAME } from '../plugin/options';
 import { batchTargetName } from '../plugin/paths';
 import { EXECUTOR } from '../plugin/targets';
-import { readBatch } from './resolve';
+import { readBatch } from './read-batch';
 
 /**
  * The outputs of every batch this one depends on, read from the project configuration (the

@@ -1,14 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { assertValid, projectNameProblem, relativePathProblem } from '../batch/names';
-import { parseBatchFile } from '../batch/parse';
 import { parseDuration } from '../batch/duration';
 import { contextGlob, underProject } from '../batch/paths';
 import type { AgentName, ApplyMode, BatchSpec, SandboxMode } from '../batch/spec';
 import { artifactDir } from '../plugin/paths';
 import type { GenerateOptions } from './options';
 import { dependencyBatchOutputs } from './dependency-outputs';
+import { readBatch } from './read-batch';
 import { resolveSamples, resolveVerify, type VerifySettings } from './verify';
 
 export const DEFAULT_TIMEOUT_MS = 30 * 60_000;
@@ -100,14 +98,4 @@ function staticFolder(glob: string): string {
   const firstWild = segments.findIndex((s) => /[*?[\]{}()!]/.test(s));
   const literal = firstWild === -1 ? segments.slice(0, -1) : segments.slice(0, firstWild);
   return literal.join('/');
-}
-
-export function readBatch(root: string, file: string, projectRoot: string): BatchSpec {
-  let text: string;
-  try {
-    text = readFileSync(join(root, file), 'utf8');
-  } catch {
-    throw new Error(`Batch file ${file} not found (option "batch" is a path from the workspace root).`);
-  }
-  return parseBatchFile(file.split('\\').join('/'), text, projectRoot);
 }

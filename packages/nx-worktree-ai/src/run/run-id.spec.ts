@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeDir, tempDir } from '@testing/temp';
+import { aboveShell } from '../utils/nx-process';
 import { currentRun, joinRun, processStartMs, stamp } from './run-id';
 
 /** The environment Nx gives a task it forked from the nx process `pid` (Nx 24). */
@@ -23,9 +24,11 @@ describe('the run id of an nx command', () => {
     expect(Math.abs(run.startedAt.getTime() - (Date.now() - process.uptime() * 1000))).toBeLessThan(50);
     expect(run.id).toBe(`${stamp(processStartMs(process.pid)!)}-${process.pid}`);
     expect(currentRun(root, taskOf(process.pid)).id).toBe(run.id);
-    // Another nx process (here the parent), another run; older Nx name no ancestors: the parent forked the task.
+    // Another nx process (here the parent), another run; older Nx name no ancestors: the parent forked
+    // the task (or, for a run-commands command, started the shell that is the parent; jest may run under one).
     const parent = currentRun(root, { NX_TASK_HASH: 'h' });
-    expect(parent.id).toBe(`${stamp(processStartMs(process.ppid)!)}-${process.ppid}`);
+    const nx = aboveShell(process.ppid);
+    expect(parent.id).toBe(`${stamp(processStartMs(nx)!)}-${nx}`);
     expect(parent.id).not.toBe(run.id);
     // Nothing written for it: the process alone tells.
     expect(existsSync(join(root, '.nx-worktree-ai/.runs'))).toBe(false);

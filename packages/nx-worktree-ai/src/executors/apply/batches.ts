@@ -1,4 +1,5 @@
 import type { ExecutorContext, TargetConfiguration } from '@nx/devkit';
+import { dependencyOrder } from '../../plugin/order';
 import { EXECUTOR } from '../../plugin/targets';
 
 /** A batch target of the project the aggregate depends on. */
@@ -21,15 +22,6 @@ export function batchesInOrder(context: ExecutorContext, project: string, target
   const sameProject = (config: TargetConfiguration | undefined) =>
     (config?.dependsOn ?? []).flatMap((d) => (typeof d === 'string' ? (d.startsWith('^') ? [] : [d]) : !d.projects && !d.dependencies && d.target ? [d.target] : [])).filter(isBatch);
   const wanted = [...new Set(sameProject(targets[target]))];
-  const ordered: ProjectBatch[] = [];
-  const visiting = new Set<string>();
-  const visit = (name: string) => {
-    if (ordered.some((b) => b.target === name) || visiting.has(name)) return;
-    visiting.add(name);
-    const after = sameProject(targets[name]).filter((d) => wanted.includes(d));
-    after.forEach(visit);
-    ordered.push({ target: name, file: targets[name].options.batch, after });
-  };
-  [...wanted].sort().forEach(visit);
-  return ordered;
+  const after = (name: string) => sameProject(targets[name]).filter((d) => wanted.includes(d));
+  return dependencyOrder(wanted, after).map((name) => ({ target: name, file: targets[name].options.batch, after: after(name) }));
 }

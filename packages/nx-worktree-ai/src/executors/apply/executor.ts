@@ -1,115 +1,25 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { underProject } from '../../batch/paths';
 import { describeIssues } from '../../batch/parse';
-import { carryOut } from '../../integrate/carry-out';
-import { planChange } from '../../integrate/plan';
-import { pathProblems } from '../../integrate/replay';
-import { parsePatch } from '../../integrate/patch';
-import { artifactDir } from '../../plugin/paths';
-import { createRedactor, type Redactor } from '../../utils/redact';
+import { createRedactor } from '../../utils/redact';
 import { log as logger } from '../../utils/log';
-import { applyPlan } from '../../worktree/apply';
-import { withLock } from '../../worktree/lock';
-import { lockPath, readRepoInfo, type RepoInfo } from '../../worktree/repo';
-import { commitSubject } from '../../results/commit-subject';
-import { readBatch } from '../../resolve/resolve';
-import { ARTIFACTS, type BatchResult } from '../../results/result';
-import { recordReplay } from '../../results/run-log';
-import { joinRun } from '../../run/run-id';
-import { batchesInOrder, type ProjectBatch } from './batches';
-import { applyOptionsSchema, type ApplyOptions, type ApplyOptionsInput } from './schema';
+import { applyBatches } from './apply-batches';
+import { batchesInOrder } from './batches';
+import { applyOptionsSchema, type ApplyOptionsInput } from './schema';
 
 /**
- * `nx-worktree-ai:apply`, the per-project `ai-generate` target: brings the change of each batch
- * target it depends on into the workspace, in dependency order, from the batch's changes.patch.
- * Never cached, so it runs after Nx restored a batch's artifact folder from its cache (locally or
- * a teammate's remote cache) as well as after a fresh run (whose files already hold the result:
- * nothing to do). The same ownership rule as every integration (integrate/plan.ts): a file is
- * written only where the workspace still holds the batch's base; a file changed since is kept.
+ * `nx-worktree-ai:apply`: the per-project step, for a target configured with it by hand (the
+ * inferred aggregate runs the `nx-worktree-ai apply` command instead, without a worker process).
+ * Applies the changes of the batch targets the target depends on, in their dependency order.
  */
 export default async function applyExecutor(rawOptions: ApplyOptionsInput, context: ExecutorContext): Promise<{ success: boolean }> {
   const project = context.projectName ?? '?';
-  const redact = createRedactor(process.env);
   const parsed = applyOptionsSchema.safeParse(rawOptions ?? {});
   if (!parsed.success) {
+    const redact = createRedactor(process.env);
     logger.error(redact(`[${project}] invalid options of ${project}:${context.targetName}:\n${describeIssues(parsed.error.issues, rawOptions).map((l) => `  - ${l}`).join('\n')}`));
     return { success: false };
   }
-  if (parsed.data.dryRun) return { success: true };
-  const batches = batchesInOrder(context, project, context.targetName ?? '');
-  if (!batches.length) return { success: true };
-  try {
-    const repo = await readRepoInfo(context.root);
-    const run = joinRun(context.root);
-    let ok = true;
-    for (const batch of batches) {
-      const startedAt = new Date();
-      const outcome = await applyBatch(repo, context, project, batch, parsed.data, redact);
-      if (run && outcome.result) recordReplay(context.root, run.id, { batchFile: batch.file, result: outcome.result, applied: outcome.applied, startedAt, finishedAt: new Date() });
-      ok = outcome.ok && ok;
-    }
-    return { success: ok };
-  } catch (error) {
-    logger.error(redact(`[${project}] applying the batches' changes failed: ${(error as Error).message}`));
-    return { success: false };
-  }
-}
-
-interface Applied {
-  ok: boolean;
-  /** The change is in the workspace (written now, or already there). */
-  applied: boolean;
-  /** The batch's result.json, when it has one. */
-  result: BatchResult | null;
-}
-
-/** One batch's change, when its artifact folder holds a successful result. */
-async function applyBatch(repo: RepoInfo, context: ExecutorContext, project: string, batch: ProjectBatch, options: ApplyOptions, redact: Redactor): Promise<Applied> {
-  const log = (line: string) => logger.info(redact(line));
-  const projectRoot = context.projectsConfigurations.projects[project].root;
-  const spec = readBatch(context.root, batch.file, projectRoot);
-  const label = `${project}:${spec.name}`;
-  const dir = join(context.root, artifactDir(project, spec.name));
-  const result = readJson(join(dir, ARTIFACTS.result));
-  const patchFile = join(dir, ARTIFACTS.patch);
-  const done = (ok: boolean, applied: boolean): Applied => ({ ok, applied, result });
-  if (!result || (result.status !== 'succeeded' && result.status !== 'replayed') || !existsSync(patchFile)) return done(true, false);
-  const apply = options.apply ?? spec.frontmatter.apply;
-  if (apply === 'branch') return done(true, false);
-  const patch = readFileSync(patchFile, 'utf8');
-  const problems = pathProblems({ outputGlobs: spec.frontmatter.outputs.map((g) => underProject(projectRoot, g)) }, parsePatch(patch));
-  if (problems.length) {
-    logger.error(`[${label}] ${artifactDir(project, spec.name)}/${ARTIFACTS.patch} holds ${problems.join('; ')}. Nothing of it was applied; run the batch again with --skip-nx-cache.`);
-    return done(false, false);
-  }
-  // Usually everything already holds the result (the batch just ran or replayed): the lock, which
-  // running batches contend for, is taken only when there is something to write.
-  const first = await planChange(repo.root, context.root, patch, 'replay');
-  if (!first.writes.length) {
-    for (const path of first.kept) log(`[${label}] kept your version of ${path}`);
-    return done(true, true);
-  }
-  await withLock(lockPath(repo), async () => {
-    const plan = await planChange(repo.root, context.root, patch, 'replay');
-    await carryOut(repo, plan, {
-      label,
-      apply,
-      subject: commitSubject(label, spec.frontmatter.description, redact, 'applied'),
-      log,
-      write: (p) => applyPlan(context.root, p),
-    });
-    if (plan.writes.length) log(`[${label}] applied ${plan.writes.length} file(s) of the batch's change`);
-  });
-  return done(true, true);
-}
-
-function readJson(path: string): BatchResult | null {
-  try {
-    const result = JSON.parse(readFileSync(path, 'utf8')) as BatchResult;
-    return result && typeof result === 'object' && typeof result.project === 'string' ? result : null;
-  } catch {
-    return null;
-  }
+  const files = batchesInOrder(context, project, context.targetName ?? '').map((b) => b.file);
+  const projectRoot = context.projectsConfigurations.projects[project]?.root ?? '.';
+  return { success: await applyBatches({ root: context.root, project, projectRoot, files, options: parsed.data }) };
 }

@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { APPLY_MODES } from '../../batch/spec';
 
 /**
- * Options of `nx-worktree-ai:apply`, the per-project `ai-generate` target. It needs none: it
- * applies the changes of the batch targets it depends on. Command-line options reach it too (run-many
- * forwards them to every task it names): `--dry-run` and `--apply` mean the same as for the batches;
- * the others are the batches' business and are ignored here. schema.json is generated from this.
+ * Options of the per-project step: the `nx-worktree-ai:apply` executor's, and the forwarded
+ * `--dry-run` and `--apply` of the `nx-worktree-ai apply` command the inferred `ai-generate` runs.
+ * Command-line options reach it too (run-many forwards them to every task it names): `--dry-run`
+ * and `--apply` mean the same as for the batches; the others are the batches' business and are
+ * ignored here. schema.json is generated from this.
  */
 export const applyOptionsSchema = z.object({
   dryRun: z.boolean().default(false).describe('Apply nothing (the batches only printed their plans).'),

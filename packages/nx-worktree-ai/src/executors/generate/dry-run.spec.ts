@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { captureConsoleEachTest } from '@testing/executor';
 import { git, gitRepo, removeDir, tempDir, writeFiles } from '@testing/temp';
-import { shellQuote, WORKTREE_SUFFIX_PLACEHOLDER } from './dry-run';
+import { shellQuote } from '../../utils/shell-quote';
+import { WORKTREE_SUFFIX_PLACEHOLDER } from './dry-run';
 import generateExecutor from './executor';
 import type { BatchResult } from '../../results/result';
 

@@ -16,6 +16,7 @@ import { renderPrompt } from '../../run/prompt';
 import { ARTIFACTS, type BatchResult } from '../../results/result';
 import type { GenerateOptions } from '../../resolve/options';
 import { chooseSandbox, confineCommand, confinementFor } from '../../sandbox';
+import { shellQuote } from '../../utils/shell-quote';
 
 /** Stands for the random suffix `git worktree add` gets in a real run (worktree.ts). */
 export const WORKTREE_SUFFIX_PLACEHOLDER = '<random>';
@@ -130,12 +131,6 @@ function dryRunSandbox(run: BatchRun, command: { bin: string; args: string[] }, 
   const confinement = confinementFor(input, false);
   const confined = confineCommand(run.agent, choice.bwrap, confinement, input.worktreeDir, command, env);
   return { bwrap: choice.bwrap, argv: [confined.bin, ...confined.args], writable: confinement.writable };
-}
-
-/** Quotes one argument for a POSIX shell, only when needed: the printed command can be pasted. */
-export function shellQuote(arg: string): string {
-  if (arg !== '' && /^[A-Za-z0-9_\/.,:=@%+^-]+$/.test(arg)) return arg;
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 function verifyRow(verify: DryRunPlan['verify']): string {
