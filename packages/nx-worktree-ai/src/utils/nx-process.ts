@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { procStat } from './proc-stat';
 
 /**
  * The nx process that started this task: Nx 24 passes the pids of the nx processes a task runs
@@ -18,13 +18,6 @@ const SHELLS = new Set(['sh', 'dash', 'bash', 'zsh', 'ash', 'ksh']);
 
 /** `pid`, or its parent when `pid` is a shell (Linux, from /proc; elsewhere `pid`). */
 export function aboveShell(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 2 (comm) is parenthesised and may hold spaces or parentheses: count from the last ')'.
-    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    return SHELLS.has(comm) && parent > 1 ? parent : pid;
-  } catch {
-    return pid;
-  }
+  const stat = procStat(pid);
+  return stat && SHELLS.has(stat.comm) && stat.ppid > 1 ? stat.ppid : pid;
 }

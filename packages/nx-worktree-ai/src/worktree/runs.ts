@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { RepoInfo } from './repo';
 import { writeFileAtomic } from '../utils/files';
+import { procStat } from '../utils/proc-stat';
 
 /**
  * The run registry: one JSON file per batch run in progress, in the shared git dir
@@ -75,24 +76,6 @@ export function tempIndexPath(repo: Pick<RepoInfo, 'commonDir'>, kind: string): 
 
 // ---------------------------------------------------------------------------------------------------
 // Processes
-
-interface ProcStat {
-  state: string;
-  pgrp: number;
-  start: string;
-}
-
-/** Linux /proc/<pid>/stat: state, process group and start time; null when gone or not Linux. */
-function procStat(pid: number): ProcStat | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 2 (comm) is parenthesised and may hold spaces or parentheses: count from the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0], pgrp: Number(fields[2]), start: fields[19] };
-  } catch {
-    return null;
-  }
-}
 
 const HAS_PROC = process.platform === 'linux';
 
