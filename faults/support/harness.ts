@@ -281,11 +281,19 @@ export function outputsOf(env: Pick<FaultEnv, 'ws'>, b: FixtureBatch): string[] 
  * Differences between the workspace now and `before`, as lines ([] = as it should be): files of
  * batches whose result.json says succeeded must be exactly their expected files; every other file,
  * the index and HEAD must be as before. Returns also which batches succeeded.
+ *
+ * `landing`: batches whose agent had finished when the run was killed. Their integration may have
+ * written the workspace before the kill came, with no result.json yet (the next run undoes it from
+ * the journal or keeps it): in their outputs, a file may be present if it holds exactly what the
+ * agent wrote.
  */
-export function workspaceDiff(env: Pick<FaultEnv, 'ws' | 'batches'>, before: WorkspaceState, after: WorkspaceState): { diffs: string[]; succeeded: string[] } {
+export function workspaceDiff(env: Pick<FaultEnv, 'ws' | 'batches'>, before: WorkspaceState, after: WorkspaceState, landing: FixtureBatch[] = []): { diffs: string[]; succeeded: string[] } {
   const { ws } = env;
   const succeeded = env.batches.filter((b) => ['succeeded', 'replayed'].includes(tryReadResult(ws, b.project, b.name)?.status ?? ''));
-  const allowed = under(succeeded.flatMap((b) => outputsOf(env, b)));
+  const asWritten = (b: FixtureBatch) => (path: string) => under(outputsOf(env, b))(path) && path in b.expectedFiles && after.files[path] !== undefined && readFileSync(join(ws.root, path), 'utf8') === b.expectedFiles[path];
+  const mayLand = landing.filter((b) => !succeeded.includes(b)).map(asWritten);
+  const inOutputs = under(succeeded.flatMap((b) => outputsOf(env, b)));
+  const allowed = (path: string) => inOutputs(path) || mayLand.some((ok) => ok(path));
   const diffs = diffWorkspaceStates(before, after, allowed);
   for (const b of succeeded) {
     const expected = b.expectedFiles;
