@@ -1,5 +1,13 @@
 import { expandBraces } from './globs';
 
+export const BATCH_FILE_SUFFIX = '.ai.md';
+
+/** `<name>.ai.md` → `<name>`. */
+export function batchNameFromFile(file: string): string {
+  const base = file.split('/').pop()!;
+  return base.slice(0, -BATCH_FILE_SUFFIX.length);
+}
+
 /**
  * Input hardening. Project and batch names become git branch names (`ai/<project>/<batch>`), ref
  * names, folder names (`.nx-worktree-ai/<project>/<batch>`, which a run deletes and rewrites) and

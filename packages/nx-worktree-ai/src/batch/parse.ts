@@ -1,9 +1,9 @@
 import { parseDocument } from 'yaml';
 import { BatchFileError } from './error';
 import type { z } from 'zod';
-import { batchNameProblem, relativePathProblem } from './names';
+import { BATCH_FILE_SUFFIX, batchNameFromFile, batchNameProblem, relativePathProblem } from './names';
 export { BatchFileError } from './error';
-import { BATCH_FILE_SUFFIX, batchFrontmatterSchema, batchNameFromFile, type BatchSpec } from './spec';
+import { batchFrontmatterSchema, type BatchSpec } from './spec';
 
 const FRONTMATTER = /^---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
 

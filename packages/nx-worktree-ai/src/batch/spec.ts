@@ -4,16 +4,12 @@ import { claudeOptionsSchema, codexOptionsSchema, copilotOptionsSchema, geminiOp
 import { checkedString } from './checked';
 import { parseDuration } from './duration';
 import { batchNameProblem, contextEntryProblem, globProblem, modelProblem, projectNameProblem } from './names';
+import { APPLY_MODES, SANDBOX_MODES } from './modes';
 import { batchRunSettings } from './run-settings';
 
 export { AGENT_NAMES, type AgentName } from '../agents/names';
 
-export const APPLY_MODES = ['working-tree', 'commit', 'branch'] as const;
-export type ApplyMode = (typeof APPLY_MODES)[number];
-
-/** auto: confine the agent where the OS can; required: fail a batch that cannot be confined; off: never. */
-export const SANDBOX_MODES = ['auto', 'required', 'off'] as const;
-export type SandboxMode = (typeof SANDBOX_MODES)[number];
+export { APPLY_MODES, SANDBOX_MODES, type ApplyMode, type SandboxMode } from './modes';
 
 /** At most this many agent runs per batch: each one costs a session. */
 export const MAX_ATTEMPTS = 10;
@@ -100,11 +96,4 @@ export interface BatchSpec {
   frontmatter: BatchFrontmatter;
   /** The prompt: the markdown after the frontmatter, verbatim. */
   prompt: string;
-}
-
-export const BATCH_FILE_SUFFIX = '.ai.md';
-
-export function batchNameFromFile(file: string): string {
-  const base = file.split('/').pop()!;
-  return base.slice(0, -BATCH_FILE_SUFFIX.length);
 }

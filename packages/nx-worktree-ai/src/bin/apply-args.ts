@@ -1,4 +1,5 @@
-import { applyOptionsSchema, type ApplyOptions } from '../executors/apply/schema';
+import { APPLY_MODES, type ApplyMode } from '../batch/modes';
+import type { ApplyOptions } from '../executors/apply/schema';
 import { UsageError } from './command';
 
 /** The arguments of `nx-worktree-ai apply`. */
@@ -45,9 +46,10 @@ export function parseApplyArgs(args: string[]): ApplyArgs | null {
   if (project === undefined) throw new UsageError('expected the project');
   if (!projectRoot) throw new UsageError('--project-root=<root> is required');
   if (batches === undefined) throw new UsageError('--batches=<file>,<file>,... is required');
-  const parsed = applyOptionsSchema.safeParse(raw);
-  if (!parsed.success) throw new UsageError(`--apply=${String(raw.apply)} is not a way to apply: expected one of ${applyOptionsSchema.shape.apply.unwrap().options.join(', ')}`);
-  return { project, projectRoot, files: batches.split(',').filter(Boolean), options: parsed.data };
+  // Checked against the modes themselves, not the executor's zod schema: the command runs once per
+  // project at the end of every run, and loading zod would be most of its cost.
+  if (raw.apply !== undefined && !APPLY_MODES.includes(raw.apply as ApplyMode)) throw new UsageError(`--apply=${String(raw.apply)} is not a way to apply: expected one of ${APPLY_MODES.join(', ')}`);
+  return { project, projectRoot, files: batches.split(',').filter(Boolean), options: { dryRun: raw.dryRun ?? false, apply: raw.apply as ApplyMode | undefined } };
 }
 
 function flag(name: string, value: string): boolean {

@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentName } from '../agents/names';
 import { analyzeBatches } from '../plugin/batches';
+import { EXECUTOR } from '../plugin/paths';
 import { git, splitNul } from '../worktree/git';
-
-const EXECUTOR = 'nx-worktree-ai:generate';
 
 /** What the workspace asks of the machine: the agents its batches use and where `sandbox: required` comes from. */
 export interface WorkspaceUsage {

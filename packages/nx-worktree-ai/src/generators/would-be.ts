@@ -1,5 +1,5 @@
 import { globAsync, type Tree } from '@nx/devkit';
-import { BATCH_FILE_SUFFIX } from '../batch/spec';
+import { BATCH_FILE_SUFFIX } from '../batch/names';
 import { analyzeBatches, type BatchAnalysis } from '../plugin/batches';
 import type { WorkspaceFiles } from '../plugin/project-root';
 

@@ -1,7 +1,8 @@
 import { posix } from 'node:path';
 import { BatchFileError, parseBatchFile } from '../batch/parse';
 import { projectNameProblem } from '../batch/names';
-import { batchNameFromFile, type BatchSpec } from '../batch/spec';
+import { batchNameFromFile } from '../batch/names';
+import type { BatchSpec } from '../batch/spec';
 import { globMayCover } from '../batch/globs';
 import { checkOverlappingOutputs } from './overlaps';
 import { diskFiles, ProjectLocator, toPosix, type WorkspaceFiles } from './project-root';

@@ -1,6 +1,10 @@
 export const DEFAULT_TARGET_NAME = 'ai-generate';
 export const DEFAULT_REPORT_TARGET_NAME = 'ai-report';
 
+/** The batch executor, as inferred targets name it (kept here, away from @nx/devkit, for the executor's light imports). */
+export const EXECUTOR = 'nx-worktree-ai:generate';
+export const TECHNOLOGY = 'nx-worktree-ai';
+
 /** Folder (from the workspace root) where runs leave their artifacts; gitignored by the init generator. */
 export const ARTIFACTS_DIR = '.nx-worktree-ai';
 

@@ -4,13 +4,10 @@ import type { InferredBatch } from './batches';
 import { globsMayOverlap, joinRootGlob, normalizeGlob } from '../batch/globs';
 import type { NormalizedAiPluginOptions } from './options';
 import type { AgentName } from '../agents/names';
-import { artifactDir, batchTargetName } from './paths';
+import { artifactDir, batchTargetName, EXECUTOR, TECHNOLOGY } from './paths';
 import { inertNxTokens } from '../batch/nx-tokens';
 import { shellQuote } from '../utils/shell-quote';
 import { dependencyOrder } from './order';
-
-export const EXECUTOR = 'nx-worktree-ai:generate';
-export const TECHNOLOGY = 'nx-worktree-ai';
 
 type Input = string | { dependentTasksOutputFiles: string; transitive?: boolean } | { externalDependencies: string[] };
 

@@ -2,8 +2,7 @@ import type { ExecutorContext, TargetDependencyConfig } from '@nx/devkit';
 import { underProject } from '../batch/paths';
 import type { BatchSpec } from '../batch/spec';
 import { DEFAULT_TARGET_NAME } from '../plugin/options';
-import { batchTargetName } from '../plugin/paths';
-import { EXECUTOR } from '../plugin/targets';
+import { batchTargetName, EXECUTOR } from '../plugin/paths';
 import { readBatch } from './read-batch';
 
 /**

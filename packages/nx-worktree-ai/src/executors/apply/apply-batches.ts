@@ -1,21 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { underProject } from '../../batch/paths';
-import { carryOut } from '../../integrate/carry-out';
-import { planChange } from '../../integrate/plan';
-import { pathProblems } from '../../integrate/replay';
+import { batchNameFromFile } from '../../batch/names';
+import { readOwnership } from '../../integrate/ownership';
 import { parsePatch } from '../../integrate/patch';
 import { artifactDir } from '../../plugin/paths';
 import { createRedactor, type Redactor } from '../../utils/redact';
 import { log as logger } from '../../utils/log';
-import { applyPlan } from '../../worktree/apply';
-import { withLock } from '../../worktree/lock';
-import { lockPath, readRepoInfo, type RepoInfo } from '../../worktree/repo';
-import { commitSubject } from '../../results/commit-subject';
-import { readBatch } from '../../resolve/read-batch';
 import { ARTIFACTS, type BatchResult } from '../../results/result';
 import { recordReplay } from '../../results/run-log';
 import { joinRun } from '../../run/run-id';
+import { readBatchText } from '../../resolve/batch-text';
+import type * as ApplyBatch from './apply-batch';
 import type { ApplyOptions } from './schema';
 
 /** What the aggregate of one project applies. */
@@ -43,12 +38,11 @@ export async function applyBatches(request: ApplyRequest): Promise<boolean> {
   if (options.dryRun || !files.length) return true;
   const redact = createRedactor(process.env);
   try {
-    const repo = await readRepoInfo(root);
     const run = joinRun(root);
     let ok = true;
     for (const file of files) {
       const startedAt = new Date();
-      const outcome = await applyBatch(repo, request, file, redact);
+      const outcome = await applyBatch(request, file, redact);
       if (run && outcome.result) recordReplay(root, run.id, { batchFile: file, result: outcome.result, applied: outcome.applied, startedAt, finishedAt: new Date() });
       ok = outcome.ok && ok;
     }
@@ -68,43 +62,19 @@ interface Applied {
 }
 
 /** One batch's change, when its artifact folder holds a successful result. */
-async function applyBatch(repo: RepoInfo, request: ApplyRequest, file: string, redact: Redactor): Promise<Applied> {
-  const { root, project, projectRoot, options } = request;
-  const log = (line: string) => logger.info(redact(line));
-  const spec = readBatch(root, file, projectRoot);
-  const label = `${project}:${spec.name}`;
-  const dir = join(root, artifactDir(project, spec.name));
+async function applyBatch(request: ApplyRequest, file: string, redact: Redactor): Promise<Applied> {
+  const { root, project, options } = request;
+  readBatchText(root, file);
+  const dir = join(root, artifactDir(project, batchNameFromFile(file)));
   const result = readJson(join(dir, ARTIFACTS.result));
   const patchFile = join(dir, ARTIFACTS.patch);
-  const done = (ok: boolean, applied: boolean): Applied => ({ ok, applied, result });
-  if (!result || (result.status !== 'succeeded' && result.status !== 'replayed') || !existsSync(patchFile)) return done(true, false);
-  const apply = options.apply ?? spec.frontmatter.apply;
-  if (apply === 'branch') return done(true, false);
+  if (!result || (result.status !== 'succeeded' && result.status !== 'replayed') || !existsSync(patchFile) || options.apply === 'branch') return { ok: true, applied: false, result };
   const patch = readFileSync(patchFile, 'utf8');
-  const problems = pathProblems({ outputGlobs: spec.frontmatter.outputs.map((g) => underProject(projectRoot, g)) }, parsePatch(patch));
-  if (problems.length) {
-    logger.error(`[${label}] ${artifactDir(project, spec.name)}/${ARTIFACTS.patch} holds ${problems.join('; ')}. Nothing of it was applied; run the batch again with --skip-nx-cache.`);
-    return done(false, false);
-  }
-  // Usually everything already holds the result (the batch just ran or replayed): the lock, which
-  // running batches contend for, is taken only when there is something to write.
-  const first = await planChange(repo.root, root, patch, 'replay');
-  if (!first.writes.length) {
-    for (const path of first.kept) log(`[${label}] kept your version of ${path}`);
-    return done(true, true);
-  }
-  await withLock(lockPath(repo), async () => {
-    const plan = await planChange(repo.root, root, patch, 'replay');
-    await carryOut(repo, plan, {
-      label,
-      apply,
-      subject: commitSubject(label, spec.frontmatter.description, redact, 'applied'),
-      log,
-      write: (p) => applyPlan(root, p),
-    });
-    if (plan.writes.length) log(`[${label}] applied ${plan.writes.length} file(s) of the batch's change`);
-  });
-  return done(true, true);
+  // Usually the workspace already holds every file of the change (the batch just ran or replayed):
+  // then nothing is written, so neither the batch file (yaml, zod) nor git is needed to say so.
+  if (readOwnership(root, parsePatch(patch)).every((o) => o.owner === 'result')) return { ok: true, applied: true, result };
+  const { applyStoredChange } = require('./apply-batch') as typeof ApplyBatch;
+  return { ...(await applyStoredChange(request, file, patch, redact)), result };
 }
 
 function readJson(path: string): BatchResult | null {

@@ -1,6 +1,6 @@
 import type { ExecutorContext, TargetConfiguration } from '@nx/devkit';
 import { dependencyOrder } from '../../plugin/order';
-import { EXECUTOR } from '../../plugin/targets';
+import { EXECUTOR } from '../../plugin/paths';
 
 /** A batch target of the project the aggregate depends on. */
 export interface ProjectBatch {

@@ -2,7 +2,7 @@ import { logger, readProjectConfiguration, type ProjectConfiguration, type Tree 
 import { posix } from 'node:path';
 import { Document, visit } from 'yaml';
 import { BatchFileError, parseBatchFile } from '../../batch/parse';
-import { BATCH_FILE_SUFFIX } from '../../batch/spec';
+import { BATCH_FILE_SUFFIX } from '../../batch/names';
 import { splitList } from '../../utils/lists';
 import { parseOptions } from '../../utils/parse-options';
 import { analyzeWouldBe, batchFilesIn } from '../would-be';

@@ -1,7 +1,7 @@
 import { logger, type Tree } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, posix, relative, resolve } from 'node:path';
-import { BATCH_FILE_SUFFIX } from '../../batch/spec';
+import { BATCH_FILE_SUFFIX } from '../../batch/names';
 import { parseOptions } from '../../utils/parse-options';
 import { analyzeWouldBe, batchFilesIn } from '../would-be';
 import { untaggedManifest } from './fences';

@@ -1,7 +1,7 @@
 import { getProjects, logger, readProjectConfiguration, type Tree } from '@nx/devkit';
 import { isAbsolute, posix } from 'node:path';
 import { BatchFileError, parseBatchFile } from '../../batch/parse';
-import { BATCH_FILE_SUFFIX } from '../../batch/spec';
+import { BATCH_FILE_SUFFIX } from '../../batch/names';
 import { splitList } from '../../utils/lists';
 import { renderBatchFile } from '../batch/generator';
 import { agentDefinitions } from './agent-definition';
