@@ -117,6 +117,16 @@ describe('checkIntegrity on a real repository', () => {
     expect(describeFindings(findings)).toMatch(/^the agent reached outside its worktree: created branch /);
   });
 
+  it("leaves a confined run's workspace and shared refs unscanned: the sandbox lets the agent write neither", async () => {
+    const shared = await captureSharedState(scope.repo, worktrees.path, Date.now(), true);
+    expect([shared.workspace.size, shared.refs.size]).toEqual([0, 0]);
+    const baseline = completeBaseline(shared, scope.worktreeDir);
+    // The user works on meanwhile: a branch, a commit, an edit. None of it is the agent's.
+    git(workspace.path, 'branch', 'mine');
+    writeFileSync(join(workspace.path, 'notes.md'), 'mine\n');
+    expect(await checkIntegrity({ ...scope, writable: [scope.worktreeDir] }, baseline)).toEqual([]);
+  });
+
   it('takes its shared part before the worktree exists; sibling batch worktrees being added are not the agent\'s doing', async () => {
     useWorktreeConfig(workspace.path);
     // A sibling batch's worktree half added when the baseline is taken.

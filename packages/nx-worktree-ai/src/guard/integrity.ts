@@ -60,9 +60,10 @@ export type SharedBaseline = Omit<IntegrityBaseline, 'gitFile' | 'adminDir'>;
  * done) and no worktree yet: the run takes it before its worktree is added, which then needs no lock.
  */
 export async function captureSharedState(repo: RepoInfo, baseDir: string, now = Date.now(), confined = false): Promise<SharedBaseline> {
-  // A confined agent cannot write the workspace or beside its worktree: those scans are skipped.
-  // Otherwise two git processes, side by side.
-  const [workspace, refs] = await Promise.all([confined ? new Map<string, string>() : workspaceState(repo.root), refState(repo)]);
+  // A confined agent cannot write the workspace, beside its worktree or any shared ref (its branch
+  // folder is a private copy, and no CLI state folder may reach the repository: sandbox/policy.ts):
+  // those scans are skipped. Otherwise two git processes, side by side.
+  const [workspace, refs] = confined ? [new Map<string, string>(), new Map<string, string>()] : await Promise.all([workspaceState(repo.root), refState(repo)]);
   return { at: now, workspace, refs, heads: headState(repo), gitFiles: gitFileState(repo), around: confined ? new Map() : aroundState(baseDir, null) };
 }
 
@@ -78,13 +79,15 @@ export function completeBaseline(shared: SharedBaseline, worktreeDir: string): I
  * agent's process group is gone.
  */
 export async function checkIntegrity(scope: IntegrityScope, baseline: IntegrityBaseline): Promise<string[]> {
-  const writes = pluginWritesSince(scope.repo, baseline.at);
   const confined = scope.writable ?? null;
+  // What the plugin wrote meanwhile explains workspace, ref and HEAD changes, none of which a confined run compares.
+  const writes = confined ? [] : pluginWritesSince(scope.repo, baseline.at);
   const mayWrite = (path: string) => !confined || confined.some((dir) => isWithin(realParent(path), dir));
-  const [inWorkspace, refsAfter] = await Promise.all([confined ? [] : workspaceFindings(scope, baseline, writes), refState(scope.repo)]);
-  const findings: string[] = [...inWorkspace];
-  const refPath = (ref: string) => join(scope.repo.commonDir, ref);
-  findings.push(...(await refFindings(scope, onlyKeys(baseline.refs, refPath, mayWrite), onlyKeys(refsAfter, refPath, mayWrite), writes)));
+  const findings: string[] = [];
+  if (!confined) {
+    const [inWorkspace, refsAfter] = await Promise.all([workspaceFindings(scope, baseline, writes), refState(scope.repo)]);
+    findings.push(...inWorkspace, ...(await refFindings(scope, baseline.refs, refsAfter, writes)));
+  }
   const headsAfter = headState(scope.repo);
   if (!confined) findings.push(...headFindings(scope, baseline, headsAfter, writes));
   findings.push(
@@ -109,9 +112,4 @@ function realParent(path: string): string {
   } catch {
     return path;
   }
-}
-
-/** The entries of `map` whose key, as a path, passes `keep`. */
-function onlyKeys(map: Map<string, string>, pathOf: (key: string) => string, keep: (path: string) => boolean): Map<string, string> {
-  return new Map([...map].filter(([key]) => keep(pathOf(key))));
 }

@@ -36,21 +36,21 @@ export async function cleanUp({ run, options, ctx, repo, lock, clock, snapshot }
   if (options.keepWorktree) ctx.log(`[${run.label}] worktree kept at ${worktree.dir}`);
   else if (!record.removed) await withLock(lock, () => removeWorktree(repo, worktree)).catch(() => undefined);
   clock.mark('cleanup');
-  writeTimings(ctx.root, run.artifactDir, clock.phases, snapshot.shared ? 'shared' : 'taken');
+  writeTimings(ctx.root, run.artifactDir, clock, snapshot.shared ? 'shared' : 'taken');
 }
 
 /**
- * timings.json: milliseconds per phase, the executor process's peak memory and CPU time (`cpuMs`:
+ * timings.json: milliseconds per phase (wall, and this process's CPU in `cpuPhases`), the executor process's peak memory and CPU time (`cpuMs`:
  * Nx's worker start, loading the plugin and the run; the agent is another process), the plugin's
  * part of it (`pluginCpuMs`: loading the executor and the run, utils/plugin-cpu.ts), and whether the snapshot was taken or
  * shared with batches started together (worktree/snapshot.ts).
  */
-function writeTimings(root: string, artifactDir: string, phases: Record<string, number>, snapshot: 'taken' | 'shared'): void {
+function writeTimings(root: string, artifactDir: string, { phases, cpuPhases }: Pick<RunState['clock'], 'phases' | 'cpuPhases'>, snapshot: 'taken' | 'shared'): void {
   const maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   const { user, system } = process.cpuUsage();
   const cpuMs = Math.round((user + system) / 1000);
   try {
-    writeFileSync(join(root, artifactDir, ARTIFACTS.timings), `${JSON.stringify({ phases, maxRssMb, cpuMs, pluginCpuMs: pluginCpuMs(), snapshot }, null, 2)}\n`);
+    writeFileSync(join(root, artifactDir, ARTIFACTS.timings), `${JSON.stringify({ phases, cpuPhases, maxRssMb, cpuMs, pluginCpuMs: pluginCpuMs(), snapshot }, null, 2)}\n`);
   } catch {
     // the artifact folder is gone only if something else failed first; that error is what matters
   }

@@ -48,6 +48,7 @@ export const PRIVATE_DIR = 'nx-worktree-ai';
  *   the plugin from the collected work, as always.
  */
 export function planConfinement(request: ConfinementRequest, create = true): Confinement {
+  refuseStateInRepository(request);
   const own = join(request.gitDir, PRIVATE_DIR);
   const tmp = join(own, 'tmp');
   const objectsDir = join(own, 'objects');
@@ -80,6 +81,24 @@ export function planConfinement(request: ConfinementRequest, create = true): Con
       IS_SANDBOX: '1',
     },
   };
+}
+
+/**
+ * A CLI state folder (or file) that holds the repository's git folder or lies inside it would be
+ * writable to the agent, and with it every ref, object and hook: refused, before anything is made.
+ * The integrity check relies on it to leave the shared refs of a confined run unscanned.
+ */
+function refuseStateInRepository(request: ConfinementRequest): void {
+  const repository = real(request.commonDir);
+  const within = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
+  for (const path of [...request.stateDirs, ...request.stateFiles]) {
+    const state = real(path);
+    if (within(repository, state) || within(state, repository)) {
+      throw new Error(
+        `the agent CLI keeps its state in ${path}, which ${within(repository, state) ? 'holds' : 'lies inside'} the repository's git folder ${request.commonDir}: writable to a sandboxed agent, it would hand it the repository. Point the CLI's state elsewhere (CLAUDE_CONFIG_DIR, CODEX_HOME, COPILOT_HOME, HOME) or set sandbox: off for this batch.`,
+      );
+    }
+  }
 }
 
 /** The path with its symlinks resolved (bwrap binds real paths); as it is when it does not exist yet. */

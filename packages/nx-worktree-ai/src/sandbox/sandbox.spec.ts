@@ -45,6 +45,16 @@ describe('the write set', () => {
     expect(confinement.env.TMPDIR.startsWith(r.gitDir)).toBe(true);
   });
 
+  it("refuses a CLI state folder that holds the repository's git folder or lies in it, before making anything", () => {
+    const r = batchRepo();
+    const request = { agent: 'codex' as const, worktreeDir: r.worktreeDir, gitDir: r.gitDir, commonDir: r.commonDir, branch: 'ai/app/one', branchTip: r.tip };
+    expect(() => confinementFor({ ...request, env: { CODEX_HOME: r.root } })).toThrow(`the agent CLI keeps its state in ${r.root}, which holds the repository's git folder ${r.commonDir}`);
+    const inside = join(r.commonDir, 'codex-home');
+    expect(() => confinementFor({ ...request, env: { CODEX_HOME: inside } })).toThrow(/lies inside the repository's git folder .*set sandbox: off for this batch/);
+    expect(existsSync(inside)).toBe(false);
+    expect(existsSync(join(r.gitDir, 'nx-worktree-ai'))).toBe(false);
+  });
+
   it('writes nothing for the dry run', () => {
     const r = batchRepo();
     const gitDir = join(r.commonDir, 'worktrees', 'app--one-<random>');

@@ -103,6 +103,11 @@ describe('nx-worktree-ai:generate with the command agent', () => {
     // The plugin's CPU counts from loading the executor, inside the process's total.
     expect(timings.pluginCpuMs).toBeGreaterThan(0);
     expect(timings.pluginCpuMs).toBeLessThan(timings.cpuMs);
+    // Each phase's CPU in this process, the same phases; their sum is part of the plugin's CPU.
+    expect(Object.keys(timings.cpuPhases)).toEqual(Object.keys(timings.phases));
+    const phaseCpu = Object.values(timings.cpuPhases as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(phaseCpu).toBeGreaterThan(0);
+    expect(phaseCpu).toBeLessThanOrEqual(timings.pluginCpuMs + 1);
   });
 
   it('replays from the result cache without running the agent', async () => {
