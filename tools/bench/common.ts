@@ -24,6 +24,8 @@ export interface Timings {
   cpuMs: number;
   /** The plugin's part of cpuMs: loading the executor and the run (Nx's work in the worker excluded). */
   pluginCpuMs: number;
+  /** Of pluginCpuMs, loading the executor's modules. */
+  pluginLoadCpuMs: number;
 }
 
 export function readTimings(ws: Pick<Workspace, 'root'>, project: string, batch: string): Timings {

@@ -4,7 +4,7 @@ import { withLock } from '../worktree/lock';
 import { removeWorktree, type Worktree } from '../worktree/worktree';
 import { ARTIFACTS, writeArtifacts } from '../results/result';
 import { BatchFailure } from '../results/failure';
-import { pluginCpuMs } from '../utils/plugin-cpu';
+import { pluginCpuMs, pluginLoadCpuMs } from '../utils/plugin-cpu';
 import { restampAfterFailure, thrownOutcome, type Outcome } from './outcome';
 import { artifactFiles, finishResult } from './record';
 import type { RunRecord, RunState } from './state';
@@ -42,7 +42,7 @@ export async function cleanUp({ run, options, ctx, repo, lock, clock, snapshot }
 /**
  * timings.json: milliseconds per phase (wall, and this process's CPU in `cpuPhases`), the executor process's peak memory and CPU time (`cpuMs`:
  * Nx's worker start, loading the plugin and the run; the agent is another process), the plugin's
- * part of it (`pluginCpuMs`: loading the executor and the run, utils/plugin-cpu.ts), and whether the snapshot was taken or
+ * part of it (`pluginCpuMs`: loading the executor and the run, utils/plugin-cpu.ts; `pluginLoadCpuMs` the load alone), and whether the snapshot was taken or
  * shared with batches started together (worktree/snapshot.ts).
  */
 function writeTimings(root: string, artifactDir: string, { phases, cpuPhases }: Pick<RunState['clock'], 'phases' | 'cpuPhases'>, snapshot: 'taken' | 'shared'): void {
@@ -50,7 +50,7 @@ function writeTimings(root: string, artifactDir: string, { phases, cpuPhases }: 
   const { user, system } = process.cpuUsage();
   const cpuMs = Math.round((user + system) / 1000);
   try {
-    writeFileSync(join(root, artifactDir, ARTIFACTS.timings), `${JSON.stringify({ phases, cpuPhases, maxRssMb, cpuMs, pluginCpuMs: pluginCpuMs(), snapshot }, null, 2)}\n`);
+    writeFileSync(join(root, artifactDir, ARTIFACTS.timings), `${JSON.stringify({ phases, cpuPhases, maxRssMb, cpuMs, pluginCpuMs: pluginCpuMs(), pluginLoadCpuMs: pluginLoadCpuMs(), snapshot }, null, 2)}\n`);
   } catch {
     // the artifact folder is gone only if something else failed first; that error is what matters
   }

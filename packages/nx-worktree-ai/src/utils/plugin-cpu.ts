@@ -20,6 +20,11 @@ export function executorEntered(): void {
   entry = process.cpuUsage();
 }
 
+/** The executor module's load alone: the same code every batch, so what it costs shows the machine's contention. */
+export function pluginLoadCpuMs(): number {
+  return Math.round(loadMicros / 1000);
+}
+
 export function pluginCpuMs(): number {
   return Math.round((loadMicros + micros(process.cpuUsage(entry))) / 1000);
 }

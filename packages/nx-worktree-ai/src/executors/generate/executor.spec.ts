@@ -108,6 +108,8 @@ describe('nx-worktree-ai:generate with the command agent', () => {
     const phaseCpu = Object.values(timings.cpuPhases as Record<string, number>).reduce((a, b) => a + b, 0);
     expect(phaseCpu).toBeGreaterThan(0);
     expect(phaseCpu).toBeLessThanOrEqual(timings.pluginCpuMs + 1);
+    expect(timings.pluginLoadCpuMs).toBeGreaterThan(0);
+    expect(timings.pluginLoadCpuMs + phaseCpu).toBeLessThanOrEqual(timings.pluginCpuMs + 1);
   });
 
   it('replays from the result cache without running the agent', async () => {
