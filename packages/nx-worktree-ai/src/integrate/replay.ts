@@ -76,7 +76,10 @@ export async function replay(run: BatchRun, ctx: ReplayContext, repo: RepoInfo, 
     }
     const kept = await keepUnintegratedBranch(repo, input.branch);
     if (kept) ctx.log(`[${run.label}] earlier unintegrated work on ${input.branch} kept as branch ${kept}`);
-    const tree = await writeTreeOf(repo, applyEntries(input.snapshotFiles, patchEntries(files, input.snapshotFiles)));
+    const changes = patchEntries(files, input.snapshotFiles);
+    // Usually the snapshot already holds the result (its files are still in the workspace after
+    // `nx reset` or a cleared Nx cache): then the commit's tree is the snapshot's, with no index to write.
+    const tree = holdsAll(input.snapshotFiles, changes) ? `${input.snapshot}^{tree}` : await writeTreeOf(repo, applyEntries(input.snapshotFiles, changes));
     const subject = commitSubject(run.label, run.spec.frontmatter.description, ctx.redact, 'replayed');
     const commit = await commitOnBranch(repo, input.branch, tree, input.snapshot, subject, {
       'Nx-Worktree-Ai-Batch': run.label,
@@ -136,6 +139,15 @@ export function pathProblems(run: Pick<BatchRun, 'outputGlobs'>, files: PatchFil
 /** The change's tree entries (null: deleted); the result blobs are in the record's outputs. */
 function patchEntries(files: PatchFile[], base: TreeFiles): Map<string, TreeEntry | null> {
   return new Map(files.map((f) => [f.path, f.after ? { mode: f.after.mode, oid: f.after.oid ?? base.get(f.path)!.oid } : null]));
+}
+
+/** Whether `files` already has every entry of `changes` (null: absent). */
+function holdsAll(files: TreeFiles, changes: Map<string, TreeEntry | null>): boolean {
+  for (const [path, entry] of changes) {
+    const held = files.get(path);
+    if (entry ? held?.mode !== entry.mode || held.oid !== entry.oid : held !== undefined) return false;
+  }
+  return true;
 }
 
 /** Files whose result in the patch is not the record's stored file (a record tampered with). */

@@ -126,6 +126,11 @@ describe('nx-worktree-ai:generate with the command agent', () => {
     expect(git(root, 'rev-parse', 'ai/auth/auth-module')).toBe(replayed.commit);
     expect(git(root, 'show', `${replayed.commit}:libs/auth/src/auth/login.ts`)).toBe(git(root, 'show', `${first.commit}:libs/auth/src/auth/login.ts`));
     expect(readFileSync(join(root, 'libs/auth/src/auth/login.ts'), 'utf8')).toBe('export const login = () => true;\n');
+    // With the file still there, the snapshot already holds the result: the commit keeps its tree.
+    await expect(run('auth-module', { agentBin: '/nonexistent/agent' })).resolves.toEqual({ success: true });
+    const again = readResult(root, 'auth', 'auth-module').commit!;
+    expect(git(root, 'rev-parse', `${again}^{tree}`)).toBe(git(root, 'rev-parse', `${again}^^{tree}`));
+    expect(git(root, 'show', `${again}:libs/auth/src/auth/login.ts`)).toBe('export const login = () => true;');
     // Edited since, it is the user's: another replay keeps it and says so.
     writeFileSync(join(root, 'libs/auth/src/auth/login.ts'), 'my edit\n');
     const info = jest.spyOn(console, 'info');
