@@ -1,13 +1,8 @@
 /** One jest config, three projects: fast unit/integration tests beside the code; fault injection and e2e against the packed tarball. */
 const transform = {
   '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
-  // ESM-only dependencies (execa and its own, testing/esm-only.cjs), compiled to CommonJS like the specs.
-  '/node_modules/.+\\.js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
 };
-const { ESM_ONLY, importOnlyEntries } = require('./testing/esm-only.cjs');
-const transformIgnorePatterns = [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`];
 const moduleNameMapper = {
-  ...Object.fromEntries(Object.entries(importOnlyEntries()).map(([name, file]) => [`^${name}$`, file])),
   // Specs beside the code import the shared test helpers by this alias (tsconfig.json "paths").
   '^@testing/(.*)$': '<rootDir>/testing/$1',
 };
@@ -18,7 +13,6 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
-      transformIgnorePatterns,
       moduleNameMapper,
       roots: ['<rootDir>/packages', '<rootDir>/testing', '<rootDir>/tools'],
       testMatch: ['**/*.spec.ts'],
@@ -30,7 +24,6 @@ module.exports = {
       displayName: 'faults',
       testEnvironment: 'node',
       transform,
-      transformIgnorePatterns,
       moduleNameMapper,
       roots: ['<rootDir>/faults'],
       testMatch: ['**/*.fault.ts'],
@@ -41,7 +34,6 @@ module.exports = {
       displayName: 'e2e',
       testEnvironment: 'node',
       transform,
-      transformIgnorePatterns,
       moduleNameMapper,
       roots: ['<rootDir>/e2e'],
       testMatch: ['**/*.e2e.ts'],

@@ -1,4 +1,4 @@
-import { execaModule } from '../utils/execa';
+import { spawn } from 'node:child_process';
 
 const isWindows = process.platform === 'win32';
 
@@ -6,7 +6,7 @@ const isWindows = process.platform === 'win32';
 export function killGroup(pid: number, signal: NodeJS.Signals): void {
   if (isWindows) {
     // No process groups: taskkill /T walks the tree instead (always forceful).
-    void execaModule().execa('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', reject: false, cleanup: false });
+    spawn('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true }).on('error', () => {});
     return;
   }
   try {

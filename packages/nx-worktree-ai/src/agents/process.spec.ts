@@ -5,8 +5,6 @@ import { tempDir, removeDir } from '@testing/temp';
 import { runAgentProcess, type AgentProcessOptions } from './process';
 
 const node = process.execPath;
-/** Lets the tsx host require execa (ESM-only). */
-const registerEsmOnly = join(__dirname, '../../../../testing/register-esm-only.cjs');
 
 function run(script: string, overrides: Partial<AgentProcessOptions> = {}) {
   const lines: string[] = [];
@@ -224,7 +222,7 @@ describe('runAgentProcess', () => {
            cwd: process.cwd(), timeoutMs: null, killGraceMs: 300, onLine: (line) => console.log(line) })
            .then((r) => console.log('resolved ' + JSON.stringify(r)));`,
       );
-      const hostProcess = spawn(node, ['--require', require.resolve('tsx/cjs'), '--require', registerEsmOnly, host], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const hostProcess = spawn(node, ['--require', require.resolve('tsx/cjs'), host], { stdio: ['ignore', 'pipe', 'inherit'] });
       let output = '';
       const pids = await new Promise<number[]>((resolve) =>
         hostProcess.stdout.on('data', (chunk) => {

@@ -63,8 +63,8 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
   return new Promise((resolve, reject) => {
     const graceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
     const child = spawnDetached(options);
-    // execa settles once the program exited and its stdio closed (never rejects: reject: false).
-    const closed = child.then(() => undefined);
+    // 'close': the program exited and its stdio closed.
+    const closed = new Promise<void>((done) => child.once('close', () => done()));
     const stderr = new TailBuffer();
     const redact = options.redact;
     // Redacted line by line: a secret cut by a chunk boundary or by the tail's start would slip through.
@@ -141,13 +141,15 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
     }
 
     if (child.pid === undefined) {
-      // Not started (e.g. ENOENT): execa reports the spawn error as the result's cause.
-      void child.then((failed) => {
+      // Not started (e.g. ENOENT): the spawn error follows as an 'error' event.
+      child.once('error', (error: NodeJS.ErrnoException) => {
         cleanup();
-        reject(startError(options.bin, failed.cause as NodeJS.ErrnoException));
+        reject(startError(options.bin, error));
       });
       return;
     }
+    // Once started, a failed kill is the only 'error' left: the group is stopped by pid anyway.
+    child.on('error', () => {});
     child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr!.on('data', (chunk: Buffer) => (stderrLines ? stderrLines.push(chunk) : stderr.push(chunk)));
     // The program may exit without reading its prompt: EPIPE is its own failure, reported by its exit.

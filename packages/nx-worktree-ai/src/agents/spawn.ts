@@ -1,24 +1,21 @@
-import { execaModule } from '../utils/execa';
+import type { ChildProcess } from 'node:child_process';
+import type * as CrossSpawn from 'cross-spawn';
 import type { AgentProcessOptions } from './process';
 
 /**
- * Starts the agent CLI as the leader of its own process group, stdio piped. Stopping stays in
- * process.ts and process-group.ts: execa's timeout, cancelSignal and
- * forceKillAfterDelay signal the leader's pid only, and an agent's tools run in its group.
+ * Starts the agent CLI as the leader of its own process group, stdio piped. Stopping is
+ * process.ts's and process-group.ts's: an agent's tools run in its group, and the whole group is
+ * signalled. cross-spawn is node:child_process's spawn that also starts Windows' `.cmd` shims
+ * (claude.cmd from npm) with their arguments quoted for cmd.exe; it loads with the first agent, so
+ * a result-cache replay never loads it.
  */
-export function spawnDetached(options: AgentProcessOptions) {
-  return execaModule().execa(options.bin, options.args, {
+export function spawnDetached(options: AgentProcessOptions): ChildProcess {
+  const { spawn } = require('cross-spawn') as typeof CrossSpawn;
+  return spawn(options.bin, options.args, {
     cwd: options.cwd,
     env: mergeEnv(options.env),
-    extendEnv: false,
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
-    // Read here, line by line, with a bounded line length; nothing is kept whole.
-    buffer: false,
-    reject: false,
-    // The group is SIGKILLed at exit by process-group.ts; execa's own exit hook would add
-    // SIGINT/SIGTERM listeners and hide that nobody else listens (see trackGroup).
-    cleanup: false,
     windowsHide: true,
   });
 }

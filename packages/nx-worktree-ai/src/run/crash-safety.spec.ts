@@ -18,8 +18,6 @@ import { sandboxTool } from '../sandbox/available';
  * then hangs) runs. The fault suite (faults/) does the same through Nx with the real claude CLI.
  */
 // The loader itself, not the tsx CLI: a signal must reach the process that runs the executor.
-/** Lets the tsx host require execa (ESM-only). */
-const registerEsmOnly = resolve(__dirname, '../../../../testing/register-esm-only.cjs');
 const tsxLoader = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
 const HANG = `require('fs').mkdirSync('libs/auth/src/auth', { recursive: true }); require('fs').writeFileSync('libs/auth/src/auth/partial.ts', 'export const partial = 1;\\n'); console.log('wrote partial.ts'); setInterval(() => {}, 1000);`;
 const WRITE = `require('fs').mkdirSync('libs/auth/src/auth', { recursive: true }); require('fs').writeFileSync('libs/auth/src/auth/login.ts', 'export const login = () => true;\\n');`;
@@ -90,7 +88,7 @@ generateExecutor({ batch: 'libs/auth/ai/auth-module.ai.md', worktreeDir: ${JSON.
 });
 `,
     );
-    const started = spawn(process.execPath, ['--require', registerEsmOnly, '--import', tsxLoader, script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const started = spawn(process.execPath, ['--import', tsxLoader, script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     child = started;
     let output = '';
     started.stdout!.on('data', (d: Buffer) => (output += d.toString()));

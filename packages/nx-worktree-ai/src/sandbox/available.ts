@@ -1,4 +1,4 @@
-import { execaModule } from '../utils/execa';
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 
@@ -7,6 +7,7 @@ export type SandboxTool = { available: true; bwrap: string } | { available: fals
 
 const INSTALL_HINT = 'install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap; Arch: pacman -S bubblewrap)';
 let probed: SandboxTool | undefined;
+const PROBE_TIMEOUT_MS = 10_000;
 
 /**
  * Linux with a working `bwrap` (bubblewrap). Found on PATH and tried once per process with the same
@@ -24,14 +25,20 @@ function probe(): SandboxTool {
   }
   const bwrap = onPath('bwrap');
   if (!bwrap) return { available: false, reason: `bwrap was not found on PATH: ${INSTALL_HINT}` };
-  const tried = execaModule().execaSync(bwrap, ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--', 'true'], {
+  const tried = spawnSync(bwrap, ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--', 'true'], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    timeout: 10_000,
-    reject: false,
+    timeout: PROBE_TIMEOUT_MS,
+    encoding: 'utf8',
   });
-  if (tried.exitCode !== 0) {
-    // Not run or stopped (not found, timed out, killed): execa says which; else bwrap's last word.
-    const said = tried.exitCode === undefined ? tried.shortMessage : (tried.stderr.trim().split('\n').pop() ?? '');
+  if (tried.status !== 0) {
+    // Not run or stopped (not found, timed out, killed), else bwrap's last word.
+    const said = tried.error
+      ? (tried.error as NodeJS.ErrnoException).code === 'ETIMEDOUT'
+        ? `no answer within ${PROBE_TIMEOUT_MS / 1000} s`
+        : tried.error.message
+      : tried.status === null
+        ? `killed by ${tried.signal}`
+        : (tried.stderr.trim().split('\n').pop() ?? '');
     return { available: false, reason: `${bwrap} cannot create a sandbox here (${said}): user namespaces may be disabled (sysctl kernel.unprivileged_userns_clone, or an AppArmor profile for bwrap)` };
   }
   return { available: true, bwrap };

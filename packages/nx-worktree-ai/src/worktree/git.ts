@@ -31,9 +31,9 @@ export const GIT_ENV = { GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', LC_A
  * Runs git with an argv array (never a shell). Output stays binary: blobs are not text.
  * GIT_OPTIONAL_LOCKS=0 keeps read commands from taking the index lock of a workspace the user works in.
  *
- * On node:child_process rather than execa (which runs the agent and the user's commands): a batch
- * runs some 25 short git commands with nothing but argv, input and captured output, and execa
- * costs each of them ~10 ms more wall time and 2 ms more CPU (README, design notes).
+ * On node:child_process rather than a process library: a batch runs some 25 short git commands
+ * with nothing but argv, input and captured output, and execa cost each of them ~10 ms more wall
+ * time and 2 ms more CPU (README, design notes).
  */
 export function gitRaw(cwd: string, args: string[], options: GitOptions = {}): Promise<GitOutput> {
   return new Promise((resolve, reject) => {
