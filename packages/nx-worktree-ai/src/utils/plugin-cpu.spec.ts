@@ -1,0 +1,36 @@
+import { readdirSync, writeFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { executorEntered, pluginCpuMs } from './plugin-cpu';
+import { procStat } from './proc-stat';
+
+const linux = process.platform === 'linux' ? describe : describe.skip;
+
+linux("the plugin's CPU time", () => {
+  it('leaves out the threads a native module named (Nx starts its TUI logger and tokio runtime in every worker)', async () => {
+    const before = new Set(readdirSync('/proc/self/task'));
+    // A thread that spins for 400 ms when told to, then waits for more (so it stays in /proc/self/task).
+    const worker = new Worker(
+      `const { parentPort } = require('node:worker_threads');
+       parentPort.on('message', () => { const end = Date.now() + 400; while (Date.now() < end); parentPort.postMessage('done'); });`,
+      { eval: true },
+    );
+    try {
+      await new Promise((resolve) => worker.once('online', resolve));
+      const spun = new Promise((resolve) => worker.once('message', resolve));
+      const fresh = readdirSync('/proc/self/task').filter((tid) => !before.has(tid));
+      executorEntered();
+      const cpuBefore = process.cpuUsage();
+      worker.postMessage('go');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Named as a native module names its threads: the spinning one is the worker's.
+      const spinning = fresh.map((tid) => ({ tid, ticks: procStat(process.pid, Number(tid))?.cpuTicks ?? 0 })).sort((a, b) => b.ticks - a.ticks)[0];
+      writeFileSync(`/proc/self/task/${spinning.tid}/comm`, 'tokio-runtime-w');
+      await spun;
+      const { user, system } = process.cpuUsage(cpuBefore);
+      expect((user + system) / 1000).toBeGreaterThan(350);
+      expect(pluginCpuMs()).toBeLessThan(150);
+    } finally {
+      await worker.terminate();
+    }
+  });
+});
