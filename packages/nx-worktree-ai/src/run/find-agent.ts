@@ -1,10 +1,11 @@
 import { notInstalled } from '../agents/failures';
 import { mergeEnv } from '../agents/process';
 import { getAdapter } from '../agents/registry';
-import { agentVersion, resolveAgentBin } from '../agents/resolve-bin';
+import { resolveAgentBin } from '../agents/resolve-bin';
 import { chooseSandbox, type SandboxChoice } from '../sandbox';
 import { BatchFailure } from '../results/failure';
 import type { BatchRun } from '../resolve/resolve';
+import { knownAgentVersion } from './agent-version';
 import type { RunState } from './state';
 
 export interface AgentVersion {
@@ -16,12 +17,12 @@ export interface FoundAgent {
   /** The agent CLI's path. */
   bin: string;
   sandbox: SandboxChoice;
-  /** `--version`, asked while the worktree is made (a process start of its own, needing nothing of it). */
+  /** `--version`, known from an earlier batch or asked while the worktree is made (a process start of its own, needing nothing of it). */
   asked: Promise<AgentVersion>;
 }
 
 /** The agent CLI and the sandbox: whatever is certain to fail fails here, before a worktree is made. */
-export function findAgent({ run, options, ctx }: RunState): FoundAgent {
+export function findAgent({ run, options, ctx, repo }: RunState): FoundAgent {
   const adapter = getAdapter(run.agent);
   // The command agent names its program per batch (command[0]).
   const binName = adapter.bin || run.spec.frontmatter.command?.[0] || '';
@@ -31,7 +32,7 @@ export function findAgent({ run, options, ctx }: RunState): FoundAgent {
   const preflight = adapter.preflight?.(mergeEnv({}));
   if (preflight) throw new BatchFailure(preflight.message, null);
   const sandbox = sandboxOrFail(run);
-  const asked = agentVersion(bin, adapter.versionArgs).then(
+  const asked = knownAgentVersion(repo, bin, adapter.versionArgs).then(
     (version) => ({ version, error: null }),
     (error: Error) => ({ version: null, error }),
   );
