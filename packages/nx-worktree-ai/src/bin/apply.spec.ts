@@ -101,6 +101,24 @@ describe('nx-worktree-ai apply: a replay of two stacked batches (real git)', () 
     expect([read('libs/shop/src/a.ts'), read('libs/shop/src/mine.ts')]).toEqual(['from a\nand b\n', 'my edit\n']);
   });
 
+  it('never takes a stored change that names a path outside the workspace as already applied', async () => {
+    // Tampered with (a remote cache): the file it names outside the workspace holds its "result".
+    const outside = join(root, '..', `${root.split('/').pop()}-outside.txt`);
+    writeFileSync(outside, 'x\n');
+    const oid = git(root, 'hash-object', outside);
+    const path = `../${outside.split('/').pop()}`;
+    const patch = `diff --git a/${path} b/${path}\nnew file mode 100644\nindex ${'0'.repeat(40)}..${oid}\n--- /dev/null\n+++ b/${path}\n@@ -0,0 +1 @@\n+x\n`;
+    writeFiles(root, { '.nx-worktree-ai/shop/a/changes.patch': patch });
+    const errors: string[] = [];
+    jest.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
+    try {
+      expect(await main(['apply', 'shop', '--project-root=libs/shop', '--batches=libs/shop/ai/a.ai.md'], { cwd: root, out: () => {}, err: () => {} })).toBe(1);
+      expect(errors.join('\n')).toContain(JSON.stringify(path));
+    } finally {
+      removeDir(outside);
+    }
+  });
+
   it('writes nothing in a dry run, and refuses a bad --apply before touching anything', async () => {
     expect(await apply('--dryRun=true')).toBe(0);
     expect(await apply('--apply=sideways')).toBe(2);

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { batchNameFromFile } from '../../batch/names';
+import { batchNameFromFile, treePathProblem } from '../../batch/names';
 import { readOwnership } from '../../integrate/ownership';
 import { parsePatch } from '../../integrate/patch';
 import { artifactDir } from '../../plugin/paths';
@@ -71,8 +71,10 @@ async function applyBatch(request: ApplyRequest, file: string, redact: Redactor)
   if (!result || (result.status !== 'succeeded' && result.status !== 'replayed') || !existsSync(patchFile) || options.apply === 'branch') return { ok: true, applied: false, result };
   const patch = readFileSync(patchFile, 'utf8');
   // Usually the workspace already holds every file of the change (the batch just ran or replayed):
-  // then nothing is written, so neither the batch file (yaml, zod) nor git is needed to say so.
-  if (readOwnership(root, parsePatch(patch)).every((o) => o.owner === 'result')) return { ok: true, applied: true, result };
+  // then nothing is written, so neither the batch file (yaml, zod) nor git is needed to say so. A
+  // path that could leave the workspace is not even read here: the full check names it.
+  const files = parsePatch(patch);
+  if (!files.some((f) => treePathProblem(f.path)) && readOwnership(root, files).every((o) => o.owner === 'result')) return { ok: true, applied: true, result };
   const { applyStoredChange } = require('./apply-batch') as typeof ApplyBatch;
   return { ...(await applyStoredChange(request, file, patch, redact)), result };
 }
