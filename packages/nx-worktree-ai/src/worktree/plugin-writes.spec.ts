@@ -36,4 +36,16 @@ describe('plugin writes', () => {
     recordPluginWrites(repo, [refWrite('refs/heads/ai/a/x', 'c'.repeat(40))], 4000);
     expect(pluginWritesSince(repo, 0).map((w) => (w as PluginWrite & { t: number }).t)).toEqual([2000, ...Array(11).fill(3000), 4000]);
   });
+
+  it('reads back from the end only to the first entry older than the asked time by a minute, allowing for late appends', () => {
+    const at = (t: number) => recordPluginWrites(repo, [{ kind: 'file', path: `f${t}`, sig: 'absent' }], t);
+    // Written first but never read: the entry of 1000 below is older than the cut-off, so the
+    // reader stops there (the record is in append order; it is not read whole).
+    at(200_000);
+    at(1_000);
+    at(199_000); // older than asked, within the minute: read past, not returned
+    at(200_500);
+    at(199_990); // stamped before the one above, appended after it
+    expect(pluginWritesSince(repo, 199_990).map((w) => (w as PluginWrite & { t: number }).t)).toEqual([200_500, 199_990]);
+  });
 });

@@ -3,7 +3,7 @@ import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FileVersion } from './apply';
 import type { RepoInfo } from './repo';
-import { readText } from '../utils/files';
+import { linesFromEnd } from '../utils/lines-from-end';
 
 /**
  * What nx-worktree-ai itself changed in the workspace and in git refs, appended as JSON lines to
@@ -50,22 +50,33 @@ export function recordPluginWrites(repo: Pick<RepoInfo, 'commonDir'>, writes: Pl
   appendFileSync(file, writes.map((w) => `${JSON.stringify({ ...w, t: now, pid: process.pid })}\n`).join(''));
 }
 
-/** Every entry recorded at or after `since` (ms). */
+/**
+ * Entries are appended in the order they are made, each stamped just before, so a process delayed
+ * between its stamp and its append can land behind a later one; never by this much.
+ */
+const APPEND_DELAY_MS = 60_000;
+
+/**
+ * Every entry recorded at or after `since` (ms), oldest first. Read from the end, back to the first
+ * entry older than `since` by APPEND_DELAY_MS: a batch asks about the last seconds or minutes, and
+ * the record holds up to 2 MiB of history (~10 ms of CPU to parse whole, under the workspace lock).
+ */
 export function pluginWritesSince(repo: Pick<RepoInfo, 'commonDir'>, since: number): PluginWrite[] {
   const file = pluginWritesPath(repo);
   const out: PluginWrite[] = [];
-  for (const text of [readText(previousGeneration(file)), readText(file)]) {
-    for (const line of text?.split('\n') ?? []) {
-      if (!line) continue;
+  for (const generation of [file, previousGeneration(file)]) {
+    for (const line of linesFromEnd(generation)) {
+      let entry: Entry;
       try {
-        const entry = JSON.parse(line) as Entry;
-        if (entry.t >= since) out.push(entry);
+        entry = JSON.parse(line) as Entry;
       } catch {
-        // a torn line (a process killed mid-append): ignore it
+        continue; // a torn line (a process killed mid-append): ignore it
       }
+      if (entry.t >= since) out.push(entry);
+      else if (entry.t < since - APPEND_DELAY_MS) return out.reverse();
     }
   }
-  return out;
+  return out.reverse();
 }
 
 function previousGeneration(file: string): string {
