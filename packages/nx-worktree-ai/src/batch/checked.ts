@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A string refused with "<what is allowed> (<problem>)" when `problem` finds one (batch/names.ts). */
 export function checkedString(problem: (value: string) => string | null, allowed: string) {

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { BATCH_FILE_SUFFIX, batchNameFromFile, batchNameProblem, relativePathProblem } from './names';
 export { BatchFileError } from './error';
 import { batchFrontmatterSchema, type BatchSpec } from './spec';
+import { ONE_SHOT } from '../utils/one-shot';
 
 const FRONTMATTER = /^---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
 
@@ -36,7 +37,7 @@ export function parseBatchFile(file: string, text: string, projectRoot: string):
     throw new BatchFileError(file, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
   }
   const data: unknown = doc.toJS() ?? {};
-  const parsed = batchFrontmatterSchema.safeParse(data);
+  const parsed = batchFrontmatterSchema.safeParse(data, ONE_SHOT);
   if (!parsed.success) throw new BatchFileError(file, describeIssues(parsed.error.issues, data));
   if (!prompt.trim()) throw new BatchFileError(file, ['the prompt (the text after the frontmatter) is empty']);
   if (parsed.data.agent === 'command' && !parsed.data.command) {

@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { DEFAULT_REPORT_TARGET_NAME, DEFAULT_TARGET_NAME } from './paths';
+import { ONE_SHOT } from '../utils/one-shot';
 
 export { DEFAULT_REPORT_TARGET_NAME, DEFAULT_TARGET_NAME };
 
@@ -36,7 +37,7 @@ export type NormalizedAiPluginOptions = z.output<typeof aiPluginOptionsSchema>;
 
 /** Applies defaults; throws an error naming the bad option and what is allowed. */
 export function normalizePluginOptions(options: AiPluginOptions | undefined): NormalizedAiPluginOptions {
-  const parsed = aiPluginOptionsSchema.safeParse(options ?? {});
+  const parsed = aiPluginOptionsSchema.safeParse(options ?? {}, ONE_SHOT);
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((issue) =>
     issue.code === 'unrecognized_keys'

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENV_NAME, hiddenCharProblem } from '../batch/names';
 import { NODE_MODULES_MODES, SPARSE_MODES, workspacePathSchema as workspacePath } from '../batch/run-settings';
 import { AGENT_NAMES, APPLY_MODES, SANDBOX_MODES, checkedString, durationSchema, modelSchema } from '../batch/spec';

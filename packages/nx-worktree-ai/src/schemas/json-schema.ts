@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { applyOptionsSchema } from '../executors/apply/schema';
 import { generateOptionsSchema } from '../resolve/options';
 import { batchGeneratorSchema } from '../generators/batch/schema';

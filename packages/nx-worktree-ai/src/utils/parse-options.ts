@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { ONE_SHOT } from './one-shot';
 
 /**
  * Validates generator/executor options with their zod schema (defaults applied). Nx validates
@@ -6,7 +7,7 @@ import type { z } from 'zod';
  * each bad option and what it got.
  */
 export function parseOptions<S extends z.ZodType>(schema: S, options: unknown, what: string): z.output<S> {
-  const parsed = schema.safeParse(options ?? {});
+  const parsed = schema.safeParse(options ?? {}, ONE_SHOT);
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') return `unknown option(s): ${issue.keys.map((k) => `"${k}"`).join(', ')}`;

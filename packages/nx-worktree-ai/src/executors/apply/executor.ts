@@ -5,6 +5,7 @@ import { log as logger } from '../../utils/log';
 import { applyBatches } from './apply-batches';
 import { batchesInOrder } from './batches';
 import { applyOptionsSchema, type ApplyOptionsInput } from './schema';
+import { ONE_SHOT } from '../../utils/one-shot';
 
 /**
  * `nx-worktree-ai:apply`: the per-project step, for a target configured with it by hand (the
@@ -13,7 +14,7 @@ import { applyOptionsSchema, type ApplyOptionsInput } from './schema';
  */
 export default async function applyExecutor(rawOptions: ApplyOptionsInput, context: ExecutorContext): Promise<{ success: boolean }> {
   const project = context.projectName ?? '?';
-  const parsed = applyOptionsSchema.safeParse(rawOptions ?? {});
+  const parsed = applyOptionsSchema.safeParse(rawOptions ?? {}, ONE_SHOT);
   if (!parsed.success) {
     const redact = createRedactor(process.env);
     logger.error(redact(`[${project}] invalid options of ${project}:${context.targetName}:\n${describeIssues(parsed.error.issues, rawOptions).map((l) => `  - ${l}`).join('\n')}`));

@@ -15,6 +15,7 @@ import { batchProgress } from './progress';
 import { generateOptionsSchema, type GenerateOptions, type GenerateOptionsInput } from '../../resolve/options';
 import { proofNote } from '../../report/proof';
 import { restoreNxTokens } from '../../batch/nx-tokens';
+import { ONE_SHOT } from '../../utils/one-shot';
 
 /**
  * `nx-worktree-ai:generate`: runs one batch in its own git worktree with a headless agent CLI and
@@ -23,7 +24,7 @@ import { restoreNxTokens } from '../../batch/nx-tokens';
 export default async function generateExecutor(rawOptions: GenerateOptionsInput, context: ExecutorContext): Promise<{ success: boolean }> {
   executorEntered();
   const label = printable(`${context.projectName ?? '?'}:${String(rawOptions?.batch ?? '?').split('/').pop()?.replace(/\.ai\.md$/, '')}`);
-  const parsed = generateOptionsSchema.safeParse(rawOptions);
+  const parsed = generateOptionsSchema.safeParse(rawOptions, ONE_SHOT);
   if (!parsed.success) {
     const where = printable(`${context.projectName}:${context.targetName}`);
     const redact = createRedactor(process.env);

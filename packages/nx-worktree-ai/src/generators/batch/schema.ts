@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PLACEHOLDER_PROMPT } from '../../batch/placeholder';
 import { AGENT_NAMES, APPLY_MODES } from '../../batch/spec';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_TARGET_NAME } from '../../plugin/options';
 
 /** Options of `nx g nx-worktree-ai:init` (what `nx add nx-worktree-ai` runs). schema.json is generated from this. */

@@ -3,6 +3,7 @@ import { orderBatches, type OrderedBatch, type StreamOptions } from './manifest-
 import { AGENT_SETTING_KEYS, ignoredKeys, manifestSchema, type ManifestBatch } from './manifest-schema';
 import { isBatchName, PlanError, toBatchName, type Plan, type PlannedBatch } from './plan';
 import { assignVerifyFiles } from './verify-files';
+import { ONE_SHOT } from '../../utils/one-shot';
 
 /** Does the text hold a ```json dispatch block (what cast-parallel looks for)? */
 export function hasDispatchManifest(text: string): boolean {
@@ -31,7 +32,7 @@ export function parseManifestPlan(file: string, text: string, fallbackPlanName: 
   } catch (e) {
     throw new PlanError(file, [`the json dispatch block (line ${json.line}) is not valid JSON: ${(e as Error).message}`]);
   }
-  const parsed = manifestSchema.safeParse(data);
+  const parsed = manifestSchema.safeParse(data, ONE_SHOT);
   if (!parsed.success) {
     throw new PlanError(
       file,

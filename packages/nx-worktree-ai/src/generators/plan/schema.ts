@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AGENT_NAMES } from '../../batch/spec';
 
 /** A list given as comma-separated text on the command line, or as an array. */

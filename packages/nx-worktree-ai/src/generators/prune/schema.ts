@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** `12h`, `7d`, `1d12h`, `30m` ... */
 export const AGE_PATTERN = /^(\d+(ms|s|m|h|d|w))+$/;
