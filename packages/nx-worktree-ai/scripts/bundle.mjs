@@ -26,6 +26,10 @@ export async function bundleExecutor(packageDir, outfile = join(packageDir, EXEC
     // Nx and its devkit are the workspace's own (peer dependencies). yaml is loaded already in Nx's
     // worker (nx depends on it), so requiring it there costs nothing.
     external: ['nx', '@nx/devkit', 'yaml'],
+    // A stack trace from the bundle maps back to the source files' lines (node --enable-source-maps),
+    // as tsc's maps of the rest of dist/ do; the sources themselves are not shipped.
+    sourcemap: 'linked',
+    sourcesContent: false,
     metafile: true,
     logLevel: 'warning',
   });
