@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { tryLock, waitForLock } from '../utils/slots';
+import { lockFolderName, tryLock, waitForLock } from '../utils/slots';
 
 /**
  * Serialises git work that must not interleave across Nx worker processes (worktree add/remove,
@@ -12,7 +12,7 @@ import { tryLock, waitForLock } from '../utils/slots';
  */
 export async function withLock<T>(lockPath: string, fn: () => Promise<T>, pollMs = (attempt: number) => Math.min(100, 10 * 1.3 ** attempt)): Promise<T> {
   mkdirSync(dirname(lockPath), { recursive: true });
-  const release = await waitForLock(dirname(lockPath), () => tryLock(lockPath), pollMs);
+  const release = await waitForLock(dirname(lockPath), () => tryLock(lockPath), pollMs, (name) => name === lockFolderName(lockPath));
   try {
     return await fn();
   } finally {
