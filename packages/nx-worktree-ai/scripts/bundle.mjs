@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Bundles the batch executor into one file (executors.json names it). Nx forks a worker per batch
+// Bundles the batch executor into one file (loaded by its entry, src/executors/generate/entry.ts,
+// which executors.json names). Nx forks a worker per batch
 // task, and each loads the executor afresh: ~150 compiled modules of the plugin and zod's ~95 (64 of
 // them zod's error-message locales, which the plugin never uses) cost 110-160 ms of CPU per batch;
 // one file with only the zod it uses, ~50 ms. The rest of dist/ (plugin, generators, command) stays

@@ -30,7 +30,7 @@ describe('what loading the per-task code costs', () => {
     expect(addedPackages(join(__dirname, '..', 'bin', 'apply'))).toEqual([]);
   });
 
-  describe('the bundle executors.json names for the batch executor (scripts/bundle.mjs)', () => {
+  describe('the bundle the batch executor\'s entry loads (scripts/bundle.mjs)', () => {
     let dir: string;
     let inputs: string[];
     beforeAll(() => {
@@ -45,9 +45,11 @@ describe('what loading the per-task code costs', () => {
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    it('is what executors.json names', () => {
+    it("is what the entry executors.json names loads, and the entry loads nothing else of the plugin's", () => {
       const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'executors.json'), 'utf8'));
-      expect(manifest.executors.generate.implementation).toBe('./dist/executors/generate/executor.bundle');
+      expect(manifest.executors.generate.implementation).toBe('./dist/executors/generate/entry');
+      const entry = readFileSync(join(__dirname, 'generate', 'entry.ts'), 'utf8');
+      expect([...entry.matchAll(/(?:require\(|from )'([^']+)'/g)].map((m) => m[1])).toEqual(['../../utils/load-start', './executor.bundle.js']);
     });
 
     it("holds zod's English messages only: `import * as z` lets the bundler leave out its 60-odd other locales", () => {

@@ -1,6 +1,7 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { executorEntered, pluginCpuMs } from './plugin-cpu';
+import { LOAD_START } from './load-start';
 import { procStat } from './proc-stat';
 
 const linux = process.platform === 'linux' ? describe : describe.skip;
@@ -32,5 +33,28 @@ linux("the plugin's CPU time", () => {
     } finally {
       await worker.terminate();
     }
+  });
+});
+
+describe('the load figure', () => {
+  it("counts from the executor's entry when it ran first (reading and compiling the bundle), else from the module itself", () => {
+    const spin = (ms: number) => {
+      const end = process.cpuUsage().user / 1000 + ms;
+      while (process.cpuUsage().user / 1000 < end);
+    };
+    const load = (withEntry: boolean) => {
+      let ms = 0;
+      jest.isolateModules(() => {
+        if (withEntry) (globalThis as Record<symbol, unknown>)[LOAD_START] = process.cpuUsage();
+        spin(60); // what the entry's require of the bundle costs before the module runs
+        const cpu = require('./plugin-cpu') as typeof import('./plugin-cpu');
+        cpu.executorLoaded();
+        ms = cpu.pluginLoadCpuMs();
+      });
+      delete (globalThis as Record<symbol, unknown>)[LOAD_START];
+      return ms;
+    };
+    expect(load(true)).toBeGreaterThanOrEqual(55);
+    expect(load(false)).toBeLessThan(30);
   });
 });

@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { LOAD_START } from './load-start';
 import { procStat } from './proc-stat';
 
 /**
@@ -7,10 +8,11 @@ import { procStat } from './proc-stat';
  * falls outside: its start and reading the project graph (before the executor loads), and the
  * threads of its native module, which run beside every task whatever the executor does (on
  * Linux, its TUI logger thread alone takes ~3 ms of CPU per second while the agent runs). So the
- * figure grows neither with the workspace's graph nor with how long a batch waits. The executor
- * module imports this first.
+ * figure grows neither with the workspace's graph nor with how long a batch waits. The load counts
+ * from the executor's entry (executors/generate/entry.ts), before the bundle is read and compiled;
+ * without the entry (tests), from here: the executor module imports this first.
  */
-const start = process.cpuUsage();
+const start = ((globalThis as Record<symbol, unknown>)[LOAD_START] as NodeJS.CpuUsage | undefined) ?? process.cpuUsage();
 let loadMicros = 0;
 let entry = 0;
 
