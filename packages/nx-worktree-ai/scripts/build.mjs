@@ -28,7 +28,7 @@ const written = writeSchemaFiles(distDir);
 await bundleExecutor(packageDir);
 
 // Every path executors.json / generators.json name must exist now (the batch executor's
-// implementation is the bundle).
+// implementation is its entry, which requires the bundle).
 const missing = [];
 for (const [manifest, key, fields] of [
   ['executors.json', 'executors', ['implementation', 'schema']],
