@@ -21,7 +21,8 @@
  *   i. chain latency: four dependent batches, from one batch's result to the next agent's first
  *      model request, and what it is made of (chain.ts);
  *   j. the six batches at 10k and 50k files, hand-made vs the plugin alternated (sizes.ts);
- *   k. 6 and 50 batches with run-many --parallel 8: wall, executor CPU per batch, memory (scale.ts).
+ *   k. 6 and 50 batches with run-many --parallel 8: wall, executor CPU per batch, memory; with two
+ *      controls: 50 at --parallel 6, and two six-batch runs at once (scale.ts).
  * The hand-made pattern cannot express dependencies between batches, so the six batches here are
  * independent (two per project, three projects).
  *
@@ -43,7 +44,7 @@ import { sampleTreeRss } from './memory';
 import { writeResults, type Part } from './results';
 import { measureSandboxCost, sandboxRows, type SandboxCost } from './sandbox-cost';
 import { inferenceRows, measureInferenceCost, type InferenceCost } from './inference-cost';
-import { measureScale, scaleRows, type ScaleRun } from './scale';
+import { measureScale, SCALE_CASES, scaleRows, type ScaleRun } from './scale';
 import { measureSizes, sizeRows, type SizeCost } from './sizes';
 
 interface Args {
@@ -260,8 +261,8 @@ async function main(): Promise<void> {
     }
     let scale: ScaleRun[] | null = null;
     if (wants('scale')) {
-      log('\n== 6 and 50 batches, run-many --parallel 8');
-      scale = await measureScale([6, 50], args.runs, args.delayMs);
+      log('\n== 6 and 50 batches, run-many --parallel 8; 50 at --parallel 6; two six-batch runs at once');
+      scale = await measureScale(SCALE_CASES, args.runs, args.delayMs);
     }
 
     const med = (k: string) => median(samples[k].map((m) => m.ms));

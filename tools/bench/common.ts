@@ -26,6 +26,8 @@ export interface Timings {
   pluginCpuMs: number;
   /** Of pluginCpuMs, loading the executor's modules. */
   pluginLoadCpuMs: number;
+  /** Whether the batch took its own snapshot of the workspace or shared one taken just before. */
+  snapshot: 'taken' | 'shared';
 }
 
 export function readTimings(ws: Pick<Workspace, 'root'>, project: string, batch: string): Timings {
