@@ -26,6 +26,8 @@ export interface Timings {
   pluginCpuMs: number;
   /** Of pluginCpuMs, loading the executor's modules. */
   pluginLoadCpuMs: number;
+  /** git processes the run started: the plugin's work as a count, which the machine's load does not change. */
+  gitProcesses: number;
   /** Whether the batch took its own snapshot of the workspace or shared one taken just before. */
   snapshot: 'taken' | 'shared';
 }

@@ -1,8 +1,9 @@
 /**
  * Row k: how the plugin's cost grows with the number of batches. One batch in each of the 50
  * generated projects (1k files), `run-many --parallel 8`, against six of them run the same way:
- * wall time, the CPU time per batch (timings.json: the plugin's part and the whole executor process)
- * and the process tree's peak memory; medians of `runs` alternated rounds.
+ * wall time, the CPU time per batch (timings.json: the plugin's part and the whole executor process),
+ * the git processes per batch (the plugin's work as a count) and the process tree's peak memory;
+ * medians of `runs` alternated rounds.
  *
  * Two controls tell the number of batches from the number running at once (8 at a time at 50, 6 at
  * 6; on two cores the same work costs more CPU time the more processes share them):
@@ -30,6 +31,8 @@ export interface ScaleRun extends ScaleCase {
   pluginCpuPerBatchMs: number;
   /** Of that, loading the executor's modules: the same code each batch, so it shows the machine's contention. */
   pluginLoadCpuPerBatchMs: number;
+  /** Mean git processes per batch: the plugin's work, counted. */
+  gitProcessesPerBatch: number;
   /** Batches that took their own snapshot rather than share one (timings.json `snapshot`). */
   snapshotsTaken: number;
   peakTreeRssMb: number;
@@ -75,10 +78,11 @@ async function runCase(projects: Record<string, ProjectDef>, all: BatchDef[], c:
     cpuPerBatchMs: median(timings.map((t) => t.cpuMs)),
     pluginCpuPerBatchMs: median(timings.map((t) => t.pluginCpuMs)),
     pluginLoadCpuPerBatchMs: median(timings.map((t) => t.pluginLoadCpuMs)),
+    gitProcessesPerBatch: Math.round((timings.reduce((sum, t) => sum + t.gitProcesses, 0) / timings.length) * 10) / 10,
     snapshotsTaken: timings.filter((t) => t.snapshot === 'taken').length,
     peakTreeRssMb,
   };
-  log(`  ${caseLabel(c)}: ${seconds(wallMs)}, CPU per batch: plugin ${run.pluginCpuPerBatchMs} ms (loading ${run.pluginLoadCpuPerBatchMs} ms), executor process ${run.cpuPerBatchMs} ms; ${run.snapshotsTaken} snapshots taken; peak ${peakTreeRssMb} MB`);
+  log(`  ${caseLabel(c)}: ${seconds(wallMs)}, CPU per batch: plugin ${run.pluginCpuPerBatchMs} ms (loading ${run.pluginLoadCpuPerBatchMs} ms), executor process ${run.cpuPerBatchMs} ms; ${run.gitProcessesPerBatch} git processes per batch, ${run.snapshotsTaken} snapshots taken; peak ${peakTreeRssMb} MB`);
   return run;
 }
 
@@ -98,7 +102,7 @@ export async function measureScale(cases: ScaleCase[], runs: number, delayMs: nu
   }
   return cases.map((c, i) => {
     const med = (key: keyof ScaleRun) => median(samples[i].map((row) => row[key] as number));
-    return { ...c, wallMs: med('wallMs'), cpuPerBatchMs: med('cpuPerBatchMs'), pluginCpuPerBatchMs: med('pluginCpuPerBatchMs'), pluginLoadCpuPerBatchMs: med('pluginLoadCpuPerBatchMs'), snapshotsTaken: med('snapshotsTaken'), peakTreeRssMb: med('peakTreeRssMb') };
+    return { ...c, wallMs: med('wallMs'), cpuPerBatchMs: med('cpuPerBatchMs'), pluginCpuPerBatchMs: med('pluginCpuPerBatchMs'), pluginLoadCpuPerBatchMs: med('pluginLoadCpuPerBatchMs'), gitProcessesPerBatch: med('gitProcessesPerBatch'), snapshotsTaken: med('snapshotsTaken'), peakTreeRssMb: med('peakTreeRssMb') };
   });
 }
 
@@ -110,6 +114,6 @@ function caseLabel(c: ScaleCase): string {
 export function scaleRows(runs: ScaleRun[]): [string, string][] {
   return runs.map((r) => [
     `k. ${caseLabel(r)} (1,000 files)`,
-    `${seconds(r.wallMs)}, CPU per batch: plugin ${Math.round(r.pluginCpuPerBatchMs)} ms (loading ${Math.round(r.pluginLoadCpuPerBatchMs)} ms), executor process ${Math.round(r.cpuPerBatchMs)} ms; snapshots taken ${r.snapshotsTaken}; peak tree ${r.peakTreeRssMb} MB`,
+    `${seconds(r.wallMs)}, CPU per batch: plugin ${Math.round(r.pluginCpuPerBatchMs)} ms (loading ${Math.round(r.pluginLoadCpuPerBatchMs)} ms), executor process ${Math.round(r.cpuPerBatchMs)} ms; git processes per batch ${r.gitProcessesPerBatch}, snapshots taken ${r.snapshotsTaken}; peak tree ${r.peakTreeRssMb} MB`,
   ]);
 }

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withLock } from '../worktree/lock';
+import { gitProcessCount } from '../worktree/git';
 import { removeWorktree, type Worktree } from '../worktree/worktree';
 import { ARTIFACTS, writeArtifacts } from '../results/result';
 import { BatchFailure } from '../results/failure';
@@ -32,25 +33,26 @@ export async function failureOf(state: RunState, record: RunRecord, error: unkno
 }
 
 /** Whatever the run's end: the worktree removed (or kept, as asked) and timings.json written. */
-export async function cleanUp({ run, options, ctx, repo, lock, clock, snapshot }: RunState, worktree: Worktree, record: RunRecord): Promise<void> {
+export async function cleanUp({ run, options, ctx, repo, lock, clock, gitBefore, snapshot }: RunState, worktree: Worktree, record: RunRecord): Promise<void> {
   if (options.keepWorktree) ctx.log(`[${run.label}] worktree kept at ${worktree.dir}`);
   else if (!record.removed) await withLock(lock, () => removeWorktree(repo, worktree)).catch(() => undefined);
   clock.mark('cleanup');
-  writeTimings(ctx.root, run.artifactDir, clock, snapshot.shared ? 'shared' : 'taken');
+  writeTimings(ctx.root, run.artifactDir, clock, gitProcessCount() - gitBefore, snapshot.shared ? 'shared' : 'taken');
 }
 
 /**
  * timings.json: milliseconds per phase (wall, and this process's CPU in `cpuPhases`), the executor process's peak memory and CPU time (`cpuMs`:
  * Nx's worker start, loading the plugin and the run; the agent is another process), the plugin's
- * part of it (`pluginCpuMs`: loading the executor and the run, utils/plugin-cpu.ts; `pluginLoadCpuMs` the load alone), and whether the snapshot was taken or
+ * part of it (`pluginCpuMs`: loading the executor and the run, utils/plugin-cpu.ts; `pluginLoadCpuMs` the load alone), the git processes
+ * the run started (`gitProcesses`), and whether the snapshot was taken or
  * shared with batches started together (worktree/snapshot.ts).
  */
-function writeTimings(root: string, artifactDir: string, { phases, cpuPhases }: Pick<RunState['clock'], 'phases' | 'cpuPhases'>, snapshot: 'taken' | 'shared'): void {
+function writeTimings(root: string, artifactDir: string, { phases, cpuPhases }: Pick<RunState['clock'], 'phases' | 'cpuPhases'>, gitProcesses: number, snapshot: 'taken' | 'shared'): void {
   const maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   const { user, system } = process.cpuUsage();
   const cpuMs = Math.round((user + system) / 1000);
   try {
-    writeFileSync(join(root, artifactDir, ARTIFACTS.timings), `${JSON.stringify({ phases, cpuPhases, maxRssMb, cpuMs, pluginCpuMs: pluginCpuMs(), pluginLoadCpuMs: pluginLoadCpuMs(), snapshot }, null, 2)}\n`);
+    writeFileSync(join(root, artifactDir, ARTIFACTS.timings), `${JSON.stringify({ phases, cpuPhases, maxRssMb, cpuMs, pluginCpuMs: pluginCpuMs(), pluginLoadCpuMs: pluginLoadCpuMs(), gitProcesses, snapshot }, null, 2)}\n`);
   } catch {
     // the artifact folder is gone only if something else failed first; that error is what matters
   }

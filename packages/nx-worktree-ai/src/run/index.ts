@@ -5,6 +5,7 @@ import { RunInterrupted } from '../utils/signal-guard';
 import { lockPath, readRepoInfo } from '../worktree/repo';
 import { sharedSnapshot, type PendingSnapshot } from '../worktree/snapshot';
 import { batchBranchName } from '../worktree/worktree';
+import { gitProcessCount } from '../worktree/git';
 import { resultCacheKey } from './cache-key';
 import { renderPrompt } from './prompt';
 import type { BatchResult } from '../results/result';
@@ -34,6 +35,7 @@ export { BatchFailure, type RunContext };
 export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: RunContext): Promise<BatchResult> {
   const startedAt = new Date();
   const clock = phaseClock();
+  const gitBefore = gitProcessCount();
   const repo = await readRepoInfo(ctx.root);
   const lock = lockPath(repo);
   const prompt = renderPrompt(run);
@@ -48,7 +50,7 @@ export async function runBatch(run: BatchRun, options: GenerateOptions, ctx: Run
     const snapshot = { ...chosen!, files: await chosen!.files };
     clock.mark('snapshot');
     const cacheKey = resultCacheKey(run, prompt, options.agentArgs, snapshot.files);
-    return await runStages({ run, options, ctx, redact: ctx.redact ?? noRedaction, startedAt, clock, repo, lock, prompt, branch, life, snapshot, cacheKey });
+    return await runStages({ run, options, ctx, redact: ctx.redact ?? noRedaction, startedAt, clock, gitBefore, repo, lock, prompt, branch, life, snapshot, cacheKey });
   } catch (error) {
     if (error instanceof RunInterrupted) throw new BatchFailure(error.message, null);
     throw error;

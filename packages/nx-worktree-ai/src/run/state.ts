@@ -26,6 +26,8 @@ export interface RunState {
   redact: Redactor;
   startedAt: Date;
   clock: ReturnType<typeof phaseClock>;
+  /** gitProcessCount() when the run began. */
+  gitBefore: number;
   repo: RepoInfo;
   lock: string;
   prompt: string;

@@ -36,6 +36,7 @@ export const GIT_ENV = { GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', LC_A
  * time and 2 ms more CPU (README, design notes).
  */
 export function gitRaw(cwd: string, args: string[], options: GitOptions = {}): Promise<GitOutput> {
+  started++;
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, { cwd, env: { ...process.env, ...GIT_ENV, ...options.env }, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], windowsHide: true });
     // Blobs and fast-import streams have no size limit here; the exit code decides.
@@ -55,6 +56,16 @@ export function gitRaw(cwd: string, args: string[], options: GitOptions = {}): P
       child.stdin.end(options.input);
     }
   });
+}
+
+let started = 0;
+
+/**
+ * git processes this process has started so far (timings.json `gitProcesses`: a count of the
+ * plugin's work that the machine's load does not change, unlike its CPU time).
+ */
+export function gitProcessCount(): number {
+  return started;
 }
 
 /** Runs git and returns stdout as text with the trailing newline removed. */

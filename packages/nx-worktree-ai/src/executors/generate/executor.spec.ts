@@ -110,6 +110,20 @@ describe('nx-worktree-ai:generate with the command agent', () => {
     expect(phaseCpu).toBeLessThanOrEqual(timings.pluginCpuMs + 1);
     expect(timings.pluginLoadCpuMs).toBeGreaterThan(0);
     expect(timings.pluginLoadCpuMs + phaseCpu).toBeLessThanOrEqual(timings.pluginCpuMs + 1);
+    // The run's own git processes (snapshot, worktree, collect, commit, store, integrate, removal).
+    expect(timings.gitProcesses).toBeGreaterThanOrEqual(10);
+    expect(timings.gitProcesses).toBeLessThan(40);
+  });
+
+  it("counts each run's git processes, not the process's", async () => {
+    const more = `require('fs').mkdirSync('libs/auth/src/more', { recursive: true }); require('fs').writeFileSync('libs/auth/src/more/more.ts', 'export const more = 1;\\n');`;
+    writeFiles(root, { 'libs/auth/ai/auth-more.ai.md': batchFile(['src/more/**'], more) });
+    const gitProcesses = (batch: string) => JSON.parse(readFileSync(join(root, '.nx-worktree-ai/auth', batch, 'timings.json'), 'utf8')).gitProcesses as number;
+    await expect(run()).resolves.toEqual({ success: true });
+    // A second batch of the same kind in the same process: about as many, not the sum of both.
+    await expect(run('auth-more')).resolves.toEqual({ success: true });
+    expect(gitProcesses('auth-more')).toBeGreaterThan(gitProcesses('auth-module') / 2);
+    expect(gitProcesses('auth-more')).toBeLessThan(gitProcesses('auth-module') * 1.5);
   });
 
   it('replays from the result cache without running the agent', async () => {
