@@ -26,7 +26,7 @@ export interface RunState {
   redact: Redactor;
   startedAt: Date;
   clock: ReturnType<typeof phaseClock>;
-  /** gitProcessCount() when the run began. */
+  /** gitProcessCount() when the run began: Nx runs each batch in its own worker, so what it counts since is this run's. */
   gitBefore: number;
   repo: RepoInfo;
   lock: string;
